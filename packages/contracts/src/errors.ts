@@ -1,0 +1,59 @@
+/**
+ * Errors every face shares. Services throw ApiError; the tRPC face turns it into a TRPCError
+ * with the same code, the REST face into the matching HTTP status and the spec's
+ * CommonErrorMessage body (`{ "why": …, "errorCode": … }`).
+ */
+export const ERROR_HTTP_STATUS = {
+  BAD_REQUEST: 400,
+  UNAUTHORIZED: 401,
+  PAYMENT_REQUIRED: 402,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  PRECONDITION_FAILED: 412,
+  UNPROCESSABLE_CONTENT: 422,
+  TOO_MANY_REQUESTS: 429,
+  INTERNAL_SERVER_ERROR: 500,
+  BAD_GATEWAY: 502,
+  SERVICE_UNAVAILABLE: 503,
+} as const;
+export type ErrorCode = keyof typeof ERROR_HTTP_STATUS;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+  get httpStatus(): number {
+    return ERROR_HTTP_STATUS[this.code];
+  }
+}
+
+export const badRequest = (message: string) => new ApiError('BAD_REQUEST', message);
+export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
+export const conflict = (message: string) => new ApiError('CONFLICT', message);
+export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
+
+/** The spec's CommonErrorMessage. */
+export interface CommonErrorMessage {
+  why: string;
+  errorCode: string | null;
+}
+
+/** Formats zod issues as `items[0].parameters.var: expected string, received number` lines. */
+export function describeIssues(
+  issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
+): string {
+  return issues
+    .slice(0, 10)
+    .map((issue) => {
+      const path = issue.path
+        .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
+        .join('');
+      return path ? `${path}: ${issue.message}` : issue.message;
+    })
+    .join('; ');
+}

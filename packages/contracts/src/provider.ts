@@ -1,0 +1,56 @@
+import { z } from 'zod';
+import { Job } from './jobs.js';
+import { BulkRequest, SimpleDuration } from './shared.js';
+
+/**
+ * The JobsProvider face: what the orchestrator calls on a provider's gateway, under
+ * `/ucloud/<providerId>/jobs…`, authenticated with the provider's shared bearer token.
+ * Jobs are sent whole, with `status.resolvedApplication` and `status.resolvedProduct` filled in.
+ */
+export const providerRoutes = (providerId: string) => {
+  const base = `/ucloud/${encodeURIComponent(providerId)}/jobs`;
+  return {
+    create: base, // POST BulkRequest<Job> → BulkResponse<FindByStringId | null>
+    terminate: `${base}/terminate`, // POST BulkRequest<Job> → BulkResponse<Unit>
+    extend: `${base}/extend`, // POST BulkRequest<JobsProviderExtendRequestItem> → BulkResponse<Unit>
+    suspend: `${base}/suspend`, // POST BulkRequest<JobsProviderSuspendRequestItem> → BulkResponse<Unit>
+    unsuspend: `${base}/unsuspend`, // POST BulkRequest<JobsProviderSuspendRequestItem> → BulkResponse<Unit>
+    verify: `${base}/verify`, // POST BulkRequest<Job> → Unit
+    retrieveProducts: `${base}/retrieveProducts`, // GET → BulkResponse<ComputeSupport>
+    retrieveUtilization: `${base}/retrieveUtilization`, // POST { jobId } → JobsRetrieveUtilizationResponse
+    follow: `${base}/follow`, // POST JobsProviderFollowRequest → NDJSON stream of ProviderLogChunk
+  };
+};
+
+export const ProviderJobsBulk = BulkRequest(Job);
+
+export const JobsProviderExtendRequestItem = z.object({ job: Job, requestedTime: SimpleDuration });
+export const JobsProviderSuspendRequestItem = z.object({ job: Job });
+
+export const LogStreamName = z.enum(['stdout', 'stderr']);
+export type LogStreamName = z.infer<typeof LogStreamName>;
+
+export const ProviderLogOffset = z.object({
+  rank: z.number().int().min(0),
+  stream: LogStreamName,
+  offset: z.number().int().min(0),
+});
+export type ProviderLogOffset = z.infer<typeof ProviderLogOffset>;
+
+export const JobsProviderFollowRequest = z.object({
+  job: Job,
+  /** Byte offsets to resume from; absent (rank, stream) pairs start at 0. */
+  offsets: z.array(ProviderLogOffset).default([]),
+  /** Keep streaming until the job has ended and every byte has been sent. */
+  follow: z.boolean().default(true),
+});
+export type JobsProviderFollowRequest = z.input<typeof JobsProviderFollowRequest>;
+
+/** One line of the follow stream (application/x-ndjson). `data` is base64: chunks may split UTF-8 characters. */
+export const ProviderLogChunk = z.object({
+  rank: z.number().int().min(0),
+  stream: LogStreamName,
+  offset: z.number().int().min(0),
+  data: z.string(),
+});
+export type ProviderLogChunk = z.infer<typeof ProviderLogChunk>;

@@ -1,0 +1,130 @@
+import { initTRPC, tracked, TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { ApiError, describeIssues } from './errors.js';
+import {
+  JobsBrowseRequest,
+  JobsFollowRequest,
+  JobSpecification,
+  JobsRetrieveRequest,
+  ResourceUpdateAndId,
+} from './jobs.js';
+import type { ApiContext } from './services.js';
+import { BulkRequest, FindByStringId, NameAndVersion, QueryInt } from './shared.js';
+
+export const EventCursorInput = z.object({
+  stream: z.string().min(1),
+  seq: z.string().regex(/^\d+$/, 'must be a decimal sequence number'),
+});
+export const ControlUpdateRequest = BulkRequest(ResourceUpdateAndId).extend({
+  cursor: EventCursorInput.nullish(),
+});
+
+function isZodError(e: unknown): e is z.ZodError {
+  return e instanceof z.ZodError;
+}
+
+const t = initTRPC.context<ApiContext>().create({
+  errorFormatter({ shape, error }) {
+    const message = isZodError(error.cause) ? describeIssues(error.cause.issues) : shape.message;
+    return { ...shape, message, data: { ...shape.data, why: message } };
+  },
+});
+
+/** Turns the services' typed errors into tRPC errors carrying the same code. */
+const mapErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof ApiError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+const userProcedure = t.procedure.use(mapErrors).use(({ ctx, next }) => {
+  if (ctx.actor?.kind !== 'user')
+    throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A user bearer token is required' });
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+const providerProcedure = t.procedure.use(mapErrors).use(({ ctx, next }) => {
+  if (ctx.actor?.kind !== 'provider')
+    throw new TRPCError({ code: 'FORBIDDEN', message: 'A provider bearer token is required' });
+  return next({ ctx: { ...ctx, actor: ctx.actor } });
+});
+
+const jobsRouter = t.router({
+  create: userProcedure
+    .input(BulkRequest(JobSpecification))
+    .mutation(({ ctx, input }) => ctx.services.jobs.create(ctx.actor, input)),
+  retrieve: userProcedure
+    .input(JobsRetrieveRequest)
+    .query(({ ctx, input }) => ctx.services.jobs.retrieve(ctx.actor, input)),
+  browse: userProcedure
+    .input(JobsBrowseRequest)
+    .query(({ ctx, input }) => ctx.services.jobs.browse(ctx.actor, input)),
+  terminate: userProcedure
+    .input(BulkRequest(FindByStringId))
+    .mutation(({ ctx, input }) => ctx.services.jobs.terminate(ctx.actor, input)),
+  retrieveProducts: userProcedure.query(({ ctx }) => ctx.services.jobs.retrieveProducts(ctx.actor)),
+  /** Live updates, logs and status of one job; reconnecting with the last event id resumes without gap or replay. */
+  follow: userProcedure
+    .input(JobsFollowRequest.extend({ lastEventId: z.string().nullish() }))
+    .subscription(async function* ({ ctx, input, signal }) {
+      for await (const event of ctx.services.jobs.follow(
+        ctx.actor,
+        input.id,
+        input.lastEventId ?? null,
+        signal,
+      )) {
+        yield tracked(event.id, event.data);
+      }
+    }),
+});
+
+const controlRouter = t.router({
+  update: providerProcedure
+    .input(ControlUpdateRequest)
+    .mutation(({ ctx, input }) =>
+      ctx.services.control.update(ctx.actor, { items: input.items }, input.cursor ?? null),
+    ),
+  retrieveCursor: providerProcedure
+    .input(z.object({ stream: z.string().min(1) }))
+    .query(({ ctx, input }) => ctx.services.control.retrieveCursor(ctx.actor, input.stream)),
+  browse: providerProcedure
+    .input(
+      z.object({
+        next: z.string().nullish(),
+        itemsPerPage: QueryInt.min(1).max(250).nullish(),
+        filterActive: z.boolean().nullish(),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.control.browse(ctx.actor, input)),
+});
+
+const catalogRouter = t.router({
+  listApplications: userProcedure
+    .input(
+      z.object({
+        itemsPerPage: QueryInt.min(1).max(250).default(50),
+        page: QueryInt.min(0).default(0),
+      }),
+    )
+    .query(({ ctx, input }) => ctx.services.catalog.listApplications(ctx.actor, input)),
+  findApplication: userProcedure
+    .input(NameAndVersion)
+    .query(({ ctx, input }) => ctx.services.catalog.findApplication(ctx.actor, input)),
+  browseProducts: userProcedure
+    .input(
+      z.object({ itemsPerPage: QueryInt.min(1).max(250).nullish(), next: z.string().nullish() }),
+    )
+    .query(({ ctx, input }) => ctx.services.catalog.browseProducts(ctx.actor, input)),
+});
+
+export const appRouter = t.router({
+  jobs: jobsRouter,
+  control: controlRouter,
+  catalog: catalogRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCallerFactory = t.createCallerFactory;

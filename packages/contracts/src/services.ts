@@ -1,0 +1,95 @@
+import type { ApplicationWithFavoriteAndTags } from './applications.js';
+import type { Actor } from './auth.js';
+import type {
+  Job,
+  JobsBrowseRequest,
+  JobsFollowResponse,
+  JobsRetrieveRequest,
+  JobSpecificationInput,
+  ResourceUpdateAndId,
+} from './jobs.js';
+import type { ComputeProduct, SupportByProvider } from './products.js';
+import type {
+  BulkRequest,
+  BulkResponse,
+  FindByStringId,
+  NameAndVersion,
+  PageV2,
+  Unit,
+} from './shared.js';
+
+export type UserActor = Extract<Actor, { kind: 'user' }>;
+export type ProviderActor = Extract<Actor, { kind: 'provider' }>;
+
+/** One message of a follow stream with the id a reconnecting follower resumes from. */
+export interface FollowEvent {
+  id: string;
+  data: JobsFollowResponse;
+}
+
+/** The Jobs face (end users). The orchestrator implements it; the routers only validate and delegate. */
+export interface JobsService {
+  create(
+    actor: UserActor,
+    request: BulkRequest<JobSpecificationInput>,
+  ): Promise<BulkResponse<FindByStringId>>;
+  retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job>;
+  browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>>;
+  terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+  retrieveProducts(actor: UserActor): Promise<SupportByProvider>;
+  follow(
+    actor: UserActor,
+    id: string,
+    lastEventId: string | null,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<FollowEvent>;
+}
+
+/** The JobsControl face (gateways reporting for their provider). */
+export interface JobsControlService {
+  update(
+    actor: ProviderActor,
+    request: BulkRequest<ResourceUpdateAndId>,
+    cursor: EventCursor | null,
+  ): Promise<Unit>;
+  /** The last plugin event sequence this provider's updates were acknowledged up to, per event stream. */
+  retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null>;
+  browse(
+    actor: ProviderActor,
+    request: { next?: string | null; itemsPerPage?: number | null; filterActive?: boolean | null },
+  ): Promise<PageV2<Job>>;
+}
+
+/** Where a provider's event stream was acknowledged up to. `seq` is a decimal string (uint64). */
+export interface EventCursor {
+  stream: string;
+  seq: string;
+}
+
+export interface CatalogService {
+  listApplications(
+    actor: UserActor,
+    page: { itemsPerPage: number; page: number },
+  ): Promise<{
+    itemsInTotal: number;
+    itemsPerPage: number;
+    pageNumber: number;
+    items: Array<Pick<ApplicationWithFavoriteAndTags, 'metadata' | 'favorite' | 'tags'>>;
+  }>;
+  findApplication(actor: UserActor, ref: NameAndVersion): Promise<ApplicationWithFavoriteAndTags>;
+  browseProducts(
+    actor: UserActor,
+    request: { itemsPerPage?: number | null; next?: string | null },
+  ): Promise<PageV2<ComputeProduct>>;
+}
+
+export interface Services {
+  jobs: JobsService;
+  control: JobsControlService;
+  catalog: CatalogService;
+}
+
+export interface ApiContext {
+  actor: Actor | null;
+  services: Services;
+}

@@ -1,0 +1,1 @@
+export * from './generated/ucloud/compute/v1/plugin.js';
