@@ -8,3 +8,4 @@ export * from './services.js';
 export * from './router.js';
 export * from './job-states.js';
 export * from './provider.js';
+export * from './invocation.js';
