@@ -131,14 +131,14 @@ export type JobIncludeFlags = z.infer<typeof JobIncludeFlags>;
 export const JobsRetrieveRequest = JobIncludeFlags.extend({
   id: z.string().min(1, 'must not be empty'),
 });
-export type JobsRetrieveRequest = z.input<typeof JobsRetrieveRequest>;
+export type JobsRetrieveRequest = z.infer<typeof JobsRetrieveRequest>;
 
 export const JobsBrowseRequest = JobIncludeFlags.extend({
   ...PaginationV2.shape,
   sortBy: nullable(z.enum(['createdAt'])),
   sortDirection: nullable(z.enum(['ascending', 'descending'])),
 });
-export type JobsBrowseRequest = z.input<typeof JobsBrowseRequest>;
+export type JobsBrowseRequest = z.infer<typeof JobsBrowseRequest>;
 
 export const JobsExtendRequestItem = z.object({
   jobId: z.string().min(1),

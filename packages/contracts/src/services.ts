@@ -5,7 +5,7 @@ import type {
   JobsBrowseRequest,
   JobsFollowResponse,
   JobsRetrieveRequest,
-  JobSpecificationInput,
+  JobSpecification,
   ResourceUpdateAndId,
 } from './jobs.js';
 import type { ComputeProduct, SupportByProvider } from './products.js';
@@ -31,7 +31,7 @@ export interface FollowEvent {
 export interface JobsService {
   create(
     actor: UserActor,
-    request: BulkRequest<JobSpecificationInput>,
+    request: BulkRequest<JobSpecification>,
   ): Promise<BulkResponse<FindByStringId>>;
   retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job>;
   browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>>;

@@ -1,0 +1,63 @@
+import pino, { type Logger } from 'pino';
+import { Authenticator } from './auth.js';
+import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
+import { CatalogServiceImpl } from './catalog/catalog-service.js';
+import type { OrchestratorConfig } from './config.js';
+import { openDatabase } from './db/client.js';
+import { buildHttpServer } from './http/server.js';
+import { ControlService } from './jobs/control-service.js';
+import { JobNotifier } from './jobs/notifier.js';
+import { JobService } from './jobs/service.js';
+import { JobStore } from './jobs/store.js';
+import { GatewayClient } from './providers/gateway-client.js';
+import { OutboxWorker } from './providers/outbox-worker.js';
+import { ProductSupportCache } from './providers/support-cache.js';
+
+export interface Orchestrator {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Wires the orchestrator together and starts serving. */
+export async function startOrchestrator(config: OrchestratorConfig, log: Logger = pino({ level: config.logLevel })): Promise<Orchestrator> {
+  const db = openDatabase(config.databaseFile);
+  const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
+  const auth = new Authenticator(db, config.providers);
+  for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
+
+  const gateways = new Map(config.providers.map((p) => [p.id, new GatewayClient(p)]));
+  const store = new JobStore(db);
+  const notifier = new JobNotifier();
+  const support = new ProductSupportCache(gateways, log);
+  const outbox = new OutboxWorker(store, gateways, catalog, notifier, log.child({ component: 'outbox' }), config.outboxPollMs);
+
+  const jobs = new JobService({
+    store,
+    notifier,
+    catalog,
+    support,
+    log,
+    gatewayFor: (provider) => gateways.get(provider),
+    deliver: () => outbox.wake(),
+  });
+  const services = {
+    jobs,
+    control: new ControlService(store, notifier, catalog, log),
+    catalog: new CatalogServiceImpl(catalog),
+  };
+  const server = await buildHttpServer({ services, authenticate: (h) => auth.resolve(h), log });
+  await server.listen({ port: config.port, host: config.host });
+  const address = server.server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  outbox.start();
+  log.info({ port, database: config.databaseFile, providers: [...gateways.keys()] }, 'orchestrator started');
+
+  return {
+    url: `http://${config.host}:${port}`,
+    async close() {
+      await outbox.stop();
+      await server.close();
+      db.$client.close();
+    },
+  };
+}

@@ -1,0 +1,41 @@
+import type { Actor } from '@ucloud/contracts';
+import { eq } from 'drizzle-orm';
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { Db } from './db/client.js';
+import { users } from './db/schema.js';
+
+export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(hashToken(a));
+  const y = Buffer.from(hashToken(b));
+  return timingSafeEqual(x, y);
+}
+
+/** Resolves bearer tokens to actors: users from the database, providers from configuration. */
+export class Authenticator {
+  constructor(
+    private readonly db: Db,
+    private readonly providers: ReadonlyArray<{ id: string; token: string }>,
+  ) {}
+
+  /** Creates or updates a user's token (configuration and the operator CLI use this). */
+  upsertUser(username: string, token: string, admin: boolean): void {
+    const tokenHash = hashToken(token);
+    this.db
+      .insert(users)
+      .values({ username, tokenHash, admin, createdAt: Date.now() })
+      .onConflictDoUpdate({ target: users.username, set: { tokenHash, admin } })
+      .run();
+  }
+
+  resolve(authorization: string | undefined): Actor | null {
+    const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
+    const token = match?.[1];
+    if (!token) return null;
+    const provider = this.providers.find((p) => sameSecret(p.token, token));
+    if (provider) return { kind: 'provider', providerId: provider.id };
+    const user = this.db.select().from(users).where(eq(users.tokenHash, hashToken(token))).get();
+    return user ? { kind: 'user', username: user.username, admin: user.admin } : null;
+  }
+}

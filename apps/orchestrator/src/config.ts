@@ -1,0 +1,72 @@
+import { join, resolve } from 'node:path';
+import { z } from 'zod';
+
+/** `id=url=token` triples, comma separated: the gateways this orchestrator talks to. */
+const Providers = z
+  .string()
+  .transform((s, ctx) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [id, url, token] = entry.split('=');
+        if (!id || !url || !token) {
+          ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form id=url=token` });
+          return { id: '', url: '', token: '' };
+        }
+        return { id, url: url.replace(/\/$/, ''), token };
+      }),
+  );
+
+/** `username:token` pairs, comma separated; a `+` before the name makes the user an administrator. */
+const Users = z
+  .string()
+  .transform((s, ctx) =>
+    s
+      .split(',')
+      .map((p) => p.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        const [rawName, token] = entry.split(':');
+        if (!rawName || !token) ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form username:token` });
+        const admin = rawName?.startsWith('+') ?? false;
+        return { username: (rawName ?? '').replace(/^\+/, ''), token: token ?? '', admin };
+      }),
+  );
+
+const Env = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().default('127.0.0.1'),
+  DATA_DIR: z.string().default('./data'),
+  DATABASE_FILE: z.string().optional(),
+  CATALOG_FILE: z.string().optional(),
+  PROVIDERS: Providers.default([]),
+  USERS: Users.default([]),
+  /** How often the outbox is polled besides being woken on commit. */
+  OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export type OrchestratorConfig = ReturnType<typeof loadConfig>;
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new Error(`invalid orchestrator configuration: ${why}`);
+  }
+  const c = parsed.data;
+  const dataDir = resolve(c.DATA_DIR);
+  return {
+    port: c.PORT,
+    host: c.HOST,
+    dataDir,
+    databaseFile: c.DATABASE_FILE ?? join(dataDir, 'orchestrator.sqlite'),
+    catalogFile: c.CATALOG_FILE ?? null,
+    providers: c.PROVIDERS,
+    users: c.USERS,
+    outboxPollMs: c.OUTBOX_POLL_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

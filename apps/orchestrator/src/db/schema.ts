@@ -1,0 +1,85 @@
+import { sql } from 'drizzle-orm';
+import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+
+export const users = sqliteTable('users', {
+  username: text('username').primaryKey(),
+  /** sha256 of the bearer token; the token itself is never stored. */
+  tokenHash: text('token_hash').notNull().unique(),
+  admin: integer('admin', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const jobs = sqliteTable(
+  'jobs',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerUsername: text('owner_username').notNull(),
+    ownerProject: text('owner_project'),
+    applicationName: text('application_name').notNull(),
+    applicationVersion: text('application_version').notNull(),
+    provider: text('provider').notNull(),
+    productId: text('product_id').notNull(),
+    productCategory: text('product_category').notNull(),
+    /** The JobSpecification as accepted (normalised JSON). */
+    specification: text('specification').notNull(),
+    state: text('state').notNull(),
+    startedAt: integer('started_at'),
+    expiresAt: integer('expires_at'),
+    /** Milliseconds; null when the job has no deadline. */
+    timeAllocationMs: integer('time_allocation_ms'),
+    allowRestart: integer('allow_restart', { mode: 'boolean' }).notNull().default(false),
+    outputFolder: text('output_folder'),
+    providerGeneratedId: text('provider_generated_id'),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    index('jobs_owner_id').on(t.ownerUsername, t.id),
+    index('jobs_owner_state').on(t.ownerUsername, t.state, t.id),
+    index('jobs_provider_state').on(t.provider, t.state),
+  ],
+);
+
+/** Every accepted JobUpdate, in order. `seq` is global and doubles as the follow event id. */
+export const jobUpdates = sqliteTable(
+  'job_updates',
+  {
+    seq: integer('seq').primaryKey({ autoIncrement: true }),
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    /** The JobUpdate as the spec serialises it. */
+    update: text('update').notNull(),
+    /** The job's state once this update was applied. */
+    stateAfter: text('state_after').notNull(),
+  },
+  (t) => [index('job_updates_job').on(t.jobId, t.seq)],
+);
+
+/** Calls to providers decided in a transaction and delivered after commit, retried until acknowledged. */
+export const outbox = sqliteTable(
+  'outbox',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    provider: text('provider').notNull(),
+    kind: text('kind', { enum: ['create', 'terminate'] }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: integer('next_attempt_at').notNull(),
+    lastError: text('last_error'),
+    createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
+  },
+  (t) => [index('outbox_due').on(t.nextAttemptAt, t.id), index('outbox_job').on(t.jobId, t.id)],
+);
+
+/** How far each provider event stream has been applied; resent events at or below it are ignored. */
+export const providerCursors = sqliteTable(
+  'provider_cursors',
+  {
+    provider: text('provider').notNull(),
+    stream: text('stream').notNull(),
+    seq: text('seq').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.provider, t.stream] })],
+);

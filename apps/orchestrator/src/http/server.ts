@@ -1,0 +1,34 @@
+import { appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
+import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
+import Fastify, { type FastifyRequest } from 'fastify';
+import type { Logger } from 'pino';
+import { registerRestRoutes } from './rest.js';
+
+export interface HttpDeps {
+  services: Services;
+  authenticate(authorization: string | undefined): Actor | null;
+  log: Logger;
+}
+
+/** One HTTP server for both faces: tRPC under /trpc (batching + SSE subscriptions) and the spec's REST routes. */
+export async function buildHttpServer(deps: HttpDeps) {
+  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
+  const contextOf = (request: FastifyRequest): ApiContext => ({
+    actor: deps.authenticate(request.headers.authorization),
+    services: deps.services,
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: '/trpc',
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }: { req: FastifyRequest }) => contextOf(req),
+      onError: ({ error, path }: { error: Error & { code?: string }; path?: string }) => {
+        if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'tRPC call failed');
+      },
+    },
+  });
+  await app.register(async (scope) => registerRestRoutes(scope, contextOf));
+  app.get('/healthz', async () => ({ ok: true }));
+  return app;
+}

@@ -1,0 +1,2 @@
+export { startOrchestrator, type Orchestrator } from './app.js';
+export { loadConfig, type OrchestratorConfig } from './config.js';

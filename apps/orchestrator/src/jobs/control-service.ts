@@ -1,0 +1,52 @@
+import type {
+  BulkRequest,
+  EventCursor,
+  Job,
+  JobsControlService,
+  PageV2,
+  ProviderActor,
+  ResourceUpdateAndId,
+  Unit,
+} from '@ucloud/contracts';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import { toProviderJob } from './job-view.js';
+import type { JobNotifier } from './notifier.js';
+import type { JobStore } from './store.js';
+
+const DEFAULT_PAGE = 50;
+
+/** The JobsControl face: what a provider's gateway calls to report on its jobs. */
+export class ControlService implements JobsControlService {
+  constructor(
+    private readonly store: JobStore,
+    private readonly notifier: JobNotifier,
+    private readonly catalog: Catalog,
+    private readonly log: Logger,
+  ) {}
+
+  async update(actor: ProviderActor, request: BulkRequest<ResourceUpdateAndId>, cursor: EventCursor | null): Promise<Unit> {
+    const result = this.store.applyProviderUpdates(actor.providerId, request.items, cursor, Date.now());
+    if (result.ignored.length > 0) {
+      this.log.debug({ provider: actor.providerId, ignored: result.ignored }, 'provider updates not applied');
+    }
+    this.notifier.notify(result.changed);
+    return {};
+  }
+
+  async retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null> {
+    return this.store.cursorOf(actor.providerId, stream);
+  }
+
+  /** The provider's active jobs, oldest first, whole (parameters, application and product resolved). */
+  async browse(actor: ProviderActor, request: { next?: string | null; itemsPerPage?: number | null }): Promise<PageV2<Job>> {
+    const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
+    const rows = this.store.activeOfProvider(actor.providerId, Number(request.next ?? 0) || 0, itemsPerPage + 1);
+    const page = rows.slice(0, itemsPerPage);
+    return {
+      itemsPerPage,
+      items: page.map((row) => toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog })),
+      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+    };
+  }
+}

@@ -1,0 +1,63 @@
+import type { LogStreamName, ProviderLogOffset } from '@ucloud/contracts';
+
+/**
+ * Where a follower is: the last update it saw and how many bytes of each rank's stdout/stderr it
+ * got. Serialised as the SSE event id, e.g. `42:0o1337.0e12.1o80`, so a reconnect resumes exactly.
+ */
+export class FollowCursor {
+  constructor(
+    public updateSeq = 0,
+    private readonly offsets = new Map<string, number>(),
+  ) {}
+
+  static parse(id: string | null): FollowCursor | null {
+    if (!id) return new FollowCursor();
+    const match = /^(\d+):((?:\d+[oe]\d+)(?:\.\d+[oe]\d+)*)?$/.exec(id);
+    if (!match) return null;
+    const offsets = new Map<string, number>();
+    for (const part of match[2]?.split('.') ?? []) {
+      const [, rank, s, offset] = /^(\d+)([oe])(\d+)$/.exec(part)!;
+      offsets.set(key(Number(rank), s === 'o' ? 'stdout' : 'stderr'), Number(offset));
+    }
+    return new FollowCursor(Number(match[1]), offsets);
+  }
+
+  offsetOf(rank: number, stream: LogStreamName): number {
+    return this.offsets.get(key(rank, stream)) ?? 0;
+  }
+
+  advance(rank: number, stream: LogStreamName, offset: number): void {
+    this.offsets.set(key(rank, stream), offset);
+  }
+
+  logOffsets(): ProviderLogOffset[] {
+    return [...this.offsets].map(([k, offset]) => {
+      const [rank, stream] = k.split('/') as [string, LogStreamName];
+      return { rank: Number(rank), stream, offset };
+    });
+  }
+
+  toString(): string {
+    const parts = [...this.offsets]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, offset]) => {
+        const [rank, stream] = k.split('/');
+        return `${rank}${stream === 'stdout' ? 'o' : 'e'}${offset}`;
+      });
+    return `${this.updateSeq}:${parts.join('.')}`;
+  }
+}
+
+const key = (rank: number, stream: LogStreamName) => `${rank}/${stream}`;
+
+/** Length of the complete UTF-8 prefix of `buf`: a chunk may end inside a multi-byte character. */
+export function completeUtf8Length(buf: Uint8Array): number {
+  const n = buf.length;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const byte = buf[n - back]!;
+    if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
+    const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needed > back ? n - back : n;
+  }
+  return n;
+}

@@ -1,0 +1,155 @@
+import {
+  ApiError,
+  badRequest,
+  durationToMillis,
+  notFound,
+  validateParameters,
+  type BulkRequest,
+  type BulkResponse,
+  type FindByStringId,
+  type FollowEvent,
+  type Job,
+  type JobIncludeFlags,
+  type JobsBrowseRequest,
+  type JobSpecification,
+  type JobsRetrieveRequest,
+  type JobsService,
+  type PageV2,
+  type ResolvedComputeSupport,
+  type SupportByProvider,
+  type Unit,
+  type UserActor,
+} from '@ucloud/contracts';
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import type { ProductSupportCache } from '../providers/support-cache.js';
+import { FollowCursor } from './follow-cursor.js';
+import { JobFollower, type FollowDeps } from './follow.js';
+import { toApiJob, type JobRow } from './job-view.js';
+import type { JobNotifier } from './notifier.js';
+import type { JobStore } from './store.js';
+
+export interface JobServiceDeps extends FollowDeps {
+  catalog: Catalog;
+  support: ProductSupportCache;
+  /** Wakes the outbox after a commit that queued provider calls. */
+  deliver(): void;
+  log: Logger;
+}
+
+const DEFAULT_PAGE = 50;
+
+/** The Jobs face: what end users call. */
+export class JobService implements JobsService {
+  constructor(private readonly deps: JobServiceDeps) {}
+
+  private get store(): JobStore {
+    return this.deps.store;
+  }
+
+  private get notifier(): JobNotifier {
+    return this.deps.notifier;
+  }
+
+  async create(actor: UserActor, request: BulkRequest<JobSpecification>): Promise<BulkResponse<FindByStringId>> {
+    // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
+    const items = request.items.map((spec, i) => {
+      const at = (field: string) => `items[${i}].${field}`;
+      const product = this.deps.catalog.requireProduct(spec.product, at('product'));
+      const app = this.deps.catalog.requireApplication(spec.application, at('application'));
+      if (!this.deps.gatewayFor(product.category.provider)) {
+        throw badRequest(`${at('product')}: provider ${product.category.provider} is not available`);
+      }
+      if (spec.replicas > 1 && !app.invocation.allowMultiNode) {
+        throw badRequest(`${at('replicas')}: ${app.metadata.name} runs on a single node only`);
+      }
+      try {
+        validateParameters(app, spec.parameters, spec.resources);
+      } catch (e) {
+        if (e instanceof ApiError) throw new ApiError(e.code, `items[${i}].${e.message}`);
+        throw e;
+      }
+      return {
+        owner: { username: actor.username, project: null },
+        specification: spec,
+        timeAllocationMs: spec.timeAllocation ? durationToMillis(spec.timeAllocation) : null,
+      };
+    });
+    const ids = this.store.create(items, Date.now());
+    this.deps.deliver();
+    return { responses: ids.map((id) => ({ id: String(id) })) };
+  }
+
+  async retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job> {
+    const row = this.requireOwnJob(actor, request.id, 'id');
+    return this.view(row, this.store.updatesOf(row.id), request);
+  }
+
+  async browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>> {
+    const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
+    let after: number | null = null;
+    if (request.next) {
+      after = Number(request.next);
+      if (!Number.isSafeInteger(after)) throw badRequest('next: not a cursor returned by browse');
+    }
+    const rows = this.store.browse({
+      username: actor.username,
+      flags: request,
+      itemsPerPage: itemsPerPage + 1,
+      after,
+      ascending: request.sortDirection === 'ascending',
+    });
+    const page = rows.slice(0, itemsPerPage);
+    const updates = this.store.updatesOfMany(page.map((r) => r.id), request.includeUpdates !== true);
+    return {
+      itemsPerPage,
+      items: page.map((row) => this.view(row, updates.get(row.id) ?? [], request)),
+      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+    };
+  }
+
+  async terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>> {
+    const rows = request.items.map((item, i) => this.requireOwnJob(actor, item.id, `items[${i}].id`));
+    const now = Date.now();
+    for (const row of rows) this.store.requestTerminate(row.id, now);
+    this.notifier.notify(rows.map((r) => r.id));
+    this.deps.deliver();
+    return { responses: rows.map(() => ({})) };
+  }
+
+  async retrieveProducts(_actor: UserActor): Promise<SupportByProvider> {
+    const productsByProvider: SupportByProvider['productsByProvider'] = {};
+    for (const product of this.deps.catalog.listProducts()) {
+      const support = await this.deps.support.supportOf(product.category.provider, product.name, product.category.name);
+      if (!support) continue;
+      (productsByProvider[product.category.provider] ??= []).push({ product, support });
+    }
+    return { productsByProvider };
+  }
+
+  follow(actor: UserActor, id: string, lastEventId: string | null, signal: AbortSignal | undefined): AsyncIterable<FollowEvent> {
+    const row = this.requireOwnJob(actor, id, 'id');
+    const cursor = FollowCursor.parse(lastEventId);
+    if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
+    return new JobFollower(this.deps, row.id, cursor, signal).events();
+  }
+
+  /** A job of the caller's, or 404: another user's job is indistinguishable from a missing one. */
+  private requireOwnJob(actor: UserActor, id: string, field: string): JobRow {
+    const n = Number(id);
+    const row = /^\d+$/.test(id) && Number.isSafeInteger(n) ? this.store.get(n) : undefined;
+    if (!row || row.ownerUsername !== actor.username) throw notFound(`${field}: no job with id ${JSON.stringify(id)}`);
+    return row;
+  }
+
+  private view(row: JobRow, updates: Parameters<typeof toApiJob>[1], flags: JobIncludeFlags): Job {
+    return toApiJob(row, updates, flags, {
+      catalog: this.deps.catalog,
+      supportOf: (r): ResolvedComputeSupport | null => {
+        const product = this.deps.catalog.findProduct({ provider: r.provider, category: r.productCategory, id: r.productId });
+        const support = this.deps.support.cached(r.provider, r.productId, r.productCategory);
+        return product && support ? { product, support } : null;
+      },
+    });
+  }
+}

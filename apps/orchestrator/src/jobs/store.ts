@@ -1,0 +1,319 @@
+import {
+  JobUpdate,
+  type EventCursor,
+  type JobIncludeFlags,
+  type JobSpecification,
+  type JobState,
+  type JobUpdateInput,
+  type ResourceUpdateAndId,
+} from '@ucloud/contracts';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import { inTransaction, type Db } from '../db/client.js';
+import { jobs, jobUpdates, outbox, providerCursors } from '../db/schema.js';
+import type { JobRow, UpdateRow } from './job-view.js';
+import { decideUpdate } from './state-machine.js';
+
+export type OutboxKind = (typeof outbox.$inferSelect)['kind'];
+export type OutboxRow = typeof outbox.$inferSelect;
+
+export interface NewJob {
+  owner: { username: string; project: string | null };
+  specification: JobSpecification;
+  timeAllocationMs: number | null;
+}
+
+export interface BrowseQuery {
+  username: string;
+  flags: JobIncludeFlags;
+  itemsPerPage: number;
+  /** Id of the last job on the previous page. */
+  after: number | null;
+  ascending: boolean;
+}
+
+export interface ApplyResult {
+  /** Jobs whose update was stored (followers must be woken). */
+  changed: number[];
+  /** Updates refused by the state machine or for unknown jobs, with why. */
+  ignored: Array<{ id: string; reason: string }>;
+}
+
+const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
+
+/**
+ * All reads and writes of jobs, their updates, the outbox and provider cursors. Every state change
+ * is one synchronous transaction; callers notify followers and deliver the outbox after commit.
+ */
+export class JobStore {
+  constructor(private readonly db: Db) {}
+
+  /** Stores new jobs in IN_QUEUE with their first update and an outbox row asking the provider to start them. */
+  create(items: NewJob[], now: number): number[] {
+    return inTransaction(this.db, () =>
+      items.map((item) => {
+        const spec = item.specification;
+        const row = this.db
+          .insert(jobs)
+          .values({
+            ownerUsername: item.owner.username,
+            ownerProject: item.owner.project,
+            applicationName: spec.application.name,
+            applicationVersion: spec.application.version,
+            provider: spec.product.provider,
+            productId: spec.product.id,
+            productCategory: spec.product.category,
+            specification: JSON.stringify(spec),
+            state: 'IN_QUEUE',
+            timeAllocationMs: item.timeAllocationMs,
+            createdAt: now,
+          })
+          .returning({ id: jobs.id })
+          .get();
+        this.insertUpdate(row.id, fullUpdate({ state: 'IN_QUEUE', status: 'Your job is now waiting in the queue!', timestamp: now }), 'IN_QUEUE');
+        this.db.insert(outbox).values({ jobId: row.id, provider: spec.product.provider, kind: 'create', nextAttemptAt: now, createdAt: now }).run();
+        return row.id;
+      }),
+    );
+  }
+
+  get(id: number): JobRow | undefined {
+    return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
+  }
+
+  updatesOf(jobId: number, afterSeq = 0): UpdateRow[] {
+    return this.db
+      .select()
+      .from(jobUpdates)
+      .where(and(eq(jobUpdates.jobId, jobId), gt(jobUpdates.seq, afterSeq)))
+      .orderBy(asc(jobUpdates.seq))
+      .all();
+  }
+
+  /** All updates of several jobs, or only the latest of each. */
+  updatesOfMany(jobIds: number[], latestOnly: boolean): Map<number, UpdateRow[]> {
+    const result = new Map<number, UpdateRow[]>();
+    if (jobIds.length === 0) return result;
+    const rows = latestOnly
+      ? this.db
+          .select()
+          .from(jobUpdates)
+          .where(
+            inArray(
+              jobUpdates.seq,
+              this.db
+                .select({ seq: sql<number>`max(${jobUpdates.seq})` })
+                .from(jobUpdates)
+                .where(inArray(jobUpdates.jobId, jobIds))
+                .groupBy(jobUpdates.jobId),
+            ),
+          )
+          .all()
+      : this.db.select().from(jobUpdates).where(inArray(jobUpdates.jobId, jobIds)).orderBy(asc(jobUpdates.seq)).all();
+    for (const row of rows) {
+      const list = result.get(row.jobId) ?? [];
+      list.push(row);
+      result.set(row.jobId, list);
+    }
+    return result;
+  }
+
+  browse(q: BrowseQuery): JobRow[] {
+    const f = q.flags;
+    const where: SQL[] = [eq(jobs.ownerUsername, q.username)];
+    const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+    if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
+    if (f.filterState) where.push(eq(jobs.state, f.filterState));
+    if (f.filterCreatedBy) where.push(eq(jobs.ownerUsername, f.filterCreatedBy));
+    if (f.filterCreatedAfter != null) where.push(gte(jobs.createdAt, f.filterCreatedAfter));
+    if (f.filterCreatedBefore != null) where.push(lte(jobs.createdAt, f.filterCreatedBefore));
+    if (f.filterProvider) where.push(eq(jobs.provider, f.filterProvider));
+    if (f.filterProductId) where.push(eq(jobs.productId, f.filterProductId));
+    if (f.filterProductCategory) where.push(eq(jobs.productCategory, f.filterProductCategory));
+    if (f.filterProviderIds) where.push(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
+    if (f.filterIds) {
+      const ids = list(f.filterIds).map(Number).filter(Number.isSafeInteger);
+      where.push(inArray(jobs.id, ids));
+    }
+    if (f.hideProductId) where.push(ne(jobs.productId, f.hideProductId));
+    if (f.hideProductCategory) where.push(ne(jobs.productCategory, f.hideProductCategory));
+    if (f.hideProvider) where.push(ne(jobs.provider, f.hideProvider));
+    if (q.after !== null) where.push(q.ascending ? gt(jobs.id, q.after) : lt(jobs.id, q.after));
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(...where))
+      .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
+      .limit(q.itemsPerPage)
+      .all();
+  }
+
+  /** Active jobs of a provider, oldest first (for the provider's own browse and reconciliation). */
+  activeOfProvider(provider: string, after: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(eq(jobs.provider, provider), gt(jobs.id, after), notInArray(jobs.state, ['SUCCESS', 'FAILURE', 'EXPIRED'])))
+      .orderBy(asc(jobs.id))
+      .limit(limit)
+      .all();
+  }
+
+  /**
+   * Applies a provider's updates in one transaction. With a cursor, a batch at or below the stored
+   * sequence was already applied (a resend after a lost acknowledgement) and is ignored whole.
+   */
+  applyProviderUpdates(provider: string, items: ResourceUpdateAndId[], cursor: EventCursor | null, now: number): ApplyResult {
+    return inTransaction(this.db, () => {
+      const result: ApplyResult = { changed: [], ignored: [] };
+      if (cursor) {
+        const stored = this.cursorOf(provider, cursor.stream);
+        if (stored !== null && BigInt(cursor.seq) <= BigInt(stored.seq)) {
+          result.ignored.push(...items.map((i) => ({ id: i.id, reason: `already applied up to ${stored.seq}` })));
+          return result;
+        }
+        this.db
+          .insert(providerCursors)
+          .values({ provider, stream: cursor.stream, seq: cursor.seq })
+          .onConflictDoUpdate({ target: [providerCursors.provider, providerCursors.stream], set: { seq: cursor.seq } })
+          .run();
+      }
+      for (const item of items) {
+        const id = Number(item.id);
+        const job = Number.isSafeInteger(id) ? this.get(id) : undefined;
+        if (!job || job.provider !== provider) {
+          result.ignored.push({ id: item.id, reason: 'no such job at this provider' });
+          continue;
+        }
+        const reason = this.applyUpdate(job, item.update, now);
+        if (reason === null) result.changed.push(job.id);
+        else result.ignored.push({ id: item.id, reason });
+      }
+      return result;
+    });
+  }
+
+  /** Records an update decided by the orchestrator itself; returns why it was refused, or null. */
+  appendSystemUpdate(jobId: number, update: JobUpdateInput, now: number): string | null {
+    return inTransaction(this.db, () => {
+      const job = this.get(jobId);
+      return job ? this.applyUpdate(job, fullUpdate(update), now) : 'no such job';
+    });
+  }
+
+  cursorOf(provider: string, stream: string): EventCursor | null {
+    const row = this.db
+      .select()
+      .from(providerCursors)
+      .where(and(eq(providerCursors.provider, provider), eq(providerCursors.stream, stream)))
+      .get();
+    return row ? { stream: row.stream, seq: row.seq } : null;
+  }
+
+  /**
+   * Asks the provider to stop a job. A job whose start was never delivered is cancelled right here
+   * instead, so it never reaches the provider.
+   */
+  requestTerminate(jobId: number, now: number): 'queued' | 'cancelled' | 'already-ended' {
+    return inTransaction(this.db, () => {
+      const job = this.get(jobId);
+      if (!job || ['SUCCESS', 'FAILURE', 'EXPIRED'].includes(job.state)) return 'already-ended';
+      const pendingCreate = this.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.jobId, jobId), eq(outbox.kind, 'create')))
+        .get();
+      if (pendingCreate) {
+        this.db.delete(outbox).where(eq(outbox.id, pendingCreate.id)).run();
+        this.applyUpdate(job, fullUpdate({ state: 'SUCCESS', status: 'Your job has been cancelled!' }), now);
+        return 'cancelled';
+      }
+      const pendingTerminate = this.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.jobId, jobId), eq(outbox.kind, 'terminate')))
+        .get();
+      if (!pendingTerminate) {
+        this.db.insert(outbox).values({ jobId, provider: job.provider, kind: 'terminate', nextAttemptAt: now, createdAt: now }).run();
+      }
+      return 'queued';
+    });
+  }
+
+  /** Outbox rows due now, oldest first, skipping rows queued behind an undelivered earlier row of the same job. */
+  dueOutbox(now: number, limit: number): OutboxRow[] {
+    const rows = this.db.select().from(outbox).orderBy(asc(outbox.id)).limit(limit * 4).all();
+    const blocked = new Set<number>();
+    const due: OutboxRow[] = [];
+    for (const row of rows) {
+      if (!blocked.has(row.jobId) && row.nextAttemptAt <= now) due.push(row);
+      blocked.add(row.jobId);
+      if (due.length >= limit) break;
+    }
+    return due;
+  }
+
+  nextOutboxAttempt(): number | null {
+    const row = this.db.select({ at: sql<number>`min(${outbox.nextAttemptAt})` }).from(outbox).get();
+    return row?.at ?? null;
+  }
+
+  completeOutbox(ids: number[], providerGeneratedIds: Map<number, string> = new Map()): void {
+    inTransaction(this.db, () => {
+      this.db.delete(outbox).where(inArray(outbox.id, ids)).run();
+      for (const [jobId, pgid] of providerGeneratedIds) {
+        this.db.update(jobs).set({ providerGeneratedId: pgid }).where(eq(jobs.id, jobId)).run();
+      }
+    });
+  }
+
+  retryOutbox(ids: number[], error: string, nextAttemptAt: number): void {
+    this.db
+      .update(outbox)
+      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 1000), nextAttemptAt })
+      .where(inArray(outbox.id, ids))
+      .run();
+  }
+
+  /** The provider refused a call for good: drop it, and fail the job when it was the start that was refused. */
+  rejectOutbox(row: OutboxRow, why: string, now: number): void {
+    inTransaction(this.db, () => {
+      this.db.delete(outbox).where(eq(outbox.id, row.id)).run();
+      const job = this.get(row.jobId);
+      if (job && row.kind === 'create') {
+        this.applyUpdate(job, fullUpdate({ state: 'FAILURE', status: `The provider refused to start the job: ${why}` }), now);
+      }
+    });
+  }
+
+  private applyUpdate(job: JobRow, update: JobUpdate, now: number): string | null {
+    const decision = decideUpdate({ state: job.state as JobState, hasTimeAllocation: job.timeAllocationMs !== null }, update);
+    if (!decision.apply) return decision.reason;
+    const next = decision.nextState;
+    const entersRunning = next === 'RUNNING' && job.state !== 'RUNNING';
+    const final = next === 'SUCCESS' || next === 'FAILURE' || next === 'EXPIRED';
+    const timeAllocationMs = update.newTimeAllocation ?? job.timeAllocationMs;
+    let expiresAt = job.expiresAt;
+    // The deadline counts from the first time the job ran; suspending does not move it, extending does.
+    if (expiresAt !== null && update.newTimeAllocation !== null) expiresAt += update.newTimeAllocation - (job.timeAllocationMs ?? 0);
+    if (entersRunning && expiresAt === null && timeAllocationMs !== null) expiresAt = now + timeAllocationMs;
+    if (final) expiresAt = null;
+    this.db
+      .update(jobs)
+      .set({
+        state: next,
+        startedAt: entersRunning ? now : job.startedAt,
+        expiresAt,
+        timeAllocationMs,
+        outputFolder: update.outputFolder ?? job.outputFolder,
+        allowRestart: update.allowRestart ?? job.allowRestart,
+      })
+      .where(eq(jobs.id, job.id))
+      .run();
+    this.insertUpdate(job.id, { ...update, timestamp: now }, next);
+    return null;
+  }
+
+  private insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
+    this.db.insert(jobUpdates).values({ jobId, update: JSON.stringify(update), stateAfter }).run();
+  }
+}

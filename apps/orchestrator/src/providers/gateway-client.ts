@@ -1,0 +1,106 @@
+import {
+  ComputeSupport,
+  ProviderLogChunk,
+  providerRoutes,
+  type Job,
+  type ProviderLogOffset,
+} from '@ucloud/contracts';
+import { createInterface } from 'node:readline';
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+
+/** A call to a gateway failed. `retryable` is false when the gateway answered that the request itself is wrong. */
+export class GatewayError extends Error {
+  constructor(
+    message: string,
+    readonly status: number | null,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+    this.name = 'GatewayError';
+  }
+}
+
+export interface ProviderEndpoint {
+  id: string;
+  url: string;
+  token: string;
+}
+
+const CreateResponse = z.object({ responses: z.array(z.object({ id: z.string() }).nullable()) });
+const SupportResponse = z.object({ responses: z.array(ComputeSupport) });
+
+/** The orchestrator's side of the JobsProvider face of one provider's gateway. */
+export class GatewayClient {
+  private readonly routes;
+
+  constructor(
+    readonly provider: ProviderEndpoint,
+    private readonly timeoutMs = 30_000,
+  ) {
+    this.routes = providerRoutes(provider.id);
+  }
+
+  async create(jobs: Job[]): Promise<Array<string | null>> {
+    const body = CreateResponse.parse(await this.call('POST', this.routes.create, { items: jobs }));
+    return body.responses.map((r) => r?.id ?? null);
+  }
+
+  async terminate(jobs: Job[]): Promise<void> {
+    await this.call('POST', this.routes.terminate, { items: jobs });
+  }
+
+  async verify(jobs: Job[]): Promise<void> {
+    await this.call('POST', this.routes.verify, { items: jobs });
+  }
+
+  async retrieveProducts(): Promise<ComputeSupport[]> {
+    return SupportResponse.parse(await this.call('GET', this.routes.retrieveProducts)).responses;
+  }
+
+  /** Log chunks of a job from the given offsets; with `follow`, until the job has ended and all output is sent. */
+  async *followLogs(job: Job, offsets: ProviderLogOffset[], follow: boolean, signal: AbortSignal): AsyncGenerator<ProviderLogChunk> {
+    const response = await this.send('POST', this.routes.follow, { job, offsets, follow }, signal);
+    if (!response.body) return;
+    const lines = createInterface({ input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+    try {
+      for await (const line of lines) {
+        if (line.trim()) yield ProviderLogChunk.parse(JSON.parse(line));
+      }
+    } finally {
+      lines.close();
+    }
+  }
+
+  private async call(method: 'GET' | 'POST', path: string, body?: unknown): Promise<unknown> {
+    const response = await this.send(method, path, body, AbortSignal.timeout(this.timeoutMs));
+    const text = await response.text();
+    return text ? JSON.parse(text) : {};
+  }
+
+  private async send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+    let response: Response;
+    try {
+      response = await fetch(this.provider.url + path, {
+        method,
+        headers: { authorization: `Bearer ${this.provider.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal,
+      });
+    } catch (e) {
+      throw new GatewayError(`provider ${this.provider.id} is unreachable: ${(e as Error).message}`, null, true);
+    }
+    if (!response.ok) {
+      const text = await response.text().catch(() => '');
+      let why = text;
+      try {
+        why = (JSON.parse(text) as { why?: string }).why ?? text;
+      } catch {
+        // not JSON: keep the text
+      }
+      const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
+      throw new GatewayError(`provider ${this.provider.id} answered ${response.status}: ${why}`, response.status, retryable);
+    }
+    return response;
+  }
+}

@@ -1,0 +1,121 @@
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import { toProviderJob } from '../jobs/job-view.js';
+import type { JobNotifier } from '../jobs/notifier.js';
+import type { JobStore, OutboxRow } from '../jobs/store.js';
+import { GatewayError, type GatewayClient } from './gateway-client.js';
+
+const BATCH = 100;
+const MAX_BACKOFF_MS = 30_000;
+
+/**
+ * Delivers the outbox: calls to providers that transactions decided on. A call is retried with
+ * backoff until the gateway acknowledges it, across orchestrator restarts; a call the gateway
+ * refuses for good is dropped (and a refused start fails its job).
+ */
+export class OutboxWorker {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+  private wakeAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly gateways: Map<string, GatewayClient>,
+    private readonly catalog: Catalog,
+    private readonly notifier: JobNotifier,
+    private readonly log: Logger,
+    private readonly pollMs: number,
+  ) {}
+
+  start(): void {
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Runs a delivery round now (or right after the current one). */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.wakeAgain = true;
+      return;
+    }
+    if (this.timer) clearTimeout(this.timer);
+    this.running = this.deliverAll()
+      .catch((e: unknown) => this.log.error({ err: e }, 'outbox delivery failed'))
+      .finally(() => {
+        this.running = null;
+        if (this.stopped) return;
+        if (this.wakeAgain) {
+          this.wakeAgain = false;
+          this.wake();
+          return;
+        }
+        const next = this.store.nextOutboxAttempt();
+        const delay = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - Date.now()));
+        this.timer = setTimeout(() => this.wake(), delay);
+      });
+  }
+
+  private async deliverAll(): Promise<void> {
+    for (;;) {
+      const due = this.store.dueOutbox(Date.now(), BATCH);
+      if (due.length === 0 || this.stopped) return;
+      const groups = new Map<string, OutboxRow[]>();
+      for (const row of due) {
+        const key = `${row.provider}/${row.kind}`;
+        groups.set(key, [...(groups.get(key) ?? []), row]);
+      }
+      await Promise.all([...groups.values()].map((rows) => this.deliver(rows)));
+    }
+  }
+
+  private async deliver(rows: OutboxRow[]): Promise<void> {
+    const first = rows[0]!;
+    const gateway = this.gateways.get(first.provider);
+    if (!gateway) {
+      for (const row of rows) this.reject(row, `provider ${row.provider} is not configured`);
+      return;
+    }
+    const jobs = rows.map((row) => {
+      const job = this.store.get(row.jobId)!;
+      return toProviderJob(job, this.store.updatesOf(job.id), { catalog: this.catalog });
+    });
+    try {
+      if (first.kind === 'create') {
+        const ids = await gateway.create(jobs);
+        const generated = new Map<number, string>();
+        ids.forEach((id, i) => id !== null && generated.set(rows[i]!.jobId, id));
+        this.store.completeOutbox(rows.map((r) => r.id), generated);
+      } else {
+        await gateway.terminate(jobs);
+        this.store.completeOutbox(rows.map((r) => r.id));
+      }
+    } catch (e) {
+      if (e instanceof GatewayError && !e.retryable) {
+        // One bad job must not sink its batch: find the culprit by retrying one at a time.
+        if (rows.length > 1) {
+          for (const row of rows) await this.deliver([row]);
+        } else {
+          this.reject(first, e.message);
+        }
+        return;
+      }
+      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+      const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10)) * (0.5 + Math.random() / 2);
+      this.log.warn({ provider: first.provider, kind: first.kind, jobs: rows.length, attempts, err: (e as Error).message }, 'provider call failed; will retry');
+      this.store.retryOutbox(rows.map((r) => r.id), (e as Error).message, Date.now() + backoff);
+    }
+  }
+
+  private reject(row: OutboxRow, why: string): void {
+    this.log.warn({ jobId: row.jobId, kind: row.kind, why }, 'provider refused a call');
+    this.store.rejectOutbox(row, why, Date.now());
+    this.notifier.notify([row.jobId]);
+  }
+}
