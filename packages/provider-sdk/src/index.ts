@@ -1,0 +1,36 @@
+export {
+  JOB_STATES,
+  isFinalState,
+  type BackendKind,
+  type ComputeBackend,
+  type CreateJobResult,
+  type CreateJobSpec,
+  type JobEventInput,
+  type JobStateName,
+  type JournalEvent,
+  type LogChunkOut,
+  type LogPosition,
+  type LogStreamName,
+  type PluginContext,
+  type ProductDescription,
+  type StreamLogsSpec,
+  type Utilization,
+} from './backend.js';
+export {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  PluginError,
+  ResourceExhaustedError,
+  UnavailableError,
+  UnsupportedError,
+  toServiceError,
+} from './errors.js';
+export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';
+export { connectPlugin, type PluginClient } from './client.js';
+export { EventJournal } from './journal.js';
+export { servePlugin, type PluginServer, type ServePluginOptions } from './server.js';
+export { openSqlite, type SqliteDatabase } from './sqlite.js';
+export { stateFromProto, stateToProto } from './wire.js';
+/** The generated messages and enums, for code that handles the wire types directly. */
+export * as proto from '@ucloud/provider-proto';

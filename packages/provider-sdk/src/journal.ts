@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { type JobEventInput, type JobStateName, type JournalEvent } from './backend.js';
+import { type Statement } from 'better-sqlite3';
+import { openSqlite, type SqliteDatabase } from './sqlite.js';
+
+interface EventRow {
+  seq: number;
+  job_id: string;
+  timestamp: number;
+  state: string | null;
+  status: string | null;
+  expected_state: string | null;
+  new_expires_at: number | null;
+  provider_generated_id: string | null;
+}
+
+const REPLAY_BATCH = 256;
+
+/**
+ * The plugin's durable, numbered event log. Sequence numbers come from an AUTOINCREMENT key, so
+ * they keep rising across restarts and after acknowledged events are deleted. better-sqlite3 is
+ * synchronous: an append is stored before `append` returns, and nothing can interleave between a
+ * follower's read and its subscription to the next append.
+ */
+export class EventJournal {
+  readonly eventStreamId: string;
+  private wakers = new Set<() => void>();
+  private closed = false;
+  private readonly insert: Statement;
+  private readonly selectAfter: Statement<[number, number], EventRow>;
+  private readonly selectLast: Statement<[], { seq: number }>;
+  private readonly deleteUpTo: Statement<[number]>;
+
+  private constructor(private readonly db: SqliteDatabase) {
+    this.eventStreamId = (
+      db.prepare(`SELECT value FROM journal_meta WHERE key = 'event_stream_id'`).get() as {
+        value: string;
+      }
+    ).value;
+    this.insert = db.prepare(
+      `INSERT INTO events (job_id, timestamp, state, status, expected_state, new_expires_at, provider_generated_id)
+       VALUES (@jobId, @timestamp, @state, @status, @expectedState, @newExpiresAt, @providerGeneratedId)`,
+    );
+    this.selectAfter = db.prepare(`SELECT * FROM events WHERE seq > ? ORDER BY seq LIMIT ?`);
+    // sqlite_sequence keeps the highest seq ever handed out, even when every event was acknowledged.
+    this.selectLast = db.prepare(`SELECT seq FROM sqlite_sequence WHERE name = 'events'`);
+    this.deleteUpTo = db.prepare(`DELETE FROM events WHERE seq <= ?`);
+  }
+
+  /** Opens the journal stored in `file`, creating it (and its stream id) the first time. */
+  static open(file: string): EventJournal {
+    const db = openSqlite(file);
+    // An emitted event must survive a crash of the machine, not only of the process.
+    db.pragma('synchronous = FULL');
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS journal_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+      CREATE TABLE IF NOT EXISTS events (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        job_id TEXT NOT NULL,
+        timestamp INTEGER NOT NULL,
+        state TEXT,
+        status TEXT,
+        expected_state TEXT,
+        new_expires_at INTEGER,
+        provider_generated_id TEXT
+      );
+    `);
+    db.prepare(
+      `INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('event_stream_id', ?)`,
+    ).run(randomUUID());
+    return new EventJournal(db);
+  }
+
+  append(input: JobEventInput): JournalEvent {
+    if (this.closed) throw new Error('The event journal is closed');
+    const timestamp = Date.now();
+    const row = {
+      jobId: input.jobId,
+      timestamp,
+      state: input.state ?? null,
+      status: input.status ?? null,
+      expectedState: input.expectedState ?? null,
+      newExpiresAt: input.newExpiresAt ?? null,
+      providerGeneratedId: input.providerGeneratedId ?? null,
+    };
+    const seq = Number(this.insert.run(row).lastInsertRowid);
+    this.wake();
+    return { ...row, seq, eventStreamId: this.eventStreamId };
+  }
+
+  /** Stored events with seq > afterSeq, oldest first, at most `limit`. */
+  readAfter(afterSeq: number, limit = REPLAY_BATCH): JournalEvent[] {
+    return this.selectAfter.all(afterSeq, limit).map((r) => ({
+      seq: r.seq,
+      eventStreamId: this.eventStreamId,
+      jobId: r.job_id,
+      timestamp: r.timestamp,
+      state: r.state as JobStateName | null,
+      status: r.status,
+      expectedState: r.expected_state as JobStateName | null,
+      newExpiresAt: r.new_expires_at,
+      providerGeneratedId: r.provider_generated_id,
+    }));
+  }
+
+  /** The highest sequence number handed out so far (0 for a new journal). */
+  lastSeq(): number {
+    return this.selectLast.get()?.seq ?? 0;
+  }
+
+  /** Forgets events up to and including `seq`: the orchestrator has stored them. */
+  ack(seq: number): void {
+    this.deleteUpTo.run(seq);
+  }
+
+  /**
+   * Every stored event after `afterSeq`, then each new one as it is appended, in order and without
+   * gaps or repeats: the follower only ever reads from its own cursor. Ends when the journal
+   * closes or `signal` aborts.
+   */
+  async *follow(afterSeq: number, signal?: AbortSignal): AsyncGenerator<JournalEvent> {
+    let cursor = afterSeq;
+    while (!this.closed && !signal?.aborted) {
+      const batch = this.readAfter(cursor);
+      if (batch.length === 0) {
+        await this.nextAppend(signal);
+        continue;
+      }
+      for (const event of batch) {
+        yield event;
+        cursor = event.seq;
+        if (this.closed || signal?.aborted) return;
+      }
+    }
+  }
+
+  /** Ends every follower, then closes the database. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.wake();
+    this.db.close();
+  }
+
+  private wake(): void {
+    const wakers = this.wakers;
+    this.wakers = new Set();
+    for (const w of wakers) w();
+  }
+
+  private nextAppend(signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        signal?.removeEventListener('abort', done);
+        this.wakers.delete(done);
+        resolve();
+      };
+      this.wakers.add(done);
+      signal?.addEventListener('abort', done, { once: true });
+    });
+  }
+}
