@@ -11,8 +11,11 @@ type ContextOf = (request: FastifyRequest) => ApiContext;
  */
 export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): void {
   // The spec's own curl examples send `Content-Type: content-type: application/json`: read every body as JSON.
+  app.addHook('onRequest', async (request) => {
+    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/json';
+  });
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => {
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
     if (text.trim() === '') return done(null, undefined);
     try {

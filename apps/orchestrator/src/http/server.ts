@@ -1,6 +1,6 @@
 import { appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
-import Fastify, { type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { registerRestRoutes } from './rest.js';
 
@@ -12,7 +12,11 @@ export interface HttpDeps {
 
 /** One HTTP server for both faces: tRPC under /trpc (batching + SSE subscriptions) and the spec's REST routes. */
 export async function buildHttpServer(deps: HttpDeps) {
-  const app = Fastify({ loggerInstance: deps.log, bodyLimit: 16 * 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({
+    loggerInstance: deps.log,
+    bodyLimit: 16 * 1024 * 1024,
+    logController: new LogController({ disableRequestLogging: true }),
+  });
   const contextOf = (request: FastifyRequest): ApiContext => ({
     actor: deps.authenticate(request.headers.authorization),
     services: deps.services,

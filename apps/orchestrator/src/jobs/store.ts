@@ -274,13 +274,19 @@ export class JobStore {
       .run();
   }
 
-  /** The provider refused a call for good: drop it, and fail the job when it was the start that was refused. */
-  rejectOutbox(row: OutboxRow, why: string, now: number): void {
+  /**
+   * The provider refused a call for good: drop it. A refused start fails the job; a stop refused
+   * because the provider does not know the job means the job is gone.
+   */
+  rejectOutbox(row: OutboxRow, why: string, unknownAtProvider: boolean, now: number): void {
     inTransaction(this.db, () => {
       this.db.delete(outbox).where(eq(outbox.id, row.id)).run();
       const job = this.get(row.jobId);
-      if (job && row.kind === 'create') {
+      if (!job) return;
+      if (row.kind === 'create') {
         this.applyUpdate(job, fullUpdate({ state: 'FAILURE', status: `The provider refused to start the job: ${why}` }), now);
+      } else if (unknownAtProvider) {
+        this.applyUpdate(job, fullUpdate({ state: 'FAILURE', status: 'Your job is no longer available' }), now);
       }
     });
   }

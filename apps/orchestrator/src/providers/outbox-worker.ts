@@ -79,7 +79,7 @@ export class OutboxWorker {
     const first = rows[0]!;
     const gateway = this.gateways.get(first.provider);
     if (!gateway) {
-      for (const row of rows) this.reject(row, `provider ${row.provider} is not configured`);
+      for (const row of rows) this.reject(row, `provider ${row.provider} is not configured`, false);
       return;
     }
     const jobs = rows.map((row) => {
@@ -102,7 +102,7 @@ export class OutboxWorker {
         if (rows.length > 1) {
           for (const row of rows) await this.deliver([row]);
         } else {
-          this.reject(first, e.message);
+          this.reject(first, e.message, e.status === 404);
         }
         return;
       }
@@ -113,9 +113,9 @@ export class OutboxWorker {
     }
   }
 
-  private reject(row: OutboxRow, why: string): void {
+  private reject(row: OutboxRow, why: string, unknownAtProvider: boolean): void {
     this.log.warn({ jobId: row.jobId, kind: row.kind, why }, 'provider refused a call');
-    this.store.rejectOutbox(row, why, Date.now());
+    this.store.rejectOutbox(row, why, unknownAtProvider, Date.now());
     this.notifier.notify([row.jobId]);
   }
 }
