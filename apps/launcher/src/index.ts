@@ -1,0 +1,2 @@
+export { startStack, type Stack, type StackOptions, type ComponentName } from './stack.js';
+export { freePort } from './ports.js';

@@ -1,0 +1,162 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { freePort } from './ports.js';
+
+export type ComponentName = 'orchestrator' | 'gateway' | 'native';
+
+export interface StackOptions {
+  dataDir: string;
+  /** Orchestrator port; 0 picks a free one. */
+  port: number;
+  host?: string;
+  /** Token of the demo user `user`; random when absent. */
+  demoToken?: string;
+  /** More users as `name:token` pairs. */
+  extraUsers?: string[];
+  logLevel?: string;
+  /** Where each component's log lines go (one line at a time, prefixed by nobody). */
+  onLog?: (component: ComponentName, line: string) => void;
+  /** Called when a component exits without having been asked to. */
+  onUnexpectedExit?: (component: ComponentName, code: number | null, signal: NodeJS.Signals | null) => void;
+  /** Extra environment per component (tests use it to shorten timeouts). */
+  env?: Partial<Record<ComponentName, Record<string, string>>>;
+}
+
+export interface Stack {
+  url: string;
+  userToken: string;
+  providerToken: string;
+  gatewayUrl: string;
+  /** Sends a signal to one component and waits for it to exit. */
+  kill(component: ComponentName, signal?: NodeJS.Signals): Promise<void>;
+  /** Starts a component that was killed, with the same configuration. */
+  start(component: ComponentName): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const require = createRequire(import.meta.url);
+const mainOf = (pkg: string) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+
+const MAINS: Record<ComponentName, string> = {
+  orchestrator: mainOf('@ucloud/orchestrator'),
+  gateway: mainOf('@ucloud/gateway'),
+  native: mainOf('@ucloud/provider-native'),
+};
+
+/**
+ * Orchestrator + gateway + native plugin as three real processes on loopback, wired with fresh
+ * secrets: what `npm start` runs, and what the whole-stack tests start and kill.
+ */
+export async function startStack(options: StackOptions): Promise<Stack> {
+  const host = options.host ?? '127.0.0.1';
+  const dataDir = resolve(options.dataDir);
+  const [port, gatewayPort, pluginPort] = await Promise.all([
+    options.port === 0 ? freePort() : Promise.resolve(options.port),
+    freePort(),
+    freePort(),
+  ]);
+  const userToken = options.demoToken ?? randomBytes(24).toString('base64url');
+  const providerToken = randomBytes(24).toString('base64url');
+  const url = `http://${host}:${port}`;
+  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const logLevel = options.logLevel ?? 'info';
+
+  const env: Record<ComponentName, Record<string, string>> = {
+    native: {
+      GRPC_ADDRESS: `127.0.0.1:${pluginPort}`,
+      DATA_DIR: join(dataDir, 'provider-native'),
+      PROVIDER_ID: 'example',
+      LOG_LEVEL: logLevel,
+      ...options.env?.native,
+    },
+    gateway: {
+      PORT: String(gatewayPort),
+      HOST: '127.0.0.1',
+      PROVIDER_ID: 'example',
+      PROVIDER_TOKEN: providerToken,
+      ORCHESTRATOR_URL: `http://127.0.0.1:${port}`,
+      PLUGINS: `native=127.0.0.1:${pluginPort}`,
+      LOG_LEVEL: logLevel,
+      ...options.env?.gateway,
+    },
+    orchestrator: {
+      PORT: String(port),
+      HOST: host,
+      DATA_DIR: dataDir,
+      USERS: ['user:' + userToken, ...(options.extraUsers ?? [])].join(','),
+      PROVIDERS: `example=${gatewayUrl}=${providerToken}`,
+      LOG_LEVEL: logLevel,
+      ...options.env?.orchestrator,
+    },
+  };
+
+  const children = new Map<ComponentName, ChildProcess>();
+  const stopping = new Set<ComponentName>();
+
+  const start = async (name: ComponentName) => {
+    const child = spawn(process.execPath, [MAINS[name]], {
+      env: { ...process.env, ...env[name] },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.set(name, child);
+    for (const stream of [child.stdout!, child.stderr!]) {
+      createInterface({ input: stream }).on('line', (line) => options.onLog?.(name, line));
+    }
+    child.once('exit', (code, signal) => {
+      if (children.get(name) === child) children.delete(name);
+      if (!stopping.has(name)) options.onUnexpectedExit?.(name, code, signal);
+    });
+    await waitUntilListening(name, child, env[name]);
+  };
+
+  const kill = async (name: ComponentName, signal: NodeJS.Signals = 'SIGTERM') => {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null) return;
+    stopping.add(name);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    await exited;
+    stopping.delete(name);
+  };
+
+  // Plugin first, orchestrator last: each one's peer is there when it starts.
+  await start('native');
+  await start('gateway');
+  await start('orchestrator');
+
+  return {
+    url,
+    userToken,
+    providerToken,
+    gatewayUrl,
+    kill,
+    start,
+    async stop() {
+      for (const name of ['orchestrator', 'gateway', 'native'] as const) await kill(name);
+    },
+  };
+}
+
+/** Resolves once the component accepts connections on its port (or rejects if it dies first). */
+async function waitUntilListening(name: ComponentName, child: ChildProcess, env: Record<string, string>): Promise<void> {
+  const address = name === 'native' ? env.GRPC_ADDRESS! : `${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
+  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const { connect } = await import('node:net');
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start (code ${child.exitCode ?? child.signalCode})`);
+    const ok = await new Promise<boolean>((r) => {
+      const socket = connect({ host, port }, () => {
+        socket.destroy();
+        r(true);
+      });
+      socket.on('error', () => r(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${name} did not start listening on ${address} within 60 s`);
+}
