@@ -1,0 +1,102 @@
+import { TRPCClientError } from '@trpc/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, EXAMPLE_PRODUCT, startTestStack, type Client, type TestStack } from './harness.js';
+
+let stack: TestStack;
+let client: Client;
+let ownJob: string;
+
+beforeAll(async () => {
+  stack = await startTestStack({ extraUsers: ['alice:alice-token-123'] });
+  client = stack.client();
+  ownJob = (await client.jobs.create.mutate({ items: [acmeBatch('mine', 0)] })).responses[0]!.id;
+});
+
+afterAll(async () => {
+  await stack?.dispose();
+});
+
+/** Sends a REST request and returns status and parsed body. */
+async function rest(method: string, path: string, body?: string, token = stack.userToken) {
+  const response = await fetch(stack.url + path, {
+    method,
+    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    body,
+  });
+  return { status: response.status, body: (await response.json()) as { why?: string; errorCode?: string } };
+}
+
+async function jobCount(): Promise<number> {
+  return (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
+}
+
+async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<never>> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof TRPCClientError) return e;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
+}
+
+describe('bad input', () => {
+  const valid = () => acmeBatch('x', 0);
+
+  it.each([
+    ['a wrong type', { ...valid(), replicas: 'two' }, /items\[0\]\.replicas/],
+    ['a missing field', { product: EXAMPLE_PRODUCT }, /items\[0\]\.application/],
+    ['an unknown application', { ...valid(), application: { name: 'nope', version: '9' } }, /items\[0\]\.application: unknown application nope@9/],
+    ['an unknown product', { ...valid(), product: { ...EXAMPLE_PRODUCT, id: 'huge' } }, /items\[0\]\.product: unknown product huge/],
+    ['a parameter of the wrong type', { ...valid(), parameters: { value: { type: 'integer', value: 3 } } }, /value/],
+    ['an unknown parameter', { ...valid(), parameters: { ...valid().parameters, colour: { type: 'text', value: 'red' } } }, /colour/],
+    ['a missing required parameter', { ...valid(), parameters: {} }, /parameters\.value/],
+  ])('refuses %s with a 400 naming the field, storing nothing', async (_what, item, message) => {
+    const before = await jobCount();
+    // The bad item comes second: the valid first one must not be stored either.
+    const { status, body } = await rest('POST', '/api/jobs', JSON.stringify({ items: [valid(), item] }));
+    expect(status).toBe(400);
+    expect(body.errorCode).toBe('BAD_REQUEST');
+    expect(body.why).toMatch(new RegExp(message.source.replace('items\\[0\\]', 'items\\[1\\]')));
+    expect(await jobCount()).toBe(before);
+
+    const error = await trpcError(client.jobs.create.mutate({ items: [item as never] }));
+    expect(error.data?.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(message);
+  });
+
+  it('refuses malformed JSON with a 400', async () => {
+    const { status, body } = await rest('POST', '/api/jobs', '{"items": [');
+    expect(status).toBe(400);
+    expect(body.why).toMatch(/not valid JSON/);
+  });
+
+  it('refuses an empty bulk request', async () => {
+    const { status, body } = await rest('POST', '/api/jobs', '{"items": []}');
+    expect(status).toBe(400);
+    expect(body.why).toMatch(/items/);
+  });
+
+  it('refuses calls without a valid token with 401', async () => {
+    expect((await rest('GET', '/api/jobs/browse', undefined, 'wrong')).status).toBe(401);
+  });
+
+  it("answers 404 for another user's job, on every call, and leaves it alone", async () => {
+    const alice = stack.client('alice-token-123');
+    const e1 = await trpcError(alice.jobs.retrieve.query({ id: ownJob }));
+    expect(e1.data?.code).toBe('NOT_FOUND');
+    const e2 = await trpcError(alice.jobs.terminate.mutate({ items: [{ id: ownJob }] }));
+    expect(e2.data?.code).toBe('NOT_FOUND');
+    expect((await rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, 'alice-token-123')).status).toBe(404);
+    expect((await alice.jobs.browse.query({})).items).toHaveLength(0);
+    expect((await alice.jobs.browse.query({ filterIds: ownJob })).items).toHaveLength(0);
+    const job = await client.jobs.retrieve.query({ id: ownJob });
+    expect(job.owner.createdBy).toBe('user');
+    expect(job.updates.map((u) => u.status)).not.toContain('Your job has been cancelled!');
+  });
+
+  it('refuses a provider update from a user token', async () => {
+    const { status } = await rest('POST', '/api/jobs/control/update', JSON.stringify({ items: [{ id: ownJob, update: { state: 'FAILURE' } }] }));
+    expect(status).toBe(403);
+  });
+});
