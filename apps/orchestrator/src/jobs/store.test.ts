@@ -1,0 +1,99 @@
+import { JobSpecification } from '@ucloud/contracts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { openDatabase } from '../db/client.js';
+import { JobStore } from './store.js';
+
+const spec = JobSpecification.parse({
+  application: { name: 'acme-batch', version: '1.0.0' },
+  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
+  parameters: { value: { type: 'text', value: 'x' } },
+});
+
+let store: JobStore;
+const owner = { username: 'user', project: null };
+
+beforeEach(() => {
+  store = new JobStore(openDatabase(':memory:'));
+});
+
+const update = (id: number, state: string | null, status = 'x') => ({
+  id: String(id),
+  update: { state, status, expectedState: null, expectedDifferentState: null, outputFolder: null, newTimeAllocation: null, allowRestart: null, newMounts: null, timestamp: 0 } as never,
+});
+
+describe('JobStore', () => {
+  it('creates a job in IN_QUEUE with its first update and an outbox row', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const job = store.get(id!)!;
+    expect(job.state).toBe('IN_QUEUE');
+    expect(store.updatesOf(id!).map((u) => u.stateAfter)).toEqual(['IN_QUEUE']);
+    expect(store.dueOutbox(1000, 10).map((r) => [r.jobId, r.kind])).toEqual([[id, 'create']]);
+  });
+
+  it('applies a batch with a cursor once, and ignores it when resent', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
+    expect(store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000).changed).toEqual([id, id]);
+    const resent = store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 3000);
+    expect(resent.changed).toEqual([]);
+    expect(store.updatesOf(id!)).toHaveLength(3);
+    expect(store.cursorOf('example', 's')).toEqual({ stream: 's', seq: '2' });
+  });
+
+  it('compares sequences as numbers, not strings', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    store.applyProviderUpdates('example', [update(id!, 'RUNNING')], { stream: 's', seq: '9' }, 2000);
+    expect(store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], { stream: 's', seq: '10' }, 3000).changed).toEqual([id]);
+  });
+
+  it("refuses updates from a provider for another provider's job", () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const result = store.applyProviderUpdates('other', [update(id!, 'RUNNING')], null, 2000);
+    expect(result.changed).toEqual([]);
+    expect(store.get(id!)!.state).toBe('IN_QUEUE');
+  });
+
+  it('sets expiresAt when the job first runs and clears it when it ends', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: 60_000 }], 1000);
+    store.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
+    expect(store.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
+    store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
+    expect(store.get(id!)).toMatchObject({ state: 'SUCCESS', expiresAt: null });
+  });
+
+  it('cancels locally a job whose start was never delivered', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    expect(store.requestTerminate(id!, 2000)).toBe('cancelled');
+    expect(store.get(id!)!.state).toBe('SUCCESS');
+    expect(store.dueOutbox(3000, 10)).toEqual([]);
+  });
+
+  it('queues a terminate after a delivered start, once', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    store.completeOutbox(store.dueOutbox(1000, 10).map((r) => r.id));
+    expect(store.requestTerminate(id!, 2000)).toBe('queued');
+    expect(store.requestTerminate(id!, 2001)).toBe('queued');
+    expect(store.dueOutbox(3000, 10).map((r) => r.kind)).toEqual(['terminate']);
+  });
+
+  it('holds back a job’s later outbox rows while an earlier one waits for a retry', () => {
+    const [a, b] = store.create(
+      [
+        { owner, specification: spec, timeAllocationMs: null },
+        { owner, specification: spec, timeAllocationMs: null },
+      ],
+      1000,
+    );
+    const rows = store.dueOutbox(1000, 10);
+    store.retryOutbox([rows[0]!.id], 'down', 10_000);
+    expect(store.dueOutbox(2000, 10).map((r) => r.jobId)).toEqual([b]);
+    expect(store.dueOutbox(10_000, 10).map((r) => r.jobId)).toEqual([a, b]);
+  });
+
+  it('fails a job whose start the provider refused', () => {
+    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    store.rejectOutbox(store.dueOutbox(1000, 1)[0]!, 'unknown product', false, 2000);
+    expect(store.get(id!)!.state).toBe('FAILURE');
+    expect(JSON.parse(store.updatesOf(id!).at(-1)!.update).status).toMatch(/unknown product/);
+  });
+});
