@@ -1,0 +1,111 @@
+import type { FastifyInstance } from 'fastify';
+import { pino, type Logger } from 'pino';
+import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
+import type { GatewayConfig } from './config.js';
+import { EventPump } from './event-pump.js';
+import { createHttpServer } from './http-server.js';
+import { LogRelay } from './log-relay.js';
+import { createJobsControlClient, type JobsControl } from './orchestrator-client.js';
+import { PluginRegistry } from './plugin-registry.js';
+import { registerProviderRoutes } from './provider-routes.js';
+
+/** Knobs with production defaults; tests shorten them. */
+export interface GatewayTuning {
+  backoff: BackoffOptions;
+  /** Most events per control.update. */
+  batchSize: number;
+  /** How long an event batch waits for more after its first event. */
+  lingerMs: number;
+  /** Deadline of unary plugin calls. */
+  pluginCallTimeoutMs: number;
+  /** Deadline of orchestrator calls. */
+  orchestratorTimeoutMs: number;
+  /** How long stop() lets requests in flight finish before closing their connections. */
+  shutdownGraceMs: number;
+}
+
+export const DEFAULT_TUNING: GatewayTuning = {
+  backoff: DEFAULT_BACKOFF,
+  batchSize: 100,
+  lingerMs: 5,
+  pluginCallTimeoutMs: 60_000,
+  orchestratorTimeoutMs: 30_000,
+  shutdownGraceMs: 5_000,
+};
+
+/**
+ * One provider site's integration module: the JobsProvider HTTP face, the plugin registry and one
+ * event pump per plugin. Plugins are connected in the background, so the face answers (503 for
+ * products of plugins still connecting) while a plugin is slow to come up.
+ */
+export class Gateway {
+  readonly pumps: ReadonlyMap<string, EventPump>;
+  private readonly registry: PluginRegistry;
+  private readonly http: FastifyInstance;
+  private readonly logs = new LogRelay();
+  private readonly lifetime = new AbortController();
+  private connecting: Promise<void> = Promise.resolve();
+  private readonly shutdownGraceMs: number;
+
+  constructor(
+    private readonly config: GatewayConfig,
+    options: { logger?: Logger; tuning?: Partial<GatewayTuning> } = {},
+  ) {
+    const tuning = { ...DEFAULT_TUNING, ...options.tuning };
+    this.shutdownGraceMs = tuning.shutdownGraceMs;
+    const logger = options.logger ?? pino({ level: config.logLevel, name: 'gateway' });
+    this.registry = new PluginRegistry(config.plugins, {
+      providerId: config.providerId,
+      callTimeoutMs: tuning.pluginCallTimeoutMs,
+      backoff: tuning.backoff,
+      logger,
+    });
+    const control: JobsControl = createJobsControlClient({
+      orchestratorUrl: config.orchestratorUrl,
+      providerToken: config.providerToken,
+      timeoutMs: tuning.orchestratorTimeoutMs,
+    });
+    this.pumps = new Map(
+      this.registry.plugins.map((plugin) => [
+        plugin.name,
+        new EventPump(plugin, this.registry, control, logger, {
+          batchSize: tuning.batchSize,
+          lingerMs: tuning.lingerMs,
+          backoff: tuning.backoff,
+        }),
+      ]),
+    );
+    this.http = createHttpServer(config.providerToken, logger);
+    registerProviderRoutes(this.http, {
+      providerId: config.providerId,
+      registry: this.registry,
+      control,
+      logs: this.logs,
+    });
+    // Open follow streams would otherwise hold the server open until their jobs end.
+    this.http.addHook('preClose', async () => this.logs.closeAll());
+  }
+
+  /** Listens on the configured host and port; returns the base URL. */
+  async start(): Promise<string> {
+    const url = await this.http.listen({ host: this.config.host, port: this.config.port });
+    this.connecting = Promise.all(
+      this.registry.plugins.map(async (plugin) => {
+        await this.registry.connect(plugin, this.lifetime.signal);
+        if (!this.lifetime.signal.aborted) this.pumps.get(plugin.name)?.start();
+      }),
+    ).then(() => undefined);
+    return url;
+  }
+
+  async stop(): Promise<void> {
+    this.lifetime.abort();
+    await this.connecting;
+    await Promise.all([...this.pumps.values()].map((pump) => pump.stop()));
+    // Connections that never send a request (HTTP clients open spares) would hold close() open.
+    const grace = setTimeout(() => this.http.server.closeAllConnections(), this.shutdownGraceMs);
+    await this.http.close();
+    clearTimeout(grace);
+    this.registry.close();
+  }
+}

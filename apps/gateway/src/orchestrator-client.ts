@@ -1,0 +1,61 @@
+import { createTRPCClient, httpLink, isTRPCClientError } from '@trpc/client';
+import type { AppRouter, EventCursor, ResourceUpdateAndId } from '@ucloud/contracts';
+import { errorMessage, OrchestratorCallError } from './errors.js';
+
+/** The JobsControl calls the gateway makes on the orchestrator. */
+export interface JobsControl {
+  /** Reports updates; with a cursor, the orchestrator stores it in the same transaction. */
+  update(
+    items: ResourceUpdateAndId[],
+    cursor: EventCursor | null,
+    signal?: AbortSignal,
+  ): Promise<void>;
+  /** Where the orchestrator has stored events of `stream` up to, or null if it has none. */
+  retrieveCursor(stream: string, signal?: AbortSignal): Promise<EventCursor | null>;
+}
+
+export interface JobsControlClientOptions {
+  orchestratorUrl: string;
+  providerToken: string;
+  /** Upper bound on one call, so a hung orchestrator is noticed and retried. */
+  timeoutMs: number;
+}
+
+/** JobsControl over the orchestrator's tRPC endpoint; failures become OrchestratorCallError. */
+export function createJobsControlClient(options: JobsControlClientOptions): JobsControl {
+  const client = createTRPCClient<AppRouter>({
+    links: [
+      httpLink({
+        url: `${options.orchestratorUrl}/trpc`,
+        headers: { authorization: `Bearer ${options.providerToken}` },
+      }),
+    ],
+  });
+  const withTimeout = (signal?: AbortSignal) => {
+    const timeout = AbortSignal.timeout(options.timeoutMs);
+    return signal ? AbortSignal.any([signal, timeout]) : timeout;
+  };
+
+  return {
+    async update(items, cursor, signal) {
+      await call('control.update', () =>
+        client.control.update.mutate({ items, cursor }, { signal: withTimeout(signal) }),
+      );
+    },
+    retrieveCursor(stream, signal) {
+      return call('control.retrieveCursor', () =>
+        client.control.retrieveCursor.query({ stream }, { signal: withTimeout(signal) }),
+      );
+    },
+  };
+}
+
+async function call<T>(procedure: string, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (error) {
+    // A TRPCClientError with data came from the orchestrator; without, it never got there.
+    const code = isTRPCClientError(error) ? (error.data?.code ?? null) : null;
+    throw new OrchestratorCallError(procedure, code, errorMessage(error));
+  }
+}

@@ -1,0 +1,104 @@
+import {
+  type CallOptions,
+  type ClientReadableStream,
+  type ClientUnaryCall,
+  credentials,
+  Metadata,
+  type ServiceError,
+} from '@grpc/grpc-js';
+import {
+  ComputePluginClient,
+  type CreateJobRequest,
+  type CreateJobResponse,
+  type DescribeResponse,
+  type ExtendJobRequest,
+  type ExtendJobResponse,
+  type JobEvent,
+  type LogChunk,
+  type RetrieveUtilizationResponse,
+  type StreamLogsRequest,
+  type VerifyJobsResponse,
+} from '@ucloud/provider-proto';
+import { PluginCallError } from './errors.js';
+
+type UnaryMethod<Req, Res> = (
+  request: Req,
+  metadata: Metadata,
+  options: Partial<CallOptions>,
+  callback: (error: ServiceError | null, response: Res) => void,
+) => ClientUnaryCall;
+
+/** One plugin's ComputePlugin service as promises; failures become PluginCallError. */
+export class PluginClient {
+  private readonly client: ComputePluginClient;
+
+  constructor(
+    readonly name: string,
+    readonly address: string,
+    /** Deadline of unary calls; streams have none (a follow lasts as long as the job). */
+    private readonly callTimeoutMs: number,
+  ) {
+    this.client = new ComputePluginClient(address, credentials.createInsecure());
+  }
+
+  describe(): Promise<DescribeResponse> {
+    return this.unary('Describe', this.client.describe, {});
+  }
+
+  createJob(request: CreateJobRequest): Promise<CreateJobResponse> {
+    return this.unary('CreateJob', this.client.createJob, request);
+  }
+
+  async terminateJob(jobId: string): Promise<void> {
+    await this.unary('TerminateJob', this.client.terminateJob, { jobId });
+  }
+
+  extendJob(request: ExtendJobRequest): Promise<ExtendJobResponse> {
+    return this.unary('ExtendJob', this.client.extendJob, request);
+  }
+
+  async suspendJob(jobId: string): Promise<void> {
+    await this.unary('SuspendJob', this.client.suspendJob, { jobId });
+  }
+
+  async unsuspendJob(jobId: string): Promise<void> {
+    await this.unary('UnsuspendJob', this.client.unsuspendJob, { jobId });
+  }
+
+  verifyJobs(jobIds: string[]): Promise<VerifyJobsResponse> {
+    return this.unary('VerifyJobs', this.client.verifyJobs, { jobIds });
+  }
+
+  retrieveUtilization(productCategory: string): Promise<RetrieveUtilizationResponse> {
+    return this.unary('RetrieveUtilization', this.client.retrieveUtilization, { productCategory });
+  }
+
+  async ackEvents(seq: string): Promise<void> {
+    await this.unary('AckEvents', this.client.ackEvents, { seq });
+  }
+
+  watchEvents(afterSeq: string): ClientReadableStream<JobEvent> {
+    return this.client.watchEvents({ afterSeq });
+  }
+
+  streamLogs(request: StreamLogsRequest): ClientReadableStream<LogChunk> {
+    return this.client.streamLogs(request);
+  }
+
+  close(): void {
+    this.client.close();
+  }
+
+  private unary<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
+    return new Promise((resolve, reject) => {
+      method.call(
+        this.client,
+        request,
+        new Metadata(),
+        { deadline: Date.now() + this.callTimeoutMs },
+        (error, response) =>
+          error ? reject(new PluginCallError(this.name, rpc, error)) : resolve(response),
+      );
+    });
+  }
+}

@@ -1,0 +1,139 @@
+import { createHTTPServer } from '@trpc/server/adapters/standalone';
+import {
+  ApiError,
+  type ApiContext,
+  appRouter,
+  type EventCursor,
+  type ResourceUpdateAndId,
+  type Services,
+} from '@ucloud/contracts';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+
+export interface RecordedUpdate {
+  items: ResourceUpdateAndId[];
+  cursor: EventCursor | null;
+}
+
+/** What the fake orchestrator remembers; survives a restart of its HTTP server. */
+export class FakeOrchestratorState {
+  /** control.update calls that were applied, in order. */
+  readonly updates: RecordedUpdate[] = [];
+  /** control.update calls ignored because their cursor was at or below the stored one. */
+  readonly ignored: RecordedUpdate[] = [];
+  readonly cursors = new Map<string, string>();
+  /** How many of the next control.update calls to fail with SERVICE_UNAVAILABLE. */
+  failUpdates = 0;
+  failedUpdates = 0;
+
+  /** Every update item applied, flattened in the order received. */
+  get items(): ResourceUpdateAndId[] {
+    return this.updates.flatMap((u) => u.items);
+  }
+}
+
+/**
+ * A fake orchestrator: contracts' real `appRouter` over real tRPC HTTP, with fake services that
+ * implement only the JobsControl calls a gateway makes, the way the real one must: an update
+ * whose cursor is at or below the stored one is ignored, otherwise applied and its cursor stored.
+ */
+export class FakeOrchestrator {
+  private constructor(
+    private server: Server,
+    readonly port: number,
+    readonly state: FakeOrchestratorState,
+    private readonly token: string,
+    private readonly providerId: string,
+  ) {}
+
+  static async start(
+    token: string,
+    providerId: string,
+    options: { port?: number; state?: FakeOrchestratorState } = {},
+  ): Promise<FakeOrchestrator> {
+    const state = options.state ?? new FakeOrchestratorState();
+    const server = await listen(token, providerId, state, options.port ?? 0);
+    return new FakeOrchestrator(
+      server,
+      (server.address() as AddressInfo).port,
+      state,
+      token,
+      providerId,
+    );
+  }
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async stop(): Promise<void> {
+    this.server.closeAllConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  /** Comes back on the same port with the same state, like a restarted orchestrator. */
+  async restart(): Promise<void> {
+    this.server = await listen(this.token, this.providerId, this.state, this.port);
+  }
+}
+
+function listen(
+  token: string,
+  providerId: string,
+  state: FakeOrchestratorState,
+  port: number,
+): Promise<Server> {
+  const server = createHTTPServer({
+    router: appRouter,
+    basePath: '/trpc/',
+    createContext: ({ req }): ApiContext => ({
+      actor:
+        req.headers.authorization === `Bearer ${token}` ? { kind: 'provider', providerId } : null,
+      services: fakeServices(state),
+    }),
+  });
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function fakeServices(state: FakeOrchestratorState): Services {
+  const unused = () => {
+    throw new ApiError('BAD_REQUEST', 'not implemented by the fake orchestrator');
+  };
+  return {
+    control: {
+      async update(_actor, request, cursor) {
+        if (state.failUpdates > 0) {
+          state.failUpdates -= 1;
+          state.failedUpdates += 1;
+          throw new ApiError('SERVICE_UNAVAILABLE', 'fake orchestrator outage');
+        }
+        const recorded = { items: request.items, cursor };
+        const stored = cursor ? state.cursors.get(cursor.stream) : undefined;
+        if (cursor && stored !== undefined && BigInt(cursor.seq) <= BigInt(stored)) {
+          state.ignored.push(recorded);
+          return {};
+        }
+        state.updates.push(recorded);
+        if (cursor) state.cursors.set(cursor.stream, cursor.seq);
+        return {};
+      },
+      async retrieveCursor(_actor, stream) {
+        const seq = state.cursors.get(stream);
+        return seq === undefined ? null : { stream, seq };
+      },
+      browse: unused,
+    },
+    jobs: {
+      create: unused,
+      retrieve: unused,
+      browse: unused,
+      terminate: unused,
+      retrieveProducts: unused,
+      follow: unused,
+    },
+    catalog: { listApplications: unused, findApplication: unused, browseProducts: unused },
+  };
+}
