@@ -90,5 +90,13 @@ export function toHttpError(error: unknown): HttpError {
   };
 }
 
-export const errorMessage = (error: unknown): string =>
-  error instanceof Error ? error.message : String(error);
+/** An error's message with those of its causes (`fetch failed: connect ECONNREFUSED …`). */
+export function errorMessage(error: unknown): string {
+  const messages: string[] = [];
+  for (let e: unknown = error; e !== undefined && messages.length < 5;) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (!messages.some((m) => m.includes(message))) messages.push(message);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return messages.join(': ');
+}

@@ -41,7 +41,9 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
 
   app.setErrorHandler((error, request, reply) => {
     const { status, body } = toHttpError(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    // Expected failures (bad input, a plugin down) are the caller's news; only surprises get a stack.
+    if (status === 500) request.log.error({ err: error }, 'request failed');
+    else if (status >= 500) request.log.warn({ status, why: body.why }, 'request failed');
     else request.log.debug({ status, why: body.why }, 'request rejected');
     return reply.code(status).send(body);
   });

@@ -151,6 +151,14 @@ describe('JobsProvider face', () => {
       'items[0].specification.parameters.var: expected a value of type text or textarea, got integer',
     );
 
+    const wrongBackend = await gw.call(routes.create, {
+      items: [fakeJob('5', { parameters: null }, { resolvedApplication: nativeApp })],
+    });
+    expect(wrongBackend.status).toBe(400);
+    expect(((await wrongBackend.json()) as { why: string }).why).toBe(
+      'items[0].specification.product: product example-compute-1 does not support tools with the NATIVE backend',
+    );
+
     const notJson = await fetch(`${gw.url}${routes.create}`, {
       method: 'POST',
       headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
@@ -276,6 +284,11 @@ describe('JobsProvider face', () => {
     });
     const unknown = await gw.call(routes.retrieveUtilization, { jobId: 'nope' });
     expect(unknown.status).toBe(404);
+
+    const byCategory = await gw.call(routes.retrieveUtilization, { categoryId: 'native-compute' });
+    expect(byCategory.status).toBe(200);
+    const noCategory = await gw.call(routes.retrieveUtilization, { categoryId: 'gpu' });
+    expect(noCategory.status).toBe(400);
   });
 
   describe('follow', () => {
@@ -322,5 +335,26 @@ describe('JobsProvider face', () => {
       abort.abort();
       await waitFor(() => docker.cancelledLogStreams > before, 'the plugin stream to be cancelled');
     });
+  });
+});
+
+describe('shutdown', () => {
+  it('ends open follow streams cleanly instead of waiting for their jobs', async () => {
+    const plugin = await FakePlugin.start({ name: 'docker' });
+    const orchestrator = await FakeOrchestrator.start(TOKEN, PROVIDER_ID);
+    const gw = await startGateway([plugin], orchestrator.url);
+    await waitFor(() => gw.gateway.pumps.get('docker')?.state === 'live', 'the plugin');
+    plugin.logs.set('30', [
+      { rank: 0, stream: LogStream.LOG_STREAM_STDOUT, offset: '0', data: Buffer.from('hi') },
+    ]);
+    const res = await gw.call(routes.follow, { job: fakeJob('30'), follow: true });
+    const body = res.text();
+
+    await gw.stop();
+    const lines = (await body).trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0] ?? '')).toMatchObject({ offset: 0, data: 'aGk=' });
+    await plugin.stop();
+    await orchestrator.stop();
   });
 });
