@@ -59,7 +59,11 @@ export async function* streamFileLogs(options: FileLogOptions): AsyncGenerator<L
 }
 
 /** The bytes of `file` from `from` up to its current size, in chunks of at most `maxChunk`. */
-async function* readFrom(file: LogFile, from: number, maxChunk: number): AsyncGenerator<LogChunkOut> {
+async function* readFrom(
+  file: LogFile,
+  from: number,
+  maxChunk: number,
+): AsyncGenerator<LogChunkOut> {
   let size: number;
   try {
     size = (await stat(file.path)).size;

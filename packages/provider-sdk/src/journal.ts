@@ -65,9 +65,9 @@ export class EventJournal {
         provider_generated_id TEXT
       );
     `);
-    db.prepare(
-      `INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('event_stream_id', ?)`,
-    ).run(randomUUID());
+    db.prepare(`INSERT OR IGNORE INTO journal_meta (key, value) VALUES ('event_stream_id', ?)`).run(
+      randomUUID(),
+    );
     return new EventJournal(db);
   }
 

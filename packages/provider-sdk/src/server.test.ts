@@ -35,9 +35,7 @@ class FakeBackend implements ComputeBackend {
   logPolls = 0;
 
   describe() {
-    return [
-      { productId: 'p1', category: 'cat', support: { product: { id: 'p1' }, native: null } },
-    ];
+    return [{ productId: 'p1', category: 'cat', support: { product: { id: 'p1' }, native: null } }];
   }
   async start(ctx: PluginContext) {
     this.ctx = ctx;
@@ -130,7 +128,11 @@ afterEach(async () => {
 });
 
 /** Reads `n` messages from a stream, calling onEach as they come; rejects if the stream ends first. */
-function read<T>(stream: ClientReadableStream<T>, n: number, onEach?: (m: T) => void): Promise<T[]> {
+function read<T>(
+  stream: ClientReadableStream<T>,
+  n: number,
+  onEach?: (m: T) => void,
+): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const got: T[] = [];
     if (n === 0) return resolve(got);
@@ -219,7 +221,11 @@ describe('servePlugin', () => {
         new FailedPreconditionError('The job has already ended'),
         status.FAILED_PRECONDITION,
       ],
-      ['UnsupportedError', new UnsupportedError('Suspension is not supported'), status.UNIMPLEMENTED],
+      [
+        'UnsupportedError',
+        new UnsupportedError('Suspension is not supported'),
+        status.UNIMPLEMENTED,
+      ],
       ['an unexpected error', new Error('disk on fire'), status.INTERNAL],
     ];
     it.each(cases)('%s keeps its message and maps to its gRPC code', async (_, error, code) => {

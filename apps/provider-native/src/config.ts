@@ -1,0 +1,62 @@
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+export const ProductConfig = z.object({
+  id: z.string().min(1),
+  category: z.string().min(1),
+  /** Per replica; used when a CreateJob request does not carry the product's resources. */
+  cpu: z.number().positive().optional(),
+  memoryInGigs: z.number().positive().optional(),
+});
+export type ProductConfig = z.infer<typeof ProductConfig>;
+
+const DEFAULT_PRODUCTS: ProductConfig[] = [{ id: 'example-compute', category: 'example-compute' }];
+
+const Env = z.object({
+  GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
+  DATA_DIR: z.string().min(1).default('./data/provider-native'),
+  PROVIDER_ID: z.string().min(1).default('example'),
+  PRODUCTS: z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      if (text === undefined) return DEFAULT_PRODUCTS;
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'PRODUCTS is not valid JSON' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.array(ProductConfig).min(1)),
+  TERMINATE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+});
+
+export interface NativeConfig {
+  grpcAddress: string;
+  /** Absolute: jobs' working directories and log files live under it. */
+  dataDir: string;
+  providerId: string;
+  products: ProductConfig[];
+  terminateGraceMs: number;
+  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
+}
+
+/** Reads the plugin's configuration from the environment; every setting has a default that runs. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
+  const parsed = Env.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
+  }
+  const c = parsed.data;
+  return {
+    grpcAddress: c.GRPC_ADDRESS,
+    dataDir: resolve(c.DATA_DIR),
+    providerId: c.PROVIDER_ID,
+    products: c.PRODUCTS,
+    terminateGraceMs: c.TERMINATE_GRACE_MS,
+    logLevel: c.LOG_LEVEL,
+  };
+}

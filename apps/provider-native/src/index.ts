@@ -1,0 +1,3 @@
+export { loadConfig, type NativeConfig, type ProductConfig } from './config.js';
+export { NativeBackend, type NativeBackendOptions } from './native-backend.js';
+export { startNativePlugin } from './start.js';

@@ -1,0 +1,178 @@
+import { openSqlite, type SqliteDatabase } from '@ucloud/provider-sdk';
+import { type LaunchedRank } from './launcher.js';
+
+/**
+ * Where a job is in its life at this plugin. STARTING covers the moment between recording the
+ * job and having launched all of its ranks; a job found STARTING after a restart was interrupted.
+ */
+export type JobPhase = 'STARTING' | 'RUNNING' | 'SUSPENDED' | 'ENDED';
+
+/** Why the plugin is stopping a job; decides how its end is reported. */
+export type StopReason = 'CANCELLED' | 'EXPIRED';
+
+export interface JobRecord {
+  jobId: string;
+  productCategory: string;
+  replicas: number;
+  /** Per replica. */
+  cpu: number;
+  memoryBytes: number;
+  timeAllocationMs: number | null;
+  phase: JobPhase;
+  /** When every rank had been launched (epoch ms); the time allocation counts from here. */
+  startedAt: number | null;
+  deadline: number | null;
+  stopReason: StopReason | null;
+  stopRequestedAt: number | null;
+  ranks: LaunchedRank[];
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  'jobId' | 'productCategory' | 'replicas' | 'cpu' | 'memoryBytes' | 'timeAllocationMs'
+>;
+
+interface JobRow {
+  job_id: string;
+  product_category: string;
+  replicas: number;
+  cpu: number;
+  memory_bytes: number;
+  time_allocation_ms: number | null;
+  phase: JobPhase;
+  started_at: number | null;
+  deadline: number | null;
+  stop_reason: StopReason | null;
+  stop_requested_at: number | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    product_category TEXT NOT NULL,
+    replicas INTEGER NOT NULL,
+    cpu REAL NOT NULL,
+    memory_bytes INTEGER NOT NULL,
+    time_allocation_ms INTEGER,
+    phase TEXT NOT NULL,
+    started_at INTEGER,
+    deadline INTEGER,
+    stop_reason TEXT,
+    stop_requested_at INTEGER,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS jobs_by_phase ON jobs (phase);
+  CREATE TABLE IF NOT EXISTS ranks (
+    job_id TEXT NOT NULL REFERENCES jobs (job_id),
+    rank INTEGER NOT NULL,
+    pid INTEGER NOT NULL,
+    start_time TEXT NOT NULL,
+    PRIMARY KEY (job_id, rank)
+  );
+`;
+
+/** The plugin's record of its jobs, so a restarted plugin can find and re-attach to them. */
+export class JobStore {
+  private readonly db: SqliteDatabase;
+
+  constructor(file: string) {
+    this.db = openSqlite(file);
+    this.db.exec(SCHEMA);
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as
+      JobRow | undefined;
+    return row && this.withRanks(row);
+  }
+
+  /** Jobs that have not ended, oldest first. */
+  unfinished(): JobRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
+      .all() as JobRow[];
+    return rows.map((row) => this.withRanks(row));
+  }
+
+  /** Which of `jobIds` have a record here. */
+  known(jobIds: string[]): Set<string> {
+    const lookup = this.db.prepare(`SELECT 1 FROM jobs WHERE job_id = ?`).pluck();
+    return new Set(jobIds.filter((id) => lookup.get(id) !== undefined));
+  }
+
+  insert(job: NewJob): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (job_id, product_category, replicas, cpu, memory_bytes, time_allocation_ms, phase, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'STARTING', ?)`,
+      )
+      .run(
+        job.jobId,
+        job.productCategory,
+        job.replicas,
+        job.cpu,
+        job.memoryBytes,
+        job.timeAllocationMs,
+        Date.now(),
+      );
+  }
+
+  addRank(jobId: string, rank: LaunchedRank): void {
+    this.db
+      .prepare(`INSERT INTO ranks (job_id, rank, pid, start_time) VALUES (?, ?, ?, ?)`)
+      .run(jobId, rank.rank, rank.pid, rank.startTime);
+  }
+
+  markRunning(jobId: string, startedAt: number, deadline: number | null): void {
+    this.db
+      .prepare(`UPDATE jobs SET phase = 'RUNNING', started_at = ?, deadline = ? WHERE job_id = ?`)
+      .run(startedAt, deadline, jobId);
+  }
+
+  setPhase(jobId: string, phase: 'RUNNING' | 'SUSPENDED'): void {
+    this.db.prepare(`UPDATE jobs SET phase = ? WHERE job_id = ?`).run(phase, jobId);
+  }
+
+  setDeadline(jobId: string, deadline: number): void {
+    this.db.prepare(`UPDATE jobs SET deadline = ? WHERE job_id = ?`).run(deadline, jobId);
+  }
+
+  markStopping(jobId: string, reason: StopReason, at: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET stop_reason = ?, stop_requested_at = ? WHERE job_id = ?`)
+      .run(reason, at, jobId);
+  }
+
+  markEnded(jobId: string): void {
+    this.db
+      .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
+      .run(Date.now(), jobId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  private withRanks(row: JobRow): JobRecord {
+    const ranks = this.db
+      .prepare(
+        `SELECT rank, pid, start_time AS startTime FROM ranks WHERE job_id = ? ORDER BY rank`,
+      )
+      .all(row.job_id) as LaunchedRank[];
+    return {
+      jobId: row.job_id,
+      productCategory: row.product_category,
+      replicas: row.replicas,
+      cpu: row.cpu,
+      memoryBytes: row.memory_bytes,
+      timeAllocationMs: row.time_allocation_ms,
+      phase: row.phase,
+      startedAt: row.started_at,
+      deadline: row.deadline,
+      stopReason: row.stop_reason,
+      stopRequestedAt: row.stop_requested_at,
+      ranks,
+    };
+  }
+}

@@ -1,0 +1,321 @@
+import { mkdirSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  streamFileLogs,
+  type ComputeBackend,
+  type CreateJobResult,
+  type CreateJobSpec,
+  type JobEventInput,
+  type LogChunkOut,
+  type PluginContext,
+  type ProductDescription,
+  type StreamLogsSpec,
+  type Utilization,
+} from '@ucloud/provider-sdk';
+import { type Logger } from 'pino';
+import { type ProductConfig } from './config.js';
+import { JobStore, type JobRecord, type StopReason } from './job-store.js';
+import {
+  launchRank,
+  rankFiles,
+  readExitCode,
+  resolveCommand,
+  type LaunchedRank,
+} from './launcher.js';
+import { isRunning, liveGroupMembers, signalGroup } from './proc.js';
+import { outcomeOf, STATUS } from './outcome.js';
+import { describeProducts } from './products.js';
+
+export interface NativeBackendOptions {
+  /** Absolute; holds native.db and jobs/<jobId>/. */
+  dataDir: string;
+  providerId: string;
+  products: ProductConfig[];
+  /** How long a stopping job gets between SIGTERM and SIGKILL. */
+  terminateGraceMs: number;
+  /** How often processes are checked; they are not necessarily our children, so we poll. */
+  pollIntervalMs?: number;
+}
+
+/** Variables of the plugin's own environment a job inherits; the rest could leak secrets. */
+const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
+const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
+const GIB = 1024 ** 3;
+/** Job ids become directory names. */
+const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
+/**
+ * Runs jobs as local processes, one per rank, each detached in its own process group with its
+ * output in files, so jobs keep running while the plugin restarts. Everything that touches a job
+ * is synchronous (spawning, /proc, SQLite), so the monitor and the calls never interleave.
+ */
+export class NativeBackend implements ComputeBackend {
+  readonly name = 'native';
+  private readonly store: JobStore;
+  private readonly pollIntervalMs: number;
+  private ctx: PluginContext | null = null;
+  private monitor: NodeJS.Timeout | null = null;
+
+  constructor(private readonly options: NativeBackendOptions) {
+    this.store = new JobStore(join(options.dataDir, 'native.db'));
+    this.pollIntervalMs = options.pollIntervalMs ?? 250;
+  }
+
+  describe(): ProductDescription[] {
+    return describeProducts(this.options.products, this.options.providerId);
+  }
+
+  async start(ctx: PluginContext): Promise<void> {
+    this.ctx = ctx;
+    for (const job of this.store.unfinished()) this.reattach(job);
+    this.monitor = setInterval(() => this.check(), this.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = null;
+    this.store.close();
+  }
+
+  async create(spec: CreateJobSpec): Promise<CreateJobResult> {
+    if (this.store.get(spec.jobId)) return {};
+    if (!SAFE_JOB_ID.test(spec.jobId)) {
+      throw new InvalidArgumentError(`Job id ${JSON.stringify(spec.jobId)} is not usable here`);
+    }
+    const command = spec.argv[0];
+    if (command === undefined) throw new InvalidArgumentError('The job has no command to run');
+    if (spec.replicas < 1) throw new InvalidArgumentError('A job needs at least one replica');
+
+    const product = this.options.products.find((p) => p.id === spec.productId);
+    this.store.insert({
+      jobId: spec.jobId,
+      productCategory: spec.productCategory,
+      replicas: spec.replicas,
+      cpu: spec.cpu || product?.cpu || 1,
+      memoryBytes: spec.memoryBytes || Math.round((product?.memoryInGigs ?? 0) * GIB),
+      timeAllocationMs: spec.timeAllocationMs,
+    });
+    const jobDir = this.jobDir(spec.jobId);
+    mkdirSync(jobDir, { recursive: true });
+
+    const env = (rank: number) => jobEnvironment(spec, rank);
+    if (resolveCommand(command, env(0).PATH ?? '', jobDir) === null) {
+      this.fail(spec.jobId, `Could not start the job: command not found: ${command}`);
+      return {};
+    }
+    const launched: LaunchedRank[] = [];
+    try {
+      for (let rank = 0; rank < spec.replicas; rank++) {
+        const r = launchRank({ jobDir, rank, argv: spec.argv, env: env(rank) });
+        launched.push(r);
+        this.store.addRank(spec.jobId, r);
+      }
+    } catch (err) {
+      for (const r of launched) signalGroup(r.pid, 'SIGKILL');
+      this.fail(spec.jobId, `Could not start the job: ${(err as Error).message}`);
+      return {};
+    }
+    const now = Date.now();
+    this.emit({ jobId: spec.jobId, state: 'RUNNING', status: STATUS.running });
+    this.store.markRunning(
+      spec.jobId,
+      now,
+      spec.timeAllocationMs === null ? null : now + spec.timeAllocationMs,
+    );
+    this.log.info({ jobId: spec.jobId, pids: launched.map((r) => r.pid) }, 'job started');
+    return {};
+  }
+
+  async terminate(jobId: string): Promise<void> {
+    const job = this.known(jobId);
+    if (job.phase !== 'ENDED') this.requestStop(job, 'CANCELLED');
+  }
+
+  async extend(jobId: string, extendByMs: number): Promise<number | null> {
+    const job = this.active(jobId, 'extended');
+    if (job.deadline === null) return null;
+    const deadline = job.deadline + extendByMs;
+    this.store.setDeadline(jobId, deadline);
+    return deadline;
+  }
+
+  async suspend(jobId: string): Promise<void> {
+    const job = this.active(jobId, 'suspended');
+    if (job.phase === 'SUSPENDED') return;
+    for (const r of job.ranks) signalGroup(r.pid, 'SIGSTOP');
+    this.store.setPhase(jobId, 'SUSPENDED');
+    this.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
+  }
+
+  async unsuspend(jobId: string): Promise<void> {
+    const job = this.active(jobId, 'resumed');
+    if (job.phase === 'RUNNING') return;
+    for (const r of job.ranks) signalGroup(r.pid, 'SIGCONT');
+    this.store.setPhase(jobId, 'RUNNING');
+    this.emit({ jobId, state: 'RUNNING', status: STATUS.running });
+  }
+
+  async verify(jobIds: string[]): Promise<string[]> {
+    const known = this.store.known(jobIds);
+    return jobIds.filter((id) => !known.has(id));
+  }
+
+  async utilization(productCategory: string): Promise<Utilization> {
+    const jobs = this.store
+      .unfinished()
+      .filter((j) => productCategory === '' || j.productCategory === productCategory);
+    const running = jobs.filter((j) => j.phase === 'RUNNING');
+    return {
+      capacityCpu: cpus().length,
+      capacityMemoryBytes: totalmem(),
+      usedCpu: running.reduce((sum, j) => sum + j.cpu * j.replicas, 0),
+      usedMemoryBytes: running.reduce((sum, j) => sum + j.memoryBytes * j.replicas, 0),
+      running: running.length,
+      pending: jobs.filter((j) => j.phase === 'STARTING').length,
+    };
+  }
+
+  streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut> {
+    const job = this.known(request.jobId);
+    const jobDir = this.jobDir(job.jobId);
+    const files = Array.from({ length: job.replicas }, (_, rank) => {
+      const f = rankFiles(jobDir, rank);
+      return [
+        { rank, stream: 'stdout' as const, path: f.stdout },
+        { rank, stream: 'stderr' as const, path: f.stderr },
+      ];
+    }).flat();
+    return streamFileLogs({
+      files: () => files,
+      isDone: () => this.store.get(job.jobId)?.phase === 'ENDED',
+      offsets: request.offsets,
+      follow: request.follow,
+      signal: request.signal,
+    });
+  }
+
+  /** What start() does for a job that had not ended when the plugin last stopped. */
+  private reattach(job: JobRecord): void {
+    if (job.phase === 'STARTING') {
+      for (const r of job.ranks) if (isRunning(r.pid, r.startTime)) signalGroup(r.pid, 'SIGKILL');
+      this.fail(job.jobId, STATUS.interruptedStart);
+      return;
+    }
+    if (job.ranks.some((r) => isRunning(r.pid, r.startTime))) {
+      this.log.info({ jobId: job.jobId }, 're-attached to running job');
+    } else {
+      this.finish(job, false);
+    }
+  }
+
+  /** One monitor pass: ended jobs are reported, deadlines enforced, grace periods cut short. */
+  private check(): void {
+    try {
+      const now = Date.now();
+      for (const job of this.store.unfinished()) {
+        if (job.phase === 'STARTING') continue;
+        const alive = job.ranks.filter((r) => isRunning(r.pid, r.startTime));
+        if (alive.length === 0) {
+          this.finish(job, true);
+        } else if (job.stopReason === null) {
+          if (job.deadline !== null && now >= job.deadline) this.requestStop(job, 'EXPIRED');
+        } else if (now >= (job.stopRequestedAt ?? now) + this.options.terminateGraceMs) {
+          for (const r of alive) signalGroup(r.pid, 'SIGKILL');
+        }
+      }
+    } catch (err) {
+      this.log.error({ err }, 'job monitor pass failed');
+    }
+  }
+
+  /** SIGTERM now, SIGKILL after the grace period (see check); the end is reported when all exit. */
+  private requestStop(job: JobRecord, reason: StopReason): void {
+    if (job.stopReason !== null) return;
+    this.store.markStopping(job.jobId, reason, Date.now());
+    for (const r of job.ranks) {
+      signalGroup(r.pid, 'SIGTERM');
+      // A suspended job must run again to act on SIGTERM.
+      signalGroup(r.pid, 'SIGCONT');
+    }
+    this.log.info({ jobId: job.jobId, reason }, 'stopping job');
+  }
+
+  /** Reports the end of a job whose ranks have all exited. */
+  private finish(job: JobRecord, observedLive: boolean): void {
+    const jobDir = this.jobDir(job.jobId);
+    const outcome = outcomeOf({
+      stopReason: job.stopReason,
+      exitCodes: job.ranks.map((r) => readExitCode(jobDir, r.rank)),
+      observedLive,
+    });
+    // Report first: if we crash before recording the end, the restart reports it again, and a
+    // repeated final state is ignored by the orchestrator, while a lost one would not be.
+    this.emit({ jobId: job.jobId, ...outcome });
+    this.store.markEnded(job.jobId);
+    if (observedLive) {
+      // Whatever the command left behind in its group goes with it. Only done right after the
+      // group's leader was seen to exit, while its id cannot have been reused yet.
+      for (const r of job.ranks) {
+        if (liveGroupMembers(r.pid).length > 0) signalGroup(r.pid, 'SIGKILL');
+      }
+    }
+    this.log.info({ jobId: job.jobId, ...outcome }, 'job ended');
+  }
+
+  private fail(jobId: string, status: string): void {
+    this.emit({ jobId, state: 'FAILURE', status });
+    this.store.markEnded(jobId);
+    this.log.warn({ jobId, status }, 'job failed');
+  }
+
+  private known(jobId: string): JobRecord {
+    const job = this.store.get(jobId);
+    if (!job) throw new NotFoundError(`Unknown job: ${jobId}`);
+    return job;
+  }
+
+  /** A job that may still change: not ended and not being stopped. */
+  private active(jobId: string, verb: string): JobRecord {
+    const job = this.known(jobId);
+    if (job.phase === 'ENDED') {
+      throw new FailedPreconditionError(`Job ${jobId} has already ended and cannot be ${verb}`);
+    }
+    if (job.stopReason !== null) {
+      throw new FailedPreconditionError(`Job ${jobId} is being stopped and cannot be ${verb}`);
+    }
+    return job;
+  }
+
+  private jobDir(jobId: string): string {
+    return join(this.options.dataDir, 'jobs', jobId);
+  }
+
+  private emit(event: JobEventInput): void {
+    if (!this.ctx) throw new Error('The native backend has not been started');
+    this.ctx.emit(event);
+  }
+
+  private get log(): Logger {
+    if (!this.ctx) throw new Error('The native backend has not been started');
+    return this.ctx.logger;
+  }
+}
+
+function jobEnvironment(spec: CreateJobSpec, rank: number): Record<string, string> {
+  const env: Record<string, string> = { PATH: FALLBACK_PATH };
+  for (const name of INHERITED_ENV) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return {
+    ...env,
+    ...spec.environment,
+    UCLOUD_JOB_ID: spec.jobId,
+    UCLOUD_RANK: String(rank),
+    UCLOUD_NUMBER_OF_NODES: String(spec.replicas),
+  };
+}
