@@ -1,16 +1,18 @@
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
 import {
+  GrpcStatus as status,
   connectPlugin,
   proto,
   openSqlite,
   servePlugin,
   stateFromProto,
+  type ClientReadableStream,
   type JobStateName,
   type PluginClient,
   type PluginServer,
+  type ServiceError,
 } from '@ucloud/provider-sdk';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -307,13 +309,13 @@ describe('native plugin', { timeout: 30_000 }, () => {
   });
 
   it('SIGKILLs a job that ignores SIGTERM once the grace period is over', async () => {
-    await restart(500);
+    await restart(1000);
     await p().create('j9', ['sh', '-c', 'trap "" TERM; echo ready; while :; do sleep 1; done']);
     await until(() => existsSync(join(dataDir, 'jobs', 'j9', 'rank-0.stdout')));
     await until(() => statSync(join(dataDir, 'jobs', 'j9', 'rank-0.stdout')).size > 0);
     const [pgid] = p().groups('j9');
     await p().client.terminateJob('j9');
-    await sleep(200);
+    await sleep(100);
     expect(groupGone(pgid!)).toBe(false); // SIGTERM was ignored
     expect(await p().end('j9')).toMatchObject({
       state: 'SUCCESS',

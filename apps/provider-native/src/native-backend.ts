@@ -99,16 +99,15 @@ export class NativeBackend implements ComputeBackend {
       memoryBytes: spec.memoryBytes || Math.round((product?.memoryInGigs ?? 0) * GIB),
       timeAllocationMs: spec.timeAllocationMs,
     });
-    const jobDir = this.jobDir(spec.jobId);
-    mkdirSync(jobDir, { recursive: true });
-
-    const env = (rank: number) => jobEnvironment(spec, rank);
-    if (resolveCommand(command, env(0).PATH ?? '', jobDir) === null) {
-      this.fail(spec.jobId, `Could not start the job: command not found: ${command}`);
-      return {};
-    }
+    // From here on the job is recorded: any failure to start it is reported as its FAILURE.
     const launched: LaunchedRank[] = [];
     try {
+      const jobDir = this.jobDir(spec.jobId);
+      mkdirSync(jobDir, { recursive: true });
+      const env = (rank: number) => jobEnvironment(spec, rank);
+      if (resolveCommand(command, env(0).PATH ?? '', jobDir) === null) {
+        throw new Error(`command not found: ${command}`);
+      }
       for (let rank = 0; rank < spec.replicas; rank++) {
         const r = launchRank({ jobDir, rank, argv: spec.argv, env: env(rank) });
         launched.push(r);

@@ -34,3 +34,5 @@ export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export { stateFromProto, stateToProto } from './wire.js';
 /** The generated messages and enums, for code that handles the wire types directly. */
 export * as proto from '@ucloud/provider-proto';
+/** gRPC names a plugin's tests and its callers need, so they do not depend on grpc-js directly. */
+export { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';

@@ -16,6 +16,8 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  ResourceExhaustedError,
+  UnavailableError,
   UnsupportedError,
 } from './errors.js';
 import { streamFileLogs } from './file-logs.js';
@@ -226,6 +228,12 @@ describe('servePlugin', () => {
         new UnsupportedError('Suspension is not supported'),
         status.UNIMPLEMENTED,
       ],
+      [
+        'ResourceExhaustedError',
+        new ResourceExhaustedError('No free cores'),
+        status.RESOURCE_EXHAUSTED,
+      ],
+      ['UnavailableError', new UnavailableError('slurmctld is down'), status.UNAVAILABLE],
       ['an unexpected error', new Error('disk on fire'), status.INTERNAL],
     ];
     it.each(cases)('%s keeps its message and maps to its gRPC code', async (_, error, code) => {
