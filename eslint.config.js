@@ -15,7 +15,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/*.test.ts', 'test/**', 'scripts/**', '**/launch.ts', '**/cli.ts'],
+    files: ['**/*.test.ts', 'test/**', 'scripts/**', 'apps/launcher/src/main.ts', '**/cli.ts'],
     rules: { 'no-console': 'off' },
   },
 );
