@@ -82,7 +82,7 @@ export function followUntil(
       { id: jobId, lastEventId: opts.lastEventId ?? null },
       {
         onData: (tracked) => {
-          events.push({ id: tracked.id, data: tracked.data });
+          events.push({ id: tracked.id, data: tracked.data as JobsFollowResponse });
           const state = tracked.data.newStatus?.state;
           const done = opts.until ? opts.until(events) : state !== undefined && tracked.data.updates.length > 0 && isFinalState(state);
           if (done) {

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { freePort } from './ports.js';
 
@@ -37,8 +37,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-const require = createRequire(import.meta.url);
-const mainOf = (pkg: string) => join(dirname(require.resolve(`${pkg}/package.json`)), 'dist', 'main.js');
+/** Each app's process entry point sits beside its library entry point in dist/. */
+const mainOf = (pkg: string) => join(dirname(fileURLToPath(import.meta.resolve(pkg))), 'main.js');
 
 const MAINS: Record<ComponentName, string> = {
   orchestrator: mainOf('@ucloud/orchestrator'),
