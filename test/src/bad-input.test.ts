@@ -1,6 +1,13 @@
 import { TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@ucloud/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, EXAMPLE_PRODUCT, startTestStack, type Client, type TestStack } from './harness.js';
+import {
+  acmeBatch,
+  EXAMPLE_PRODUCT,
+  startTestStack,
+  type Client,
+  type TestStack,
+} from './harness.js';
 
 let stack: TestStack;
 let client: Client;
@@ -23,14 +30,17 @@ async function rest(method: string, path: string, body?: string, token = stack.u
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
     body,
   });
-  return { status: response.status, body: (await response.json()) as { why?: string; errorCode?: string } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { why?: string; errorCode?: string },
+  };
 }
 
 async function jobCount(): Promise<number> {
   return (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
 }
 
-async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<never>> {
+async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
   try {
     await promise;
   } catch (e) {
@@ -46,15 +56,35 @@ describe('bad input', () => {
   it.each([
     ['a wrong type', { ...valid(), replicas: 'two' }, /items\[0\]\.replicas/],
     ['a missing field', { product: EXAMPLE_PRODUCT }, /items\[0\]\.application/],
-    ['an unknown application', { ...valid(), application: { name: 'nope', version: '9' } }, /items\[0\]\.application: unknown application nope@9/],
-    ['an unknown product', { ...valid(), product: { ...EXAMPLE_PRODUCT, id: 'huge' } }, /items\[0\]\.product: unknown product huge/],
-    ['a parameter of the wrong type', { ...valid(), parameters: { value: { type: 'integer', value: 3 } } }, /value/],
-    ['an unknown parameter', { ...valid(), parameters: { ...valid().parameters, colour: { type: 'text', value: 'red' } } }, /colour/],
+    [
+      'an unknown application',
+      { ...valid(), application: { name: 'nope', version: '9' } },
+      /items\[0\]\.application: unknown application nope@9/,
+    ],
+    [
+      'an unknown product',
+      { ...valid(), product: { ...EXAMPLE_PRODUCT, id: 'huge' } },
+      /items\[0\]\.product: unknown product huge/,
+    ],
+    [
+      'a parameter of the wrong type',
+      { ...valid(), parameters: { value: { type: 'integer', value: 3 } } },
+      /value/,
+    ],
+    [
+      'an unknown parameter',
+      { ...valid(), parameters: { ...valid().parameters, colour: { type: 'text', value: 'red' } } },
+      /colour/,
+    ],
     ['a missing required parameter', { ...valid(), parameters: {} }, /parameters\.value/],
   ])('refuses %s with a 400 naming the field, storing nothing', async (_what, item, message) => {
     const before = await jobCount();
     // The bad item comes second: the valid first one must not be stored either.
-    const { status, body } = await rest('POST', '/api/jobs', JSON.stringify({ items: [valid(), item] }));
+    const { status, body } = await rest(
+      'POST',
+      '/api/jobs',
+      JSON.stringify({ items: [valid(), item] }),
+    );
     expect(status).toBe(400);
     expect(body.errorCode).toBe('BAD_REQUEST');
     expect(body.why).toMatch(new RegExp(message.source.replace('items\\[0\\]', 'items\\[1\\]')));
@@ -87,7 +117,9 @@ describe('bad input', () => {
     expect(e1.data?.code).toBe('NOT_FOUND');
     const e2 = await trpcError(alice.jobs.terminate.mutate({ items: [{ id: ownJob }] }));
     expect(e2.data?.code).toBe('NOT_FOUND');
-    expect((await rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, 'alice-token-123')).status).toBe(404);
+    expect(
+      (await rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, 'alice-token-123')).status,
+    ).toBe(404);
     expect((await alice.jobs.browse.query({})).items).toHaveLength(0);
     expect((await alice.jobs.browse.query({ filterIds: ownJob })).items).toHaveLength(0);
     const job = await client.jobs.retrieve.query({ id: ownJob });
@@ -96,7 +128,11 @@ describe('bad input', () => {
   });
 
   it('refuses a provider update from a user token', async () => {
-    const { status } = await rest('POST', '/api/jobs/control/update', JSON.stringify({ items: [{ id: ownJob, update: { state: 'FAILURE' } }] }));
+    const { status } = await rest(
+      'POST',
+      '/api/jobs/control/update',
+      JSON.stringify({ items: [{ id: ownJob, update: { state: 'FAILURE' } }] }),
+    );
     expect(status).toBe(403);
   });
 });

@@ -1,6 +1,8 @@
-import type { Job } from '@ucloud/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { acmeBatch, startTestStack, type Client, type TestStack } from './harness.js';
+
+type Page = Awaited<ReturnType<Client['jobs']['browse']['query']>>;
+type Job = Page['items'][number];
 
 let stack: TestStack;
 let client: Client;
@@ -11,7 +13,9 @@ beforeAll(async () => {
   stack = await startTestStack();
   client = stack.client();
   // 200 acme-batch jobs and 50 a-batch-application jobs, all real processes.
-  const batch = await client.jobs.create.mutate({ items: Array.from({ length: 200 }, (_, i) => acmeBatch(`job ${i}`, 0)) });
+  const batch = await client.jobs.create.mutate({
+    items: Array.from({ length: 200 }, (_, i) => acmeBatch(`job ${i}`, 0)),
+  });
   const other = await client.jobs.create.mutate({
     items: Array.from({ length: 50 }, (_, i) => ({
       application: { name: 'a-batch-application', version: '1.0.0' },
@@ -33,7 +37,8 @@ async function browseAll(flags: Parameters<Client['jobs']['browse']['query']>[0]
   const all: Job[] = [];
   let next: string | null = null;
   do {
-    const page: { items: Job[]; next: string | null; itemsPerPage: number } = await client.jobs.browse.query({ ...flags, next });
+    const page: { items: Job[]; next: string | null; itemsPerPage: number } =
+      await client.jobs.browse.query({ ...flags, next });
     expect(page.items.length).toBeLessThanOrEqual(page.itemsPerPage);
     all.push(...page.items);
     next = page.next;
@@ -49,27 +54,43 @@ describe('browsing 250 jobs', () => {
     expect(new Set(ids).size).toBe(250);
     expect(ids).toEqual([...ids].sort((a, b) => b - a));
     // Without includeUpdates only the latest update comes along; there is always one.
-    expect(all.every((j) => j.updates.length === 1 && j.updates[0]!.state === j.status.state)).toBe(true);
+    expect(all.every((j) => j.updates.length === 1 && j.updates[0]!.state === j.status.state)).toBe(
+      true,
+    );
   });
 
   it('filters by application, ids, product and creation time', async () => {
-    expect((await browseAll({ itemsPerPage: 100, filterApplication: 'a-batch-application' })).map((j) => j.id).sort()).toEqual([...otherIds].sort());
+    expect(
+      (await browseAll({ itemsPerPage: 100, filterApplication: 'a-batch-application' }))
+        .map((j) => j.id)
+        .sort(),
+    ).toEqual([...otherIds].sort());
     const some = batchIds.slice(10, 15);
-    expect((await browseAll({ filterIds: some.join(',') })).map((j) => j.id).sort()).toEqual([...some].sort());
+    expect((await browseAll({ filterIds: some.join(',') })).map((j) => j.id).sort()).toEqual(
+      [...some].sort(),
+    );
     expect(await browseAll({ hideProductId: 'example-compute' })).toHaveLength(0);
     expect(await browseAll({ filterProvider: 'elsewhere' })).toHaveLength(0);
-    expect(await browseAll({ filterProductCategory: 'example-compute', itemsPerPage: 250 })).toHaveLength(250);
+    expect(
+      await browseAll({ filterProductCategory: 'example-compute', itemsPerPage: 250 }),
+    ).toHaveLength(250);
     const first = await client.jobs.retrieve.query({ id: otherIds[0]! });
-    const later = await browseAll({ filterCreatedAfter: first.createdAt, filterApplication: 'a-batch-application' });
+    const later = await browseAll({
+      filterCreatedAfter: first.createdAt,
+      filterApplication: 'a-batch-application',
+    });
     expect(later).toHaveLength(50);
     expect(await browseAll({ filterCreatedBefore: 0 })).toHaveLength(0);
   });
 
   it('filters by state once the jobs have run', async () => {
     const deadline = Date.now() + 150_000;
-    let done = 0;
-    while ((done = (await browseAll({ filterState: 'SUCCESS', itemsPerPage: 250 })).length) < 250 && Date.now() < deadline) {
+    const succeeded = async () =>
+      (await browseAll({ filterState: 'SUCCESS', itemsPerPage: 250 })).length;
+    let done = await succeeded();
+    while (done < 250 && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 500));
+      done = await succeeded();
     }
     expect(done).toBe(250);
     expect(await browseAll({ filterState: 'RUNNING' })).toHaveLength(0);
@@ -77,7 +98,15 @@ describe('browsing 250 jobs', () => {
   });
 
   it('honours the include flags', async () => {
-    const [job] = (await client.jobs.browse.query({ itemsPerPage: 1, includeParameters: true, includeApplication: true, includeProduct: true, includeUpdates: true })).items;
+    const [job] = (
+      await client.jobs.browse.query({
+        itemsPerPage: 1,
+        includeParameters: true,
+        includeApplication: true,
+        includeProduct: true,
+        includeUpdates: true,
+      })
+    ).items;
     expect(job!.specification.parameters).not.toBeNull();
     expect(job!.status.resolvedApplication?.metadata.name).toBe('a-batch-application');
     expect(job!.status.resolvedProduct?.name).toBe('example-compute');

@@ -1,6 +1,12 @@
 import type { AppRouter, JobsFollowResponse, JobSpecificationInput } from '@ucloud/contracts';
 import { isFinalState } from '@ucloud/contracts';
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from '@trpc/client';
+import {
+  createTRPCClient,
+  httpBatchLink,
+  httpSubscriptionLink,
+  splitLink,
+  type TRPCClient,
+} from '@trpc/client';
 import { startStack, type Stack, type StackOptions } from '@ucloud/launcher';
 import { EventSource } from 'eventsource';
 import { mkdtempSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
@@ -52,7 +58,10 @@ export function createClient(url: string, token: string): Client {
           EventSource,
           eventSourceOptions: () => ({
             fetch: (input: string | URL | Request, init?: RequestInit) =>
-              fetch(input, { ...init, headers: { ...(init?.headers as Record<string, string>), ...headers } }),
+              fetch(input, {
+                ...init,
+                headers: { ...(init?.headers as Record<string, string>), ...headers },
+              }),
           }),
         }),
         false: httpBatchLink({ url: `${url}/trpc`, headers }),
@@ -70,13 +79,21 @@ export interface FollowedEvent {
 export function followUntil(
   client: Client,
   jobId: string,
-  opts: { lastEventId?: string; until?: (events: FollowedEvent[]) => boolean; timeoutMs?: number } = {},
+  opts: {
+    lastEventId?: string;
+    until?: (events: FollowedEvent[]) => boolean;
+    timeoutMs?: number;
+  } = {},
 ): Promise<FollowedEvent[]> {
   const events: FollowedEvent[] = [];
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       sub.unsubscribe();
-      reject(new Error(`follow of job ${jobId} timed out after ${events.length} messages: ${JSON.stringify(events.map((e) => e.data))}`));
+      reject(
+        new Error(
+          `follow of job ${jobId} timed out after ${events.length} messages: ${JSON.stringify(events.map((e) => e.data))}`,
+        ),
+      );
     }, opts.timeoutMs ?? 60_000);
     const sub = client.jobs.follow.subscribe(
       { id: jobId, lastEventId: opts.lastEventId ?? null },
@@ -84,7 +101,9 @@ export function followUntil(
         onData: (tracked) => {
           events.push({ id: tracked.id, data: tracked.data as JobsFollowResponse });
           const state = tracked.data.newStatus?.state;
-          const done = opts.until ? opts.until(events) : state !== undefined && tracked.data.updates.length > 0 && isFinalState(state);
+          const done = opts.until
+            ? opts.until(events)
+            : state !== undefined && tracked.data.updates.length > 0 && isFinalState(state);
           if (done) {
             clearTimeout(timer);
             sub.unsubscribe();
@@ -101,19 +120,35 @@ export function followUntil(
 }
 
 /** Polls a job until `predicate` holds. */
-export async function waitForJob(client: Client, id: string, predicate: (job: Awaited<ReturnType<Client['jobs']['retrieve']['query']>>) => boolean, timeoutMs = 60_000) {
+export async function waitForJob(
+  client: Client,
+  id: string,
+  predicate: (job: Awaited<ReturnType<Client['jobs']['retrieve']['query']>>) => boolean,
+  timeoutMs = 60_000,
+) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const job = await client.jobs.retrieve.query({ id, includeUpdates: true });
     if (predicate(job)) return job;
-    if (Date.now() > deadline) throw new Error(`job ${id} did not reach the expected condition; last seen: ${JSON.stringify(job.updates)}`);
+    if (Date.now() > deadline)
+      throw new Error(
+        `job ${id} did not reach the expected condition; last seen: ${JSON.stringify(job.updates)}`,
+      );
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-export const EXAMPLE_PRODUCT = { id: 'example-compute', category: 'example-compute', provider: 'example' };
+export const EXAMPLE_PRODUCT = {
+  id: 'example-compute',
+  category: 'example-compute',
+  provider: 'example',
+};
 
-export const acmeBatch = (value: string, steps = 3, extra: Partial<JobSpecificationInput> = {}): JobSpecificationInput => ({
+export const acmeBatch = (
+  value: string,
+  steps = 3,
+  extra: Partial<JobSpecificationInput> = {},
+): JobSpecificationInput => ({
   application: { name: 'acme-batch', version: '1.0.0' },
   product: EXAMPLE_PRODUCT,
   allowDuplicateJob: true,
@@ -145,7 +180,8 @@ export function stdoutOf(events: FollowedEvent[], rank = 0): string {
 function killJobProcesses(dataDir: string): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dataDir)) process.kill(Number(pid), 'SIGKILL');
+      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dataDir))
+        process.kill(Number(pid), 'SIGKILL');
     } catch {
       // gone already, or not ours to inspect
     }

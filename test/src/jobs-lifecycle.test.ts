@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, followUntil, startTestStack, stdoutOf, waitForJob, webApp, type TestStack } from './harness.js';
+import {
+  acmeBatch,
+  followUntil,
+  startTestStack,
+  stdoutOf,
+  waitForJob,
+  webApp,
+  type TestStack,
+} from './harness.js';
 
 let stack: TestStack;
 
@@ -14,7 +22,9 @@ afterAll(async () => {
 describe('a job through orchestrator, gateway and native plugin', () => {
   it('runs acme-batch and a follower sees IN_QUEUE, RUNNING, its output, then SUCCESS, in order', async () => {
     const client = stack.client();
-    const { responses } = await client.jobs.create.mutate({ items: [acmeBatch('Hello, World!', 3)] });
+    const { responses } = await client.jobs.create.mutate({
+      items: [acmeBatch('Hello, World!', 3)],
+    });
     const id = responses[0]!.id;
 
     const events = await followUntil(client, id);
@@ -25,7 +35,9 @@ describe('a job through orchestrator, gateway and native plugin', () => {
     const firstLog = kinds.indexOf('LOG');
     expect(firstLog).toBeGreaterThan(kinds.indexOf('RUNNING'));
     expect(kinds.lastIndexOf('LOG')).toBeLessThan(kinds.indexOf('SUCCESS'));
-    expect(stdoutOf(events)).toBe('acme-batch: value=Hello, World! debug=false\nstep 1 of 3\nstep 2 of 3\nstep 3 of 3\ndone\n');
+    expect(stdoutOf(events)).toBe(
+      'acme-batch: value=Hello, World! debug=false\nstep 1 of 3\nstep 2 of 3\nstep 3 of 3\ndone\n',
+    );
     // Event ids only move forward: no replay, no duplicate.
     const ids = events.map((e) => e.id);
     expect(new Set(ids).size).toBe(ids.length);
@@ -40,11 +52,19 @@ describe('a job through orchestrator, gateway and native plugin', () => {
     const client = stack.client();
     const { responses } = await client.jobs.create.mutate({ items: [acmeBatch('resume', 4)] });
     const id = responses[0]!.id;
-    const firstPart = await followUntil(client, id, { until: (events) => stdoutOf(events).includes('step 2 of 4') });
+    const firstPart = await followUntil(client, id, {
+      until: (events) => stdoutOf(events).includes('step 2 of 4'),
+    });
     const rest = await followUntil(client, id, { lastEventId: firstPart.at(-1)!.id });
     const all = [...firstPart, ...rest];
-    expect(stdoutOf(all)).toBe('acme-batch: value=resume debug=false\nstep 1 of 4\nstep 2 of 4\nstep 3 of 4\nstep 4 of 4\ndone\n');
-    expect(all.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+    expect(stdoutOf(all)).toBe(
+      'acme-batch: value=resume debug=false\nstep 1 of 4\nstep 2 of 4\nstep 3 of 4\nstep 4 of 4\ndone\n',
+    );
+    expect(all.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual([
+      'IN_QUEUE',
+      'RUNNING',
+      'SUCCESS',
+    ]);
   });
 
   it('terminates a running job, which ends SUCCESS with the cancellation in its updates', async () => {
@@ -62,10 +82,16 @@ describe('a job through orchestrator, gateway and native plugin', () => {
 
   it('runs one process per replica and tags their output with the rank', async () => {
     const client = stack.client();
-    const { responses } = await client.jobs.create.mutate({ items: [acmeBatch('two ranks', 1, { replicas: 2 })] });
+    const { responses } = await client.jobs.create.mutate({
+      items: [acmeBatch('two ranks', 1, { replicas: 2 })],
+    });
     const events = await followUntil(client, responses[0]!.id);
     expect(stdoutOf(events, 0)).toContain('step 1 of 1');
     expect(stdoutOf(events, 1)).toContain('step 1 of 1');
-    expect(events.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+    expect(events.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual([
+      'IN_QUEUE',
+      'RUNNING',
+      'SUCCESS',
+    ]);
   });
 });

@@ -14,24 +14,31 @@ afterAll(async () => {
 });
 
 describe('a component killed while a job runs', () => {
-  it.each(['gateway', 'orchestrator'] as const)('loses no update when the %s is SIGKILLed and started again', async (component) => {
-    const { responses } = await client.jobs.create.mutate({ items: [acmeBatch(`survives ${component}`, 4)] });
-    const id = responses[0]!.id;
-    await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+  it.each(['gateway', 'orchestrator'] as const)(
+    'loses no update when the %s is SIGKILLed and started again',
+    async (component) => {
+      const { responses } = await client.jobs.create.mutate({
+        items: [acmeBatch(`survives ${component}`, 4)],
+      });
+      const id = responses[0]!.id;
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
 
-    await stack.kill(component, 'SIGKILL');
-    // The job finishes while the component is down; its end must still arrive.
-    await new Promise((r) => setTimeout(r, 5000));
-    await stack.start(component);
+      await stack.kill(component, 'SIGKILL');
+      // The job finishes while the component is down; its end must still arrive.
+      await new Promise((r) => setTimeout(r, 5000));
+      await stack.start(component);
 
-    const job = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS', 60_000);
-    expect(job.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
-    expect(job.updates.at(-1)!.status).toMatch(/code 0/);
-  });
+      const job = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS', 60_000);
+      expect(job.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+      expect(job.updates.at(-1)!.status).toMatch(/code 0/);
+    },
+  );
 
   it('delivers a job created while the gateway is down once it is back', async () => {
     await stack.kill('gateway', 'SIGKILL');
-    const { responses } = await client.jobs.create.mutate({ items: [acmeBatch('queued while down', 0)] });
+    const { responses } = await client.jobs.create.mutate({
+      items: [acmeBatch('queued while down', 0)],
+    });
     const id = responses[0]!.id;
     await new Promise((r) => setTimeout(r, 1000));
     expect((await client.jobs.retrieve.query({ id })).status.state).toBe('IN_QUEUE');

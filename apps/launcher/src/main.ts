@@ -12,7 +12,9 @@ const Env = z.object({
 
 const env = Env.safeParse(process.env);
 if (!env.success) {
-  console.error(`invalid configuration: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  console.error(
+    `invalid configuration: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+  );
   process.exit(2);
 }
 const config = env.data;

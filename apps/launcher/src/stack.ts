@@ -20,7 +20,11 @@ export interface StackOptions {
   /** Where each component's log lines go (one line at a time, prefixed by nobody). */
   onLog?: (component: ComponentName, line: string) => void;
   /** Called when a component exits without having been asked to. */
-  onUnexpectedExit?: (component: ComponentName, code: number | null, signal: NodeJS.Signals | null) => void;
+  onUnexpectedExit?: (
+    component: ComponentName,
+    code: number | null,
+    signal: NodeJS.Signals | null,
+  ) => void;
   /** Extra environment per component (tests use it to shorten timeouts). */
   env?: Partial<Record<ComponentName, Record<string, string>>>;
 }
@@ -141,13 +145,21 @@ export async function startStack(options: StackOptions): Promise<Stack> {
 }
 
 /** Resolves once the component accepts connections on its port (or rejects if it dies first). */
-async function waitUntilListening(name: ComponentName, child: ChildProcess, env: Record<string, string>): Promise<void> {
+async function waitUntilListening(
+  name: ComponentName,
+  child: ChildProcess,
+  env: Record<string, string>,
+): Promise<void> {
   const address = name === 'native' ? env.GRPC_ADDRESS! : `${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
-  const [host, port] = [address.slice(0, address.lastIndexOf(':')), Number(address.slice(address.lastIndexOf(':') + 1))];
+  const [host, port] = [
+    address.slice(0, address.lastIndexOf(':')),
+    Number(address.slice(address.lastIndexOf(':') + 1)),
+  ];
   const { connect } = await import('node:net');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${name} exited during start (code ${child.exitCode ?? child.signalCode})`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${name} exited during start (code ${child.exitCode ?? child.signalCode})`);
     const ok = await new Promise<boolean>((r) => {
       const socket = connect({ host, port }, () => {
         socket.destroy();

@@ -19,7 +19,10 @@ export interface Orchestrator {
 }
 
 /** Wires the orchestrator together and starts serving. */
-export async function startOrchestrator(config: OrchestratorConfig, log: Logger = pino({ level: config.logLevel })): Promise<Orchestrator> {
+export async function startOrchestrator(
+  config: OrchestratorConfig,
+  log: Logger = pino({ level: config.logLevel }),
+): Promise<Orchestrator> {
   const db = openDatabase(config.databaseFile);
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
   const auth = new Authenticator(db, config.providers);
@@ -29,7 +32,14 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger 
   const store = new JobStore(db);
   const notifier = new JobNotifier();
   const support = new ProductSupportCache(gateways, log);
-  const outbox = new OutboxWorker(store, gateways, catalog, notifier, log.child({ component: 'outbox' }), config.outboxPollMs);
+  const outbox = new OutboxWorker(
+    store,
+    gateways,
+    catalog,
+    notifier,
+    log.child({ component: 'outbox' }),
+    config.outboxPollMs,
+  );
 
   const jobs = new JobService({
     store,
@@ -50,7 +60,10 @@ export async function startOrchestrator(config: OrchestratorConfig, log: Logger 
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   outbox.start();
-  log.info({ port, database: config.databaseFile, providers: [...gateways.keys()] }, 'orchestrator started');
+  log.info(
+    { port, database: config.databaseFile, providers: [...gateways.keys()] },
+    'orchestrator started',
+  );
 
   return {
     url: `http://${config.host}:${port}`,

@@ -35,7 +35,11 @@ export class Authenticator {
     if (!token) return null;
     const provider = this.providers.find((p) => sameSecret(p.token, token));
     if (provider) return { kind: 'provider', providerId: provider.id };
-    const user = this.db.select().from(users).where(eq(users.tokenHash, hashToken(token))).get();
+    const user = this.db
+      .select()
+      .from(users)
+      .where(eq(users.tokenHash, hashToken(token)))
+      .get();
     return user ? { kind: 'user', username: user.username, admin: user.admin } : null;
   }
 }

@@ -2,38 +2,35 @@ import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
 /** `id=url=token` triples, comma separated: the gateways this orchestrator talks to. */
-const Providers = z
-  .string()
-  .transform((s, ctx) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)
-      .map((entry) => {
-        const [id, url, token] = entry.split('=');
-        if (!id || !url || !token) {
-          ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form id=url=token` });
-          return { id: '', url: '', token: '' };
-        }
-        return { id, url: url.replace(/\/$/, ''), token };
-      }),
-  );
+const Providers = z.string().transform((s, ctx) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [id, url, token] = entry.split('=');
+      if (!id || !url || !token) {
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form id=url=token` });
+        return { id: '', url: '', token: '' };
+      }
+      return { id, url: url.replace(/\/$/, ''), token };
+    }),
+);
 
 /** `username:token` pairs, comma separated; a `+` before the name makes the user an administrator. */
-const Users = z
-  .string()
-  .transform((s, ctx) =>
-    s
-      .split(',')
-      .map((p) => p.trim())
-      .filter(Boolean)
-      .map((entry) => {
-        const [rawName, token] = entry.split(':');
-        if (!rawName || !token) ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form username:token` });
-        const admin = rawName?.startsWith('+') ?? false;
-        return { username: (rawName ?? '').replace(/^\+/, ''), token: token ?? '', admin };
-      }),
-  );
+const Users = z.string().transform((s, ctx) =>
+  s
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const [rawName, token] = entry.split(':');
+      if (!rawName || !token)
+        ctx.addIssue({ code: 'custom', message: `"${entry}" is not of the form username:token` });
+      const admin = rawName?.startsWith('+') ?? false;
+      return { username: (rawName ?? '').replace(/^\+/, ''), token: token ?? '', admin };
+    }),
+);
 
 const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -1,22 +1,46 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestStack, followUntil, stdoutOf, EXAMPLE_PRODUCT, type TestStack } from '../harness.js';
+import {
+  startTestStack,
+  followUntil,
+  stdoutOf,
+  EXAMPLE_PRODUCT,
+  type TestStack,
+} from '../harness.js';
 
 /**
  * Benchmarks of the whole stack on this machine, printed as figures (never asserted):
  * - bulk create throughput: jobs persisted per second through the typed client;
  * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS.
  */
-const CATALOG = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'src', 'bench', 'bench-catalog.json');
+const CATALOG = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'src',
+  'bench',
+  'bench-catalog.json',
+);
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
-async function updateLatency(stack: TestStack, samples: number, concurrency: number): Promise<number[]> {
+async function updateLatency(
+  stack: TestStack,
+  samples: number,
+  concurrency: number,
+): Promise<number[]> {
   const client = stack.client();
   const latencies: number[] = [];
   const one = async () => {
     const { responses } = await client.jobs.create.mutate({
-      items: [{ application: { name: 'bench-clock', version: '1.0.0' }, product: EXAMPLE_PRODUCT, allowDuplicateJob: true }],
+      items: [
+        {
+          application: { name: 'bench-clock', version: '1.0.0' },
+          product: EXAMPLE_PRODUCT,
+          allowDuplicateJob: true,
+        },
+      ],
     });
     let received = 0;
     const events = await followUntil(client, responses[0]!.id, {
@@ -37,20 +61,33 @@ async function updateLatency(stack: TestStack, samples: number, concurrency: num
 
 async function createThroughput(stack: TestStack, total: number, bulk: number): Promise<number> {
   const client = stack.client();
-  const item = { application: { name: 'bench-clock', version: '1.0.0' }, product: EXAMPLE_PRODUCT, allowDuplicateJob: true };
+  const item = {
+    application: { name: 'bench-clock', version: '1.0.0' },
+    product: EXAMPLE_PRODUCT,
+    allowDuplicateJob: true,
+  };
   const started = performance.now();
   for (let n = 0; n < total; n += bulk) {
-    await client.jobs.create.mutate({ items: Array.from({ length: Math.min(bulk, total - n) }, () => item) });
+    await client.jobs.create.mutate({
+      items: Array.from({ length: Math.min(bulk, total - n) }, () => item),
+    });
   }
   return total / ((performance.now() - started) / 1000);
 }
 
-const stack = await startTestStack({ logLevel: 'warn', env: { orchestrator: { CATALOG_FILE: CATALOG } } });
+const stack = await startTestStack({
+  logLevel: 'warn',
+  env: { orchestrator: { CATALOG_FILE: CATALOG } },
+});
 try {
   const latencies = await updateLatency(stack, 60, 3);
-  console.log(`update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`);
+  console.log(
+    `update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+  );
   const rate = await createThroughput(stack, 2000, 500);
-  console.log(`bulk create throughput (2000 jobs in bulks of 500, persisted and acknowledged): ${rate.toFixed(0)} jobs/s`);
+  console.log(
+    `bulk create throughput (2000 jobs in bulks of 500, persisted and acknowledged): ${rate.toFixed(0)} jobs/s`,
+  );
 } finally {
   await stack.dispose();
 }

@@ -1,4 +1,9 @@
-import { badRequest, type CatalogService, type NameAndVersion, type UserActor } from '@ucloud/contracts';
+import {
+  badRequest,
+  type CatalogService,
+  type NameAndVersion,
+  type UserActor,
+} from '@ucloud/contracts';
 import type { Catalog } from './catalog.js';
 
 /** Browsing the applications and products users can run. */
@@ -20,12 +25,20 @@ export class CatalogServiceImpl implements CatalogService {
     return this.catalog.requireApplicationForRead(ref);
   }
 
-  async browseProducts(_actor: UserActor, request: { itemsPerPage?: number | null; next?: string | null }) {
+  async browseProducts(
+    _actor: UserActor,
+    request: { itemsPerPage?: number | null; next?: string | null },
+  ) {
     const itemsPerPage = request.itemsPerPage ?? 50;
     const start = request.next ? Number(request.next) : 0;
-    if (!Number.isSafeInteger(start) || start < 0) throw badRequest('next: not a cursor returned by browse');
+    if (!Number.isSafeInteger(start) || start < 0)
+      throw badRequest('next: not a cursor returned by browse');
     const all = this.catalog.listProducts();
     const items = all.slice(start, start + itemsPerPage);
-    return { itemsPerPage, items, next: start + itemsPerPage < all.length ? String(start + itemsPerPage) : null };
+    return {
+      itemsPerPage,
+      items,
+      next: start + itemsPerPage < all.length ? String(start + itemsPerPage) : null,
+    };
   }
 }

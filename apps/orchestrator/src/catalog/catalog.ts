@@ -12,7 +12,13 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 
-export const DEMO_CATALOG_FILE = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'catalog', 'demo-catalog.json');
+export const DEMO_CATALOG_FILE = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  'catalog',
+  'demo-catalog.json',
+);
 
 const CatalogFile = z.object({
   products: z.array(ComputeProduct),
@@ -26,7 +32,11 @@ export class Catalog {
 
   constructor(file: z.input<typeof CatalogFile>) {
     const parsed = CatalogFile.parse(file);
-    for (const p of parsed.products) this.products.set(productKey({ provider: p.category.provider, category: p.category.name, id: p.name }), p);
+    for (const p of parsed.products)
+      this.products.set(
+        productKey({ provider: p.category.provider, category: p.category.name, id: p.name }),
+        p,
+      );
     for (const a of parsed.applications) {
       this.applications.set(appKey(a.metadata), { ...a, favorite: false });
     }
@@ -37,11 +47,13 @@ export class Catalog {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new Error(`cannot read catalog ${path}: ${(e as Error).message}`);
+      throw new Error(`cannot read catalog ${path}: ${(e as Error).message}`, { cause: e });
     }
     const parsed = CatalogFile.safeParse(raw);
     if (!parsed.success) {
-      throw new Error(`invalid catalog ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+      throw new Error(
+        `invalid catalog ${path}: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+      );
     }
     return new Catalog(parsed.data);
   }
@@ -70,7 +82,10 @@ export class Catalog {
 
   requireProduct(ref: ProductReference, field = 'product') {
     const product = this.findProduct(ref);
-    if (!product) throw badRequest(`${field}: unknown product ${ref.id} (category ${ref.category}, provider ${ref.provider})`);
+    if (!product)
+      throw badRequest(
+        `${field}: unknown product ${ref.id} (category ${ref.category}, provider ${ref.provider})`,
+      );
     return product;
   }
 

@@ -68,7 +68,9 @@ export const outbox = sqliteTable(
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: integer('next_attempt_at').notNull(),
     lastError: text('last_error'),
-    createdAt: integer('created_at').notNull().default(sql`(unixepoch() * 1000)`),
+    createdAt: integer('created_at')
+      .notNull()
+      .default(sql`(unixepoch() * 1000)`),
   },
   (t) => [index('outbox_due').on(t.nextAttemptAt, t.id), index('outbox_job').on(t.jobId, t.id)],
 );

@@ -12,7 +12,8 @@ type ContextOf = (request: FastifyRequest) => ApiContext;
 export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): void {
   // The spec's own curl examples send `Content-Type: content-type: application/json`: read every body as JSON.
   app.addHook('onRequest', async (request) => {
-    if (request.headers['content-type'] !== undefined) request.headers['content-type'] = 'application/json';
+    if (request.headers['content-type'] !== undefined)
+      request.headers['content-type'] = 'application/json';
   });
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
@@ -21,7 +22,12 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     try {
       done(null, JSON.parse(text));
     } catch (e) {
-      done(Object.assign(new Error(`The request body is not valid JSON: ${(e as Error).message}`), { statusCode: 400 }), undefined);
+      done(
+        Object.assign(new Error(`The request body is not valid JSON: ${(e as Error).message}`), {
+          statusCode: 400,
+        }),
+        undefined,
+      );
     }
   });
   app.setErrorHandler((error, _request, reply) => {
@@ -38,18 +44,47 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   const body = (r: FastifyRequest) => r.body as never;
   const query = (r: FastifyRequest) => r.query as never;
 
-  app.post('/api/jobs', route((c, r) => c.jobs.create(body(r))));
-  app.get('/api/jobs/retrieve', route((c, r) => c.jobs.retrieve(query(r))));
-  app.get('/api/jobs/browse', route((c, r) => c.jobs.browse(query(r))));
-  app.post('/api/jobs/terminate', route((c, r) => c.jobs.terminate(body(r))));
-  app.get('/api/jobs/retrieveProducts', route((c) => c.jobs.retrieveProducts()));
-  app.get('/api/jobs/follow', (request, reply) => followAsServerSentEvents(request, reply, contextOf));
+  app.post(
+    '/api/jobs',
+    route((c, r) => c.jobs.create(body(r))),
+  );
+  app.get(
+    '/api/jobs/retrieve',
+    route((c, r) => c.jobs.retrieve(query(r))),
+  );
+  app.get(
+    '/api/jobs/browse',
+    route((c, r) => c.jobs.browse(query(r))),
+  );
+  app.post(
+    '/api/jobs/terminate',
+    route((c, r) => c.jobs.terminate(body(r))),
+  );
+  app.get(
+    '/api/jobs/retrieveProducts',
+    route((c) => c.jobs.retrieveProducts()),
+  );
+  app.get('/api/jobs/follow', (request, reply) =>
+    followAsServerSentEvents(request, reply, contextOf),
+  );
 
-  app.post('/api/jobs/control/update', route((c, r) => c.control.update(body(r))));
-  app.get('/api/jobs/control/cursor', route((c, r) => c.control.retrieveCursor(query(r))));
-  app.get('/api/jobs/control/browse', route((c, r) => c.control.browse(query(r))));
+  app.post(
+    '/api/jobs/control/update',
+    route((c, r) => c.control.update(body(r))),
+  );
+  app.get(
+    '/api/jobs/control/cursor',
+    route((c, r) => c.control.retrieveCursor(query(r))),
+  );
+  app.get(
+    '/api/jobs/control/browse',
+    route((c, r) => c.control.browse(query(r))),
+  );
 
-  app.get('/api/hpc/apps', route((c, r) => c.catalog.listApplications(query(r))));
+  app.get(
+    '/api/hpc/apps',
+    route((c, r) => c.catalog.listApplications(query(r))),
+  );
   app.get(
     '/api/hpc/apps/byNameAndVersion',
     route((c, r) => {
@@ -57,24 +92,38 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
       return c.catalog.findApplication({ name: q.appName ?? '', version: q.appVersion ?? '' });
     }),
   );
-  app.get('/api/products/browse', route((c, r) => c.catalog.browseProducts(query(r))));
+  app.get(
+    '/api/products/browse',
+    route((c, r) => c.catalog.browseProducts(query(r))),
+  );
 }
 
 /** `GET /api/jobs/follow?id=…` as Server-Sent Events, resumable with the Last-Event-ID header, for curl users. */
-async function followAsServerSentEvents(request: FastifyRequest, reply: FastifyReply, contextOf: ContextOf) {
+async function followAsServerSentEvents(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  contextOf: ContextOf,
+) {
   const q = request.query as { id?: string; lastEventId?: string };
-  const lastEventId = (request.headers['last-event-id'] as string | undefined) ?? q.lastEventId ?? null;
+  const lastEventId =
+    (request.headers['last-event-id'] as string | undefined) ?? q.lastEventId ?? null;
   const abort = new AbortController();
   request.raw.on('close', () => abort.abort());
   let events: AsyncIterable<unknown>;
   try {
-    events = await appRouter.createCaller(contextOf(request), { signal: abort.signal }).jobs.follow({ id: q.id ?? '', lastEventId });
+    events = await appRouter
+      .createCaller(contextOf(request), { signal: abort.signal })
+      .jobs.follow({ id: q.id ?? '', lastEventId });
   } catch (e) {
     const { status, body } = toHttpError(e);
     return reply.status(status).send(body);
   }
   reply.hijack();
-  reply.raw.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache', connection: 'keep-alive' });
+  reply.raw.writeHead(200, {
+    'content-type': 'text/event-stream',
+    'cache-control': 'no-cache',
+    connection: 'keep-alive',
+  });
   try {
     for await (const event of events) {
       const [id, data] = event as [string, unknown];

@@ -28,7 +28,8 @@ export async function buildHttpServer(deps: HttpDeps) {
       router: appRouter,
       createContext: ({ req }: { req: FastifyRequest }) => contextOf(req),
       onError: ({ error, path }: { error: Error & { code?: string }; path?: string }) => {
-        if (error.code === 'INTERNAL_SERVER_ERROR') deps.log.error({ err: error, path }, 'tRPC call failed');
+        if (error.code === 'INTERNAL_SERVER_ERROR')
+          deps.log.error({ err: error, path }, 'tRPC call failed');
       },
     },
   });

@@ -25,10 +25,22 @@ export class ControlService implements JobsControlService {
     private readonly log: Logger,
   ) {}
 
-  async update(actor: ProviderActor, request: BulkRequest<ResourceUpdateAndId>, cursor: EventCursor | null): Promise<Unit> {
-    const result = this.store.applyProviderUpdates(actor.providerId, request.items, cursor, Date.now());
+  async update(
+    actor: ProviderActor,
+    request: BulkRequest<ResourceUpdateAndId>,
+    cursor: EventCursor | null,
+  ): Promise<Unit> {
+    const result = this.store.applyProviderUpdates(
+      actor.providerId,
+      request.items,
+      cursor,
+      Date.now(),
+    );
     if (result.ignored.length > 0) {
-      this.log.debug({ provider: actor.providerId, ignored: result.ignored }, 'provider updates not applied');
+      this.log.debug(
+        { provider: actor.providerId, ignored: result.ignored },
+        'provider updates not applied',
+      );
     }
     this.notifier.notify(result.changed);
     return {};
@@ -39,13 +51,22 @@ export class ControlService implements JobsControlService {
   }
 
   /** The provider's active jobs, oldest first, whole (parameters, application and product resolved). */
-  async browse(actor: ProviderActor, request: { next?: string | null; itemsPerPage?: number | null }): Promise<PageV2<Job>> {
+  async browse(
+    actor: ProviderActor,
+    request: { next?: string | null; itemsPerPage?: number | null },
+  ): Promise<PageV2<Job>> {
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
-    const rows = this.store.activeOfProvider(actor.providerId, Number(request.next ?? 0) || 0, itemsPerPage + 1);
+    const rows = this.store.activeOfProvider(
+      actor.providerId,
+      Number(request.next ?? 0) || 0,
+      itemsPerPage + 1,
+    );
     const page = rows.slice(0, itemsPerPage);
     return {
       itemsPerPage,
-      items: page.map((row) => toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog })),
+      items: page.map((row) =>
+        toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog }),
+      ),
       next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
     };
   }

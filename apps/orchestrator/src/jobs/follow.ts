@@ -11,7 +11,7 @@ import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog } from '../catalog/catalog.js';
 import type { GatewayClient } from '../providers/gateway-client.js';
-import { completeUtf8Length, FollowCursor } from './follow-cursor.js';
+import { completeUtf8Length, type FollowCursor } from './follow-cursor.js';
 import { parseUpdate, toApiJob, toProviderJob, type JobRow } from './job-view.js';
 import type { JobNotifier } from './notifier.js';
 import type { JobStore } from './store.js';
@@ -71,7 +71,10 @@ export class JobFollower {
           this.cursor.updateSeq = row.seq;
           this.state = row.stateAfter as JobState;
           if (this.state === 'RUNNING') this.everRan = true;
-          yield { id: this.cursor.toString(), data: { updates: [parseUpdate(row)], log: [], newStatus: this.status() } };
+          yield {
+            id: this.cursor.toString(),
+            data: { updates: [parseUpdate(row)], log: [], newStatus: this.status() },
+          };
           if (final) return;
         }
         if (this.everRan && !this.live) this.startLiveLogs();
@@ -114,15 +117,25 @@ export class JobFollower {
       for (let attempt = 0; !controller.signal.aborted; attempt++) {
         try {
           const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
-          for await (const chunk of gateway.followLogs(job, this.offsets(), true, controller.signal)) {
+          for await (const chunk of gateway.followLogs(
+            job,
+            this.offsets(),
+            true,
+            controller.signal,
+          )) {
             if (this.accept(chunk)) this.wakeUp();
             attempt = 0;
           }
           return;
         } catch (e) {
           if (controller.signal.aborted) return;
-          this.deps.log.debug({ jobId: this.jobId, err: (e as Error).message }, 'log stream interrupted; reconnecting');
-          await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, { signal: controller.signal }).catch(() => {});
+          this.deps.log.debug(
+            { jobId: this.jobId, err: (e as Error).message },
+            'log stream interrupted; reconnecting',
+          );
+          await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, {
+            signal: controller.signal,
+          }).catch(() => {});
         }
       }
     })();
@@ -138,17 +151,29 @@ export class JobFollower {
     const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
     for (let attempt = 1; attempt <= LOG_RETRIES && !this.signal?.aborted; attempt++) {
       try {
-        for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal ?? new AbortController().signal)) {
+        for await (const chunk of gateway.followLogs(
+          job,
+          this.offsets(),
+          false,
+          this.signal ?? new AbortController().signal,
+        )) {
           if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
         }
         break;
       } catch (e) {
-        this.deps.log.warn({ jobId: this.jobId, attempt, err: (e as Error).message }, 'could not fetch the rest of the output');
+        this.deps.log.warn(
+          { jobId: this.jobId, attempt, err: (e as Error).message },
+          'could not fetch the rest of the output',
+        );
         await sleep(200 * attempt);
       }
     }
     const rest = this.flushPartial();
-    if (rest.length > 0) yield { id: this.cursor.toString(), data: { updates: [], log: rest, newStatus: this.status() } };
+    if (rest.length > 0)
+      yield {
+        id: this.cursor.toString(),
+        data: { updates: [], log: rest, newStatus: this.status() },
+      };
   }
 
   /** Queues a chunk unless it holds only bytes already received. */
@@ -168,13 +193,27 @@ export class JobFollower {
     const byRank = new Map<number, JobsLog>();
     for (const chunk of chunks) {
       const key = `${chunk.rank}/${chunk.stream}`;
-      const buf = Buffer.concat([this.partial.get(key) ?? Buffer.alloc(0), Buffer.from(chunk.data, 'base64')]);
+      const buf = Buffer.concat([
+        this.partial.get(key) ?? Buffer.alloc(0),
+        Buffer.from(chunk.data, 'base64'),
+      ]);
       const complete = completeUtf8Length(buf);
       this.partial.set(key, buf.subarray(complete));
-      this.cursor.advance(chunk.rank, chunk.stream, chunk.offset + Buffer.from(chunk.data, 'base64').length - (buf.length - complete));
+      this.cursor.advance(
+        chunk.rank,
+        chunk.stream,
+        chunk.offset + Buffer.from(chunk.data, 'base64').length - (buf.length - complete),
+      );
       this.append(byRank, chunk.rank, chunk.stream, buf.subarray(0, complete).toString('utf8'));
     }
-    return { id: this.cursor.toString(), data: { updates: [], log: [...byRank.values()].filter((l) => l.stdout || l.stderr), newStatus: this.status() } };
+    return {
+      id: this.cursor.toString(),
+      data: {
+        updates: [],
+        log: [...byRank.values()].filter((l) => l.stdout || l.stderr),
+        newStatus: this.status(),
+      },
+    };
   }
 
   private flushPartial(): JobsLog[] {
@@ -182,14 +221,23 @@ export class JobFollower {
     for (const [key, buf] of this.partial) {
       if (buf.length === 0) continue;
       const [rank, stream] = key.split('/') as [string, LogStreamName];
-      this.cursor.advance(Number(rank), stream, this.cursor.offsetOf(Number(rank), stream) + buf.length);
+      this.cursor.advance(
+        Number(rank),
+        stream,
+        this.cursor.offsetOf(Number(rank), stream) + buf.length,
+      );
       this.append(byRank, Number(rank), stream, buf.toString('utf8'));
       this.partial.set(key, Buffer.alloc(0));
     }
     return [...byRank.values()];
   }
 
-  private append(byRank: Map<number, JobsLog>, rank: number, stream: LogStreamName, text: string): void {
+  private append(
+    byRank: Map<number, JobsLog>,
+    rank: number,
+    stream: LogStreamName,
+    text: string,
+  ): void {
     if (!text) return;
     const entry = byRank.get(rank) ?? { rank, stdout: null, stderr: null };
     entry[stream] = (entry[stream] ?? '') + text;

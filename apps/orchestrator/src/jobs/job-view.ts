@@ -18,14 +18,21 @@ export interface ViewContext {
   supportOf?: (row: JobRow) => ResolvedComputeSupport | null;
 }
 
-export const parseSpecification = (row: JobRow) => JobSpecification.parse(JSON.parse(row.specification));
+export const parseSpecification = (row: JobRow) =>
+  JobSpecification.parse(JSON.parse(row.specification));
 export const parseUpdate = (row: UpdateRow) => JobUpdate.parse(JSON.parse(row.update));
 
 /** Renders a stored job as the spec's Job, honouring the include flags. */
-export function toApiJob(row: JobRow, updates: UpdateRow[], flags: JobIncludeFlags, ctx: ViewContext): Job {
+export function toApiJob(
+  row: JobRow,
+  updates: UpdateRow[],
+  flags: JobIncludeFlags,
+  ctx: ViewContext,
+): Job {
   const spec = parseSpecification(row);
   const includeParameters = flags.includeParameters === true;
-  const app = flags.includeApplication === true ? ctx.catalog.findApplication(spec.application) : undefined;
+  const app =
+    flags.includeApplication === true ? ctx.catalog.findApplication(spec.application) : undefined;
   const product = flags.includeProduct === true ? ctx.catalog.findProduct(spec.product) : undefined;
   return {
     id: String(row.id),
@@ -55,4 +62,9 @@ export function toApiJob(row: JobRow, updates: UpdateRow[], flags: JobIncludeFla
 
 /** The whole job as a provider needs it: parameters, application and product resolved. */
 export const toProviderJob = (row: JobRow, updates: UpdateRow[], ctx: ViewContext): Job =>
-  toApiJob(row, updates, { includeParameters: true, includeApplication: true, includeProduct: true }, ctx);
+  toApiJob(
+    row,
+    updates,
+    { includeParameters: true, includeApplication: true, includeProduct: true },
+    ctx,
+  );

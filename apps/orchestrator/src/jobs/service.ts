@@ -51,14 +51,19 @@ export class JobService implements JobsService {
     return this.deps.notifier;
   }
 
-  async create(actor: UserActor, request: BulkRequest<JobSpecification>): Promise<BulkResponse<FindByStringId>> {
+  async create(
+    actor: UserActor,
+    request: BulkRequest<JobSpecification>,
+  ): Promise<BulkResponse<FindByStringId>> {
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
       const product = this.deps.catalog.requireProduct(spec.product, at('product'));
       const app = this.deps.catalog.requireApplication(spec.application, at('application'));
       if (!this.deps.gatewayFor(product.category.provider)) {
-        throw badRequest(`${at('product')}: provider ${product.category.provider} is not available`);
+        throw badRequest(
+          `${at('product')}: provider ${product.category.provider} is not available`,
+        );
       }
       if (spec.replicas > 1 && !app.invocation.allowMultiNode) {
         throw badRequest(`${at('replicas')}: ${app.metadata.name} runs on a single node only`);
@@ -100,7 +105,10 @@ export class JobService implements JobsService {
       ascending: request.sortDirection === 'ascending',
     });
     const page = rows.slice(0, itemsPerPage);
-    const updates = this.store.updatesOfMany(page.map((r) => r.id), request.includeUpdates !== true);
+    const updates = this.store.updatesOfMany(
+      page.map((r) => r.id),
+      request.includeUpdates !== true,
+    );
     return {
       itemsPerPage,
       items: page.map((row) => this.view(row, updates.get(row.id) ?? [], request)),
@@ -108,8 +116,13 @@ export class JobService implements JobsService {
     };
   }
 
-  async terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>> {
-    const rows = request.items.map((item, i) => this.requireOwnJob(actor, item.id, `items[${i}].id`));
+  async terminate(
+    actor: UserActor,
+    request: BulkRequest<FindByStringId>,
+  ): Promise<BulkResponse<Unit>> {
+    const rows = request.items.map((item, i) =>
+      this.requireOwnJob(actor, item.id, `items[${i}].id`),
+    );
     const now = Date.now();
     for (const row of rows) this.store.requestTerminate(row.id, now);
     this.notifier.notify(rows.map((r) => r.id));
@@ -120,14 +133,23 @@ export class JobService implements JobsService {
   async retrieveProducts(_actor: UserActor): Promise<SupportByProvider> {
     const productsByProvider: SupportByProvider['productsByProvider'] = {};
     for (const product of this.deps.catalog.listProducts()) {
-      const support = await this.deps.support.supportOf(product.category.provider, product.name, product.category.name);
+      const support = await this.deps.support.supportOf(
+        product.category.provider,
+        product.name,
+        product.category.name,
+      );
       if (!support) continue;
       (productsByProvider[product.category.provider] ??= []).push({ product, support });
     }
     return { productsByProvider };
   }
 
-  follow(actor: UserActor, id: string, lastEventId: string | null, signal: AbortSignal | undefined): AsyncIterable<FollowEvent> {
+  follow(
+    actor: UserActor,
+    id: string,
+    lastEventId: string | null,
+    signal: AbortSignal | undefined,
+  ): AsyncIterable<FollowEvent> {
     const row = this.requireOwnJob(actor, id, 'id');
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
@@ -138,7 +160,8 @@ export class JobService implements JobsService {
   private requireOwnJob(actor: UserActor, id: string, field: string): JobRow {
     const n = Number(id);
     const row = /^\d+$/.test(id) && Number.isSafeInteger(n) ? this.store.get(n) : undefined;
-    if (!row || row.ownerUsername !== actor.username) throw notFound(`${field}: no job with id ${JSON.stringify(id)}`);
+    if (!row || row.ownerUsername !== actor.username)
+      throw notFound(`${field}: no job with id ${JSON.stringify(id)}`);
     return row;
   }
 
@@ -146,7 +169,11 @@ export class JobService implements JobsService {
     return toApiJob(row, updates, flags, {
       catalog: this.deps.catalog,
       supportOf: (r): ResolvedComputeSupport | null => {
-        const product = this.deps.catalog.findProduct({ provider: r.provider, category: r.productCategory, id: r.productId });
+        const product = this.deps.catalog.findProduct({
+          provider: r.provider,
+          category: r.productCategory,
+          id: r.productId,
+        });
         const support = this.deps.support.cached(r.provider, r.productId, r.productCategory);
         return product && support ? { product, support } : null;
       },

@@ -29,7 +29,10 @@ describe('job state machine', () => {
       const allowed = ALLOWED[from]!.includes(to);
       it(`${from} → ${to} is ${allowed ? 'allowed' : 'refused'}`, () => {
         expect(canTransition(from, to)).toBe(allowed);
-        const decision = decideUpdate({ state: from, hasTimeAllocation: true }, update({ state: to }));
+        const decision = decideUpdate(
+          { state: from, hasTimeAllocation: true },
+          update({ state: to }),
+        );
         expect(decision.apply).toBe(allowed);
         if (decision.apply) expect(decision.nextState).toBe(to);
       });
@@ -37,26 +40,58 @@ describe('job state machine', () => {
   }
 
   it('applies a status-only update without changing state', () => {
-    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({}))).toEqual({ apply: true, nextState: 'RUNNING' });
+    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({}))).toEqual({
+      apply: true,
+      nextState: 'RUNNING',
+    });
   });
 
   it.each(FINAL)('refuses even a status-only update once %s', (state) => {
     const decision = decideUpdate({ state, hasTimeAllocation: true }, update({}));
-    expect(decision).toMatchObject({ apply: false, reason: expect.stringContaining('already ended') });
+    expect(decision).toMatchObject({
+      apply: false,
+      reason: expect.stringContaining('already ended'),
+    });
   });
 
   it('honours expectedState', () => {
-    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({ state: 'SUCCESS', expectedState: 'IN_QUEUE' })).apply).toBe(false);
-    expect(decideUpdate({ state: 'IN_QUEUE', hasTimeAllocation: false }, update({ state: 'RUNNING', expectedState: 'IN_QUEUE' })).apply).toBe(true);
+    expect(
+      decideUpdate(
+        { state: 'RUNNING', hasTimeAllocation: false },
+        update({ state: 'SUCCESS', expectedState: 'IN_QUEUE' }),
+      ).apply,
+    ).toBe(false);
+    expect(
+      decideUpdate(
+        { state: 'IN_QUEUE', hasTimeAllocation: false },
+        update({ state: 'RUNNING', expectedState: 'IN_QUEUE' }),
+      ).apply,
+    ).toBe(true);
   });
 
   it('honours expectedDifferentState', () => {
-    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({ state: 'RUNNING', expectedDifferentState: true })).apply).toBe(false);
-    expect(decideUpdate({ state: 'IN_QUEUE', hasTimeAllocation: false }, update({ state: 'RUNNING', expectedDifferentState: true })).apply).toBe(true);
+    expect(
+      decideUpdate(
+        { state: 'RUNNING', hasTimeAllocation: false },
+        update({ state: 'RUNNING', expectedDifferentState: true }),
+      ).apply,
+    ).toBe(false);
+    expect(
+      decideUpdate(
+        { state: 'IN_QUEUE', hasTimeAllocation: false },
+        update({ state: 'RUNNING', expectedDifferentState: true }),
+      ).apply,
+    ).toBe(true);
   });
 
   it('only lets a job with a time allocation expire', () => {
-    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({ state: 'EXPIRED' })).apply).toBe(false);
-    expect(decideUpdate({ state: 'RUNNING', hasTimeAllocation: true }, update({ state: 'EXPIRED' })).apply).toBe(true);
+    expect(
+      decideUpdate({ state: 'RUNNING', hasTimeAllocation: false }, update({ state: 'EXPIRED' }))
+        .apply,
+    ).toBe(false);
+    expect(
+      decideUpdate({ state: 'RUNNING', hasTimeAllocation: true }, update({ state: 'EXPIRED' }))
+        .apply,
+    ).toBe(true);
   });
 });

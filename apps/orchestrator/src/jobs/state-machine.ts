@@ -23,21 +23,26 @@ export interface JobFacts {
 }
 
 export type UpdateDecision =
-  | { apply: true; nextState: JobState }
-  | { apply: false; reason: string };
+  { apply: true; nextState: JobState } | { apply: false; reason: string };
 
 export function canTransition(from: JobState, to: JobState): boolean {
   if (from === to) return !isFinalState(from);
   return TRANSITIONS[from].includes(to);
 }
 
-export function decideUpdate(job: JobFacts, update: Pick<JobUpdate, 'state' | 'expectedState' | 'expectedDifferentState'>): UpdateDecision {
+export function decideUpdate(
+  job: JobFacts,
+  update: Pick<JobUpdate, 'state' | 'expectedState' | 'expectedDifferentState'>,
+): UpdateDecision {
   const current = job.state;
   if (isFinalState(current)) {
     return { apply: false, reason: `the job has already ended (${current})` };
   }
   if (update.expectedState !== null && update.expectedState !== current) {
-    return { apply: false, reason: `expected state ${update.expectedState} but the job is ${current}` };
+    return {
+      apply: false,
+      reason: `expected state ${update.expectedState} but the job is ${current}`,
+    };
   }
   const target = update.state ?? current;
   if (update.expectedDifferentState === true && update.state !== null && update.state === current) {

@@ -18,7 +18,17 @@ beforeEach(() => {
 
 const update = (id: number, state: string | null, status = 'x') => ({
   id: String(id),
-  update: { state, status, expectedState: null, expectedDifferentState: null, outputFolder: null, newTimeAllocation: null, allowRestart: null, newMounts: null, timestamp: 0 } as never,
+  update: {
+    state,
+    status,
+    expectedState: null,
+    expectedDifferentState: null,
+    outputFolder: null,
+    newTimeAllocation: null,
+    allowRestart: null,
+    newMounts: null,
+    timestamp: 0,
+  } as never,
 });
 
 describe('JobStore', () => {
@@ -33,7 +43,9 @@ describe('JobStore', () => {
   it('applies a batch with a cursor once, and ignores it when resent', () => {
     const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
     const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
-    expect(store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000).changed).toEqual([id, id]);
+    expect(
+      store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000).changed,
+    ).toEqual([id, id]);
     const resent = store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 3000);
     expect(resent.changed).toEqual([]);
     expect(store.updatesOf(id!)).toHaveLength(3);
@@ -42,8 +54,20 @@ describe('JobStore', () => {
 
   it('compares sequences as numbers, not strings', () => {
     const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
-    store.applyProviderUpdates('example', [update(id!, 'RUNNING')], { stream: 's', seq: '9' }, 2000);
-    expect(store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], { stream: 's', seq: '10' }, 3000).changed).toEqual([id]);
+    store.applyProviderUpdates(
+      'example',
+      [update(id!, 'RUNNING')],
+      { stream: 's', seq: '9' },
+      2000,
+    );
+    expect(
+      store.applyProviderUpdates(
+        'example',
+        [update(id!, 'SUCCESS')],
+        { stream: 's', seq: '10' },
+        3000,
+      ).changed,
+    ).toEqual([id]);
   });
 
   it("refuses updates from a provider for another provider's job", () => {

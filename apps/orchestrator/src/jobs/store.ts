@@ -7,7 +7,21 @@ import {
   type JobUpdateInput,
   type ResourceUpdateAndId,
 } from '@ucloud/contracts';
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, notInArray, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  lt,
+  lte,
+  ne,
+  notInArray,
+  sql,
+  type SQL,
+} from 'drizzle-orm';
 import { inTransaction, type Db } from '../db/client.js';
 import { jobs, jobUpdates, outbox, providerCursors } from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
@@ -69,8 +83,25 @@ export class JobStore {
           })
           .returning({ id: jobs.id })
           .get();
-        this.insertUpdate(row.id, fullUpdate({ state: 'IN_QUEUE', status: 'Your job is now waiting in the queue!', timestamp: now }), 'IN_QUEUE');
-        this.db.insert(outbox).values({ jobId: row.id, provider: spec.product.provider, kind: 'create', nextAttemptAt: now, createdAt: now }).run();
+        this.insertUpdate(
+          row.id,
+          fullUpdate({
+            state: 'IN_QUEUE',
+            status: 'Your job is now waiting in the queue!',
+            timestamp: now,
+          }),
+          'IN_QUEUE',
+        );
+        this.db
+          .insert(outbox)
+          .values({
+            jobId: row.id,
+            provider: spec.product.provider,
+            kind: 'create',
+            nextAttemptAt: now,
+            createdAt: now,
+          })
+          .run();
         return row.id;
       }),
     );
@@ -108,7 +139,12 @@ export class JobStore {
             ),
           )
           .all()
-      : this.db.select().from(jobUpdates).where(inArray(jobUpdates.jobId, jobIds)).orderBy(asc(jobUpdates.seq)).all();
+      : this.db
+          .select()
+          .from(jobUpdates)
+          .where(inArray(jobUpdates.jobId, jobIds))
+          .orderBy(asc(jobUpdates.seq))
+          .all();
     for (const row of rows) {
       const list = result.get(row.jobId) ?? [];
       list.push(row);
@@ -120,7 +156,11 @@ export class JobStore {
   browse(q: BrowseQuery): JobRow[] {
     const f = q.flags;
     const where: SQL[] = [eq(jobs.ownerUsername, q.username)];
-    const list = (v: string) => v.split(',').map((s) => s.trim()).filter(Boolean);
+    const list = (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
     if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
     if (f.filterState) where.push(eq(jobs.state, f.filterState));
     if (f.filterCreatedBy) where.push(eq(jobs.ownerUsername, f.filterCreatedBy));
@@ -129,7 +169,8 @@ export class JobStore {
     if (f.filterProvider) where.push(eq(jobs.provider, f.filterProvider));
     if (f.filterProductId) where.push(eq(jobs.productId, f.filterProductId));
     if (f.filterProductCategory) where.push(eq(jobs.productCategory, f.filterProductCategory));
-    if (f.filterProviderIds) where.push(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
+    if (f.filterProviderIds)
+      where.push(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
     if (f.filterIds) {
       const ids = list(f.filterIds).map(Number).filter(Number.isSafeInteger);
       where.push(inArray(jobs.id, ids));
@@ -152,7 +193,13 @@ export class JobStore {
     return this.db
       .select()
       .from(jobs)
-      .where(and(eq(jobs.provider, provider), gt(jobs.id, after), notInArray(jobs.state, ['SUCCESS', 'FAILURE', 'EXPIRED'])))
+      .where(
+        and(
+          eq(jobs.provider, provider),
+          gt(jobs.id, after),
+          notInArray(jobs.state, ['SUCCESS', 'FAILURE', 'EXPIRED']),
+        ),
+      )
       .orderBy(asc(jobs.id))
       .limit(limit)
       .all();
@@ -162,19 +209,29 @@ export class JobStore {
    * Applies a provider's updates in one transaction. With a cursor, a batch at or below the stored
    * sequence was already applied (a resend after a lost acknowledgement) and is ignored whole.
    */
-  applyProviderUpdates(provider: string, items: ResourceUpdateAndId[], cursor: EventCursor | null, now: number): ApplyResult {
+  applyProviderUpdates(
+    provider: string,
+    items: ResourceUpdateAndId[],
+    cursor: EventCursor | null,
+    now: number,
+  ): ApplyResult {
     return inTransaction(this.db, () => {
       const result: ApplyResult = { changed: [], ignored: [] };
       if (cursor) {
         const stored = this.cursorOf(provider, cursor.stream);
         if (stored !== null && BigInt(cursor.seq) <= BigInt(stored.seq)) {
-          result.ignored.push(...items.map((i) => ({ id: i.id, reason: `already applied up to ${stored.seq}` })));
+          result.ignored.push(
+            ...items.map((i) => ({ id: i.id, reason: `already applied up to ${stored.seq}` })),
+          );
           return result;
         }
         this.db
           .insert(providerCursors)
           .values({ provider, stream: cursor.stream, seq: cursor.seq })
-          .onConflictDoUpdate({ target: [providerCursors.provider, providerCursors.stream], set: { seq: cursor.seq } })
+          .onConflictDoUpdate({
+            target: [providerCursors.provider, providerCursors.stream],
+            set: { seq: cursor.seq },
+          })
           .run();
       }
       for (const item of items) {
@@ -224,7 +281,11 @@ export class JobStore {
         .get();
       if (pendingCreate) {
         this.db.delete(outbox).where(eq(outbox.id, pendingCreate.id)).run();
-        this.applyUpdate(job, fullUpdate({ state: 'SUCCESS', status: 'Your job has been cancelled!' }), now);
+        this.applyUpdate(
+          job,
+          fullUpdate({ state: 'SUCCESS', status: 'Your job has been cancelled!' }),
+          now,
+        );
         return 'cancelled';
       }
       const pendingTerminate = this.db
@@ -233,7 +294,16 @@ export class JobStore {
         .where(and(eq(outbox.jobId, jobId), eq(outbox.kind, 'terminate')))
         .get();
       if (!pendingTerminate) {
-        this.db.insert(outbox).values({ jobId, provider: job.provider, kind: 'terminate', nextAttemptAt: now, createdAt: now }).run();
+        this.db
+          .insert(outbox)
+          .values({
+            jobId,
+            provider: job.provider,
+            kind: 'terminate',
+            nextAttemptAt: now,
+            createdAt: now,
+          })
+          .run();
       }
       return 'queued';
     });
@@ -241,7 +311,12 @@ export class JobStore {
 
   /** Outbox rows due now, oldest first, skipping rows queued behind an undelivered earlier row of the same job. */
   dueOutbox(now: number, limit: number): OutboxRow[] {
-    const rows = this.db.select().from(outbox).orderBy(asc(outbox.id)).limit(limit * 4).all();
+    const rows = this.db
+      .select()
+      .from(outbox)
+      .orderBy(asc(outbox.id))
+      .limit(limit * 4)
+      .all();
     const blocked = new Set<number>();
     const due: OutboxRow[] = [];
     for (const row of rows) {
@@ -253,7 +328,10 @@ export class JobStore {
   }
 
   nextOutboxAttempt(): number | null {
-    const row = this.db.select({ at: sql<number>`min(${outbox.nextAttemptAt})` }).from(outbox).get();
+    const row = this.db
+      .select({ at: sql<number>`min(${outbox.nextAttemptAt})` })
+      .from(outbox)
+      .get();
     return row?.at ?? null;
   }
 
@@ -269,7 +347,11 @@ export class JobStore {
   retryOutbox(ids: number[], error: string, nextAttemptAt: number): void {
     this.db
       .update(outbox)
-      .set({ attempts: sql`${outbox.attempts} + 1`, lastError: error.slice(0, 1000), nextAttemptAt })
+      .set({
+        attempts: sql`${outbox.attempts} + 1`,
+        lastError: error.slice(0, 1000),
+        nextAttemptAt,
+      })
       .where(inArray(outbox.id, ids))
       .run();
   }
@@ -284,15 +366,26 @@ export class JobStore {
       const job = this.get(row.jobId);
       if (!job) return;
       if (row.kind === 'create') {
-        this.applyUpdate(job, fullUpdate({ state: 'FAILURE', status: `The provider refused to start the job: ${why}` }), now);
+        this.applyUpdate(
+          job,
+          fullUpdate({ state: 'FAILURE', status: `The provider refused to start the job: ${why}` }),
+          now,
+        );
       } else if (unknownAtProvider) {
-        this.applyUpdate(job, fullUpdate({ state: 'FAILURE', status: 'Your job is no longer available' }), now);
+        this.applyUpdate(
+          job,
+          fullUpdate({ state: 'FAILURE', status: 'Your job is no longer available' }),
+          now,
+        );
       }
     });
   }
 
   private applyUpdate(job: JobRow, update: JobUpdate, now: number): string | null {
-    const decision = decideUpdate({ state: job.state as JobState, hasTimeAllocation: job.timeAllocationMs !== null }, update);
+    const decision = decideUpdate(
+      { state: job.state as JobState, hasTimeAllocation: job.timeAllocationMs !== null },
+      update,
+    );
     if (!decision.apply) return decision.reason;
     const next = decision.nextState;
     const entersRunning = next === 'RUNNING' && job.state !== 'RUNNING';
@@ -300,8 +393,10 @@ export class JobStore {
     const timeAllocationMs = update.newTimeAllocation ?? job.timeAllocationMs;
     let expiresAt = job.expiresAt;
     // The deadline counts from the first time the job ran; suspending does not move it, extending does.
-    if (expiresAt !== null && update.newTimeAllocation !== null) expiresAt += update.newTimeAllocation - (job.timeAllocationMs ?? 0);
-    if (entersRunning && expiresAt === null && timeAllocationMs !== null) expiresAt = now + timeAllocationMs;
+    if (expiresAt !== null && update.newTimeAllocation !== null)
+      expiresAt += update.newTimeAllocation - (job.timeAllocationMs ?? 0);
+    if (entersRunning && expiresAt === null && timeAllocationMs !== null)
+      expiresAt = now + timeAllocationMs;
     if (final) expiresAt = null;
     this.db
       .update(jobs)
@@ -320,6 +415,9 @@ export class JobStore {
   }
 
   private insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
-    this.db.insert(jobUpdates).values({ jobId, update: JSON.stringify(update), stateAfter }).run();
+    this.db
+      .insert(jobUpdates)
+      .values({ jobId, update: JSON.stringify(update), stateAfter })
+      .run();
   }
 }

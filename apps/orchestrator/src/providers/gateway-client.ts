@@ -7,6 +7,7 @@ import {
 } from '@ucloud/contracts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 
 /** A call to a gateway failed. `retryable` is false when the gateway answered that the request itself is wrong. */
@@ -59,10 +60,18 @@ export class GatewayClient {
   }
 
   /** Log chunks of a job from the given offsets; with `follow`, until the job has ended and all output is sent. */
-  async *followLogs(job: Job, offsets: ProviderLogOffset[], follow: boolean, signal: AbortSignal): AsyncGenerator<ProviderLogChunk> {
+  async *followLogs(
+    job: Job,
+    offsets: ProviderLogOffset[],
+    follow: boolean,
+    signal: AbortSignal,
+  ): AsyncGenerator<ProviderLogChunk> {
     const response = await this.send('POST', this.routes.follow, { job, offsets, follow }, signal);
     if (!response.body) return;
-    const lines = createInterface({ input: Readable.fromWeb(response.body as import('node:stream/web').ReadableStream), crlfDelay: Infinity });
+    const lines = createInterface({
+      input: Readable.fromWeb(response.body as WebReadableStream),
+      crlfDelay: Infinity,
+    });
     try {
       for await (const line of lines) {
         if (line.trim()) yield ProviderLogChunk.parse(JSON.parse(line));
@@ -78,17 +87,29 @@ export class GatewayClient {
     return text ? JSON.parse(text) : {};
   }
 
-  private async send(method: string, path: string, body: unknown, signal: AbortSignal): Promise<Response> {
+  private async send(
+    method: string,
+    path: string,
+    body: unknown,
+    signal: AbortSignal,
+  ): Promise<Response> {
     let response: Response;
     try {
       response = await fetch(this.provider.url + path, {
         method,
-        headers: { authorization: `Bearer ${this.provider.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.provider.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
       });
     } catch (e) {
-      throw new GatewayError(`provider ${this.provider.id} is unreachable: ${(e as Error).message}`, null, true);
+      throw new GatewayError(
+        `provider ${this.provider.id} is unreachable: ${(e as Error).message}`,
+        null,
+        true,
+      );
     }
     if (!response.ok) {
       const text = await response.text().catch(() => '');
@@ -98,8 +119,13 @@ export class GatewayClient {
       } catch {
         // not JSON: keep the text
       }
-      const retryable = response.status >= 500 || response.status === 429 || response.status === 408;
-      throw new GatewayError(`provider ${this.provider.id} answered ${response.status}: ${why}`, response.status, retryable);
+      const retryable =
+        response.status >= 500 || response.status === 429 || response.status === 408;
+      throw new GatewayError(
+        `provider ${this.provider.id} answered ${response.status}: ${why}`,
+        response.status,
+        retryable,
+      );
     }
     return response;
   }

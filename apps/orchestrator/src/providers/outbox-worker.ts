@@ -57,7 +57,8 @@ export class OutboxWorker {
           return;
         }
         const next = this.store.nextOutboxAttempt();
-        const delay = next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - Date.now()));
+        const delay =
+          next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - Date.now()));
         this.timer = setTimeout(() => this.wake(), delay);
       });
   }
@@ -91,7 +92,10 @@ export class OutboxWorker {
         const ids = await gateway.create(jobs);
         const generated = new Map<number, string>();
         ids.forEach((id, i) => id !== null && generated.set(rows[i]!.jobId, id));
-        this.store.completeOutbox(rows.map((r) => r.id), generated);
+        this.store.completeOutbox(
+          rows.map((r) => r.id),
+          generated,
+        );
       } else {
         await gateway.terminate(jobs);
         this.store.completeOutbox(rows.map((r) => r.id));
@@ -107,9 +111,23 @@ export class OutboxWorker {
         return;
       }
       const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
-      const backoff = Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10)) * (0.5 + Math.random() / 2);
-      this.log.warn({ provider: first.provider, kind: first.kind, jobs: rows.length, attempts, err: (e as Error).message }, 'provider call failed; will retry');
-      this.store.retryOutbox(rows.map((r) => r.id), (e as Error).message, Date.now() + backoff);
+      const backoff =
+        Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10)) * (0.5 + Math.random() / 2);
+      this.log.warn(
+        {
+          provider: first.provider,
+          kind: first.kind,
+          jobs: rows.length,
+          attempts,
+          err: (e as Error).message,
+        },
+        'provider call failed; will retry',
+      );
+      this.store.retryOutbox(
+        rows.map((r) => r.id),
+        (e as Error).message,
+        Date.now() + backoff,
+      );
     }
   }
 

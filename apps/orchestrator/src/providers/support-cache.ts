@@ -13,14 +13,22 @@ export class ProductSupportCache {
     private readonly log: Logger,
   ) {}
 
-  async supportOf(provider: string, productId: string, category: string): Promise<ComputeSupport | null> {
+  async supportOf(
+    provider: string,
+    productId: string,
+    category: string,
+  ): Promise<ComputeSupport | null> {
     const entry = this.entries.get(provider);
     if (!entry || Date.now() - entry.at > TTL_MS) await this.refresh(provider);
     return this.cached(provider, productId, category);
   }
 
   cached(provider: string, productId: string, category: string): ComputeSupport | null {
-    return this.entries.get(provider)?.support.find((s) => s.product.id === productId && s.product.category === category) ?? null;
+    return (
+      this.entries
+        .get(provider)
+        ?.support.find((s) => s.product.id === productId && s.product.category === category) ?? null
+    );
   }
 
   private async refresh(provider: string): Promise<void> {
