@@ -376,8 +376,11 @@ describe('native plugin', { timeout: 30_000 }, () => {
 
     await p().client.suspendJob('j13');
     expect(p().of('j13').at(-1)).toMatchObject({ state: 'SUSPENDED' });
-    // SIGSTOP lands asynchronously: measure only once every process of the group has stopped.
-    await until(() => liveGroupMembers(pgid!).every((pid) => readProcStat(pid)?.state === 'T'));
+    // SIGSTOP lands asynchronously: measure only once every process of the group has stopped. A
+    // shell caught in vfork waits in D until its stopped child runs again, which is stopped too.
+    await until(() =>
+      liveGroupMembers(pgid!).every((pid) => ['T', 'D'].includes(readProcStat(pid)?.state ?? 'T')),
+    );
     const size = statSync(out).size;
     await sleep(300);
     expect(statSync(out).size).toBe(size);

@@ -26,7 +26,7 @@ import {
   resolveCommand,
   type LaunchedRank,
 } from './launcher.js';
-import { isRunning, liveGroupMembers, signalGroup, stopGroup } from './proc.js';
+import { isRunning, liveGroupMembers, signalGroup } from './proc.js';
 import { outcomeOf, STATUS } from './outcome.js';
 import { describeProducts } from './products.js';
 
@@ -145,7 +145,7 @@ export class NativeBackend implements ComputeBackend {
   async suspend(jobId: string): Promise<void> {
     const job = this.active(jobId, 'suspended');
     if (job.phase === 'SUSPENDED') return;
-    await Promise.all(job.ranks.map((r) => stopGroup(r.pid)));
+    for (const r of job.ranks) signalGroup(r.pid, 'SIGSTOP');
     this.store.setPhase(jobId, 'SUSPENDED');
     this.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
   }

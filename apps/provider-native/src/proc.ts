@@ -50,19 +50,3 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
     if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
   }
 }
-
-/**
- * Stops every process of a group. A process forked while the first SIGSTOP was being delivered
- * can escape it, so the group is signalled again until no member is left running (bounded).
- */
-export async function stopGroup(pgid: number): Promise<void> {
-  for (let round = 0; round < 50; round++) {
-    signalGroup(pgid, 'SIGSTOP');
-    await new Promise((r) => setTimeout(r, 10));
-    const running = liveGroupMembers(pgid).filter((pid) => {
-      const state = readProcStat(pid)?.state;
-      return state !== undefined && state !== 'T' && state !== 't';
-    });
-    if (running.length === 0) return;
-  }
-}
