@@ -11,6 +11,7 @@ import { JobService } from './jobs/service.js';
 import { JobStore } from './jobs/store.js';
 import { GatewayClient } from './providers/gateway-client.js';
 import { OutboxWorker } from './providers/outbox-worker.js';
+import { Reconciler } from './providers/reconciler.js';
 import { ProductSupportCache } from './providers/support-cache.js';
 
 export interface Orchestrator {
@@ -55,11 +56,24 @@ export async function startOrchestrator(
     control: new ControlService(store, notifier, catalog, log),
     catalog: new CatalogServiceImpl(catalog),
   };
+  const reconciler = new Reconciler(
+    store,
+    gateways,
+    catalog,
+    notifier,
+    () => outbox.wake(),
+    log.child({ component: 'reconciler' }),
+    {
+      verifyIntervalMs: config.verifyIntervalMs,
+      expiryGraceMs: config.expiryGraceMs,
+    },
+  );
   const server = await buildHttpServer({ services, authenticate: (h) => auth.resolve(h), log });
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   outbox.start();
+  reconciler.start();
   log.info(
     { port, database: config.databaseFile, providers: [...gateways.keys()] },
     'orchestrator started',
@@ -68,6 +82,7 @@ export async function startOrchestrator(
   return {
     url: `http://${config.host}:${port}`,
     async close() {
+      reconciler.stop();
       await outbox.stop();
       await server.close();
       db.$client.close();

@@ -42,6 +42,10 @@ const Env = z.object({
   USERS: Users.default([]),
   /** How often the outbox is polled besides being woken on commit. */
   OUTBOX_POLL_MS: z.coerce.number().int().min(10).default(1000),
+  /** How often each provider is sent its active jobs to report the ones it does not know. */
+  VERIFY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How long past its deadline a job may still run before the orchestrator expires it itself. */
+  EXPIRY_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -64,6 +68,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     providers: c.PROVIDERS,
     users: c.USERS,
     outboxPollMs: c.OUTBOX_POLL_MS,
+    verifyIntervalMs: c.VERIFY_INTERVAL_MS,
+    expiryGraceMs: c.EXPIRY_GRACE_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -202,6 +202,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
         timeExtension: true,
         utilization: true,
         web: false,
+        suspension: true,
       },
     });
   });

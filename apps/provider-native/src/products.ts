@@ -21,6 +21,8 @@ export function describeProducts(
         timeExtension: true,
         utilization: true,
         web: false,
+        // An extension of the spec's Native block: SIGSTOP/SIGCONT of the process groups.
+        suspension: true,
       },
     },
   }));

@@ -78,6 +78,8 @@ export const ComputeSupportNative = z.object({
   timeExtension: flag,
   utilization: flag,
   web: flag,
+  /** Not in the spec's Native block: declared by native plugins that can pause and continue jobs. */
+  suspension: flag,
 });
 
 export const ComputeSupport = z.object({

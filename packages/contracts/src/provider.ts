@@ -17,7 +17,7 @@ export const providerRoutes = (providerId: string) => {
     unsuspend: `${base}/unsuspend`, // POST BulkRequest<JobsProviderSuspendRequestItem> → BulkResponse<Unit>
     verify: `${base}/verify`, // POST BulkRequest<Job> → Unit
     retrieveProducts: `${base}/retrieveProducts`, // GET → BulkResponse<ComputeSupport>
-    retrieveUtilization: `${base}/retrieveUtilization`, // POST { jobId } → JobsRetrieveUtilizationResponse
+    retrieveUtilization: `${base}/retrieveUtilization`, // POST { jobId, categoryId? } → JobsRetrieveUtilizationResponse
     follow: `${base}/follow`, // POST JobsProviderFollowRequest → NDJSON stream of ProviderLogChunk
   };
 };

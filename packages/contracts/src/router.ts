@@ -3,6 +3,8 @@ import { z } from 'zod';
 import { ApiError, describeIssues } from './errors.js';
 import {
   JobsBrowseRequest,
+  JobsExtendRequestItem,
+  JobsRetrieveUtilizationRequest,
   JobsFollowRequest,
   JobSpecification,
   JobsRetrieveRequest,
@@ -65,6 +67,19 @@ const jobsRouter = t.router({
   terminate: userProcedure
     .input(BulkRequest(FindByStringId))
     .mutation(({ ctx, input }) => ctx.services.jobs.terminate(ctx.actor, input)),
+  /** Adds to the deadlines of jobs; refused where the provider does not declare timeExtension. */
+  extend: userProcedure
+    .input(BulkRequest(JobsExtendRequestItem))
+    .mutation(({ ctx, input }) => ctx.services.jobs.extend(ctx.actor, input)),
+  suspend: userProcedure
+    .input(BulkRequest(FindByStringId))
+    .mutation(({ ctx, input }) => ctx.services.jobs.suspend(ctx.actor, input)),
+  unsuspend: userProcedure
+    .input(BulkRequest(FindByStringId))
+    .mutation(({ ctx, input }) => ctx.services.jobs.unsuspend(ctx.actor, input)),
+  retrieveUtilization: userProcedure
+    .input(JobsRetrieveUtilizationRequest)
+    .query(({ ctx, input }) => ctx.services.jobs.retrieveUtilization(ctx.actor, input)),
   retrieveProducts: userProcedure.query(({ ctx }) => ctx.services.jobs.retrieveProducts(ctx.actor)),
   /** Live updates, logs and status of one job; reconnecting with the last event id resumes without gap or replay. */
   follow: userProcedure

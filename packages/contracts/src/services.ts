@@ -3,6 +3,8 @@ import type { Actor } from './auth.js';
 import type {
   Job,
   JobsBrowseRequest,
+  JobsExtendRequestItem,
+  JobsRetrieveUtilizationResponse,
   JobsFollowResponse,
   JobsRetrieveRequest,
   JobSpecification,
@@ -36,6 +38,16 @@ export interface JobsService {
   retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job>;
   browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>>;
   terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+  extend(
+    actor: UserActor,
+    request: BulkRequest<JobsExtendRequestItem>,
+  ): Promise<BulkResponse<Unit>>;
+  suspend(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+  unsuspend(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+  retrieveUtilization(
+    actor: UserActor,
+    request: { jobId: string },
+  ): Promise<JobsRetrieveUtilizationResponse>;
   retrieveProducts(actor: UserActor): Promise<SupportByProvider>;
   follow(
     actor: UserActor,

@@ -60,6 +60,22 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     '/api/jobs/terminate',
     route((c, r) => c.jobs.terminate(body(r))),
   );
+  app.post(
+    '/api/jobs/extend',
+    route((c, r) => c.jobs.extend(body(r))),
+  );
+  app.post(
+    '/api/jobs/suspend',
+    route((c, r) => c.jobs.suspend(body(r))),
+  );
+  app.post(
+    '/api/jobs/unsuspend',
+    route((c, r) => c.jobs.unsuspend(body(r))),
+  );
+  app.get(
+    '/api/jobs/retrieveUtilization',
+    route((c, r) => c.jobs.retrieveUtilization(query(r))),
+  );
   app.get(
     '/api/jobs/retrieveProducts',
     route((c) => c.jobs.retrieveProducts()),

@@ -11,6 +11,12 @@ import {
   type Job,
   type JobIncludeFlags,
   type JobsBrowseRequest,
+  type JobsExtendRequestItem,
+  type JobsRetrieveUtilizationResponse,
+  type JobState,
+  type SupportFeature,
+  isFinalState,
+  supports,
   type JobSpecification,
   type JobsRetrieveRequest,
   type JobsService,
@@ -25,7 +31,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProductSupportCache } from '../providers/support-cache.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
-import { toApiJob, type JobRow } from './job-view.js';
+import { toApiJob, toProviderJob, type JobRow } from './job-view.js';
+import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
 import type { JobNotifier } from './notifier.js';
 import type { JobStore } from './store.js';
 
@@ -130,6 +137,76 @@ export class JobService implements JobsService {
     return { responses: rows.map(() => ({})) };
   }
 
+  async extend(
+    actor: UserActor,
+    request: BulkRequest<JobsExtendRequestItem>,
+  ): Promise<BulkResponse<Unit>> {
+    const targets = request.items.map((item, i) => ({
+      item,
+      row: this.requireOwnJob(actor, item.jobId, `items[${i}].jobId`),
+    }));
+    // As the spec says: one job at a time, stopping at the first the provider refuses.
+    for (const [i, { item, row }] of targets.entries()) {
+      const at = `items[${i}]`;
+      this.requireActive(row, at);
+      if (row.timeAllocationMs === null)
+        throw badRequest(`${at}.jobId: job ${row.id} has no time allocation to extend`);
+      const gateway = await this.requireSupport(row, 'timeExtension', `${at}: time extension`);
+      await gateway
+        .extend([{ job: this.providerJob(row), requestedTime: item.requestedTime }])
+        .catch(rethrowAs(at));
+      this.store.extend(row.id, durationToMillis(item.requestedTime));
+    }
+    return { responses: targets.map(() => ({})) };
+  }
+
+  async suspend(
+    actor: UserActor,
+    request: BulkRequest<FindByStringId>,
+  ): Promise<BulkResponse<Unit>> {
+    return this.suspendOrResume(actor, request, 'suspend');
+  }
+
+  async unsuspend(
+    actor: UserActor,
+    request: BulkRequest<FindByStringId>,
+  ): Promise<BulkResponse<Unit>> {
+    return this.suspendOrResume(actor, request, 'unsuspend');
+  }
+
+  /** The new state arrives as the provider's update; this only asks for it. */
+  private async suspendOrResume(
+    actor: UserActor,
+    request: BulkRequest<FindByStringId>,
+    action: 'suspend' | 'unsuspend',
+  ) {
+    const rows = request.items.map((item, i) =>
+      this.requireOwnJob(actor, item.id, `items[${i}].id`),
+    );
+    for (const [i, row] of rows.entries()) {
+      const at = `items[${i}]`;
+      const expected = action === 'suspend' ? 'RUNNING' : 'SUSPENDED';
+      if (row.state !== expected)
+        throw badRequest(
+          `${at}.id: job ${row.id} is ${row.state}; only a ${expected} job can be ${action}ed`,
+        );
+      const gateway = await this.requireSupport(row, 'suspension', `${at}: suspension`);
+      await gateway[action]([this.providerJob(row)]).catch(rethrowAs(at));
+    }
+    return { responses: rows.map(() => ({})) };
+  }
+
+  async retrieveUtilization(
+    actor: UserActor,
+    request: { jobId: string },
+  ): Promise<JobsRetrieveUtilizationResponse> {
+    const row = this.requireOwnJob(actor, request.jobId, 'jobId');
+    const gateway = await this.requireSupport(row, 'utilization', 'utilization');
+    return gateway
+      .retrieveUtilization(String(row.id), row.productCategory)
+      .catch(rethrowAs('jobId'));
+  }
+
   async retrieveProducts(_actor: UserActor): Promise<SupportByProvider> {
     const productsByProvider: SupportByProvider['productsByProvider'] = {};
     for (const product of this.deps.catalog.listProducts()) {
@@ -156,6 +233,40 @@ export class JobService implements JobsService {
     return new JobFollower(this.deps, row.id, cursor, signal).events();
   }
 
+  private requireActive(row: JobRow, at: string): void {
+    if (isFinalState(row.state as JobState))
+      throw badRequest(`${at}: job ${row.id} has already ended (${row.state})`);
+  }
+
+  /** The job's gateway, once its provider has declared `feature` for the job's product and backend. */
+  private async requireSupport(
+    row: JobRow,
+    feature: SupportFeature,
+    what: string,
+  ): Promise<GatewayClient> {
+    const gateway = this.deps.gatewayFor(row.provider);
+    const support = await this.deps.support.supportOf(
+      row.provider,
+      row.productId,
+      row.productCategory,
+    );
+    const app = this.deps.catalog.findApplication({
+      name: row.applicationName,
+      version: row.applicationVersion,
+    });
+    const backend = app?.invocation.tool.tool?.description.backend;
+    if (!gateway || !support || !backend || !supports(support, backend, feature)) {
+      throw badRequest(
+        `${what} is not supported by product ${row.productId} of provider ${row.provider}`,
+      );
+    }
+    return gateway;
+  }
+
+  private providerJob(row: JobRow): Job {
+    return toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.deps.catalog });
+  }
+
   /** A job of the caller's, or 404: another user's job is indistinguishable from a missing one. */
   private requireOwnJob(actor: UserActor, id: string, field: string): JobRow {
     const n = Number(id);
@@ -179,4 +290,24 @@ export class JobService implements JobsService {
       },
     });
   }
+}
+
+/** A provider's refusal becomes the caller's error, with the item it concerns and the same status. */
+function rethrowAs(at: string) {
+  return (e: unknown): never => {
+    if (e instanceof GatewayError) {
+      const code =
+        e.status === null
+          ? 'SERVICE_UNAVAILABLE'
+          : e.status === 404
+            ? 'NOT_FOUND'
+            : e.status === 409
+              ? 'CONFLICT'
+              : e.status < 500
+                ? 'BAD_REQUEST'
+                : 'BAD_GATEWAY';
+      throw new ApiError(code, `${at}: ${e.message}`);
+    }
+    throw e;
+  };
 }

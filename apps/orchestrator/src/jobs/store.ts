@@ -1,4 +1,6 @@
 import {
+  FINAL_STATES,
+  isFinalState,
   JobUpdate,
   type EventCursor,
   type JobIncludeFlags,
@@ -18,6 +20,7 @@ import {
   lt,
   lte,
   ne,
+  notExists,
   notInArray,
   sql,
   type SQL,
@@ -53,6 +56,7 @@ export interface ApplyResult {
 }
 
 const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
+const FINAL = [...FINAL_STATES];
 
 /**
  * All reads and writes of jobs, their updates, the outbox and provider cursors. Every state change
@@ -188,18 +192,27 @@ export class JobStore {
       .all();
   }
 
-  /** Active jobs of a provider, oldest first (for the provider's own browse and reconciliation). */
-  activeOfProvider(provider: string, after: number, limit: number): JobRow[] {
+  /**
+   * Active jobs of a provider, oldest first. With `delivered`, only jobs whose start the provider
+   * has acknowledged (reconciliation must not ask about jobs still in the outbox).
+   */
+  activeOfProvider(provider: string, after: number, limit: number, delivered = false): JobRow[] {
+    const conditions = [
+      eq(jobs.provider, provider),
+      gt(jobs.id, after),
+      notInArray(jobs.state, FINAL),
+    ];
+    if (delivered) {
+      const pendingCreate = this.db
+        .select({ id: outbox.id })
+        .from(outbox)
+        .where(and(eq(outbox.jobId, jobs.id), eq(outbox.kind, 'create')));
+      conditions.push(notExists(pendingCreate));
+    }
     return this.db
       .select()
       .from(jobs)
-      .where(
-        and(
-          eq(jobs.provider, provider),
-          gt(jobs.id, after),
-          notInArray(jobs.state, ['SUCCESS', 'FAILURE', 'EXPIRED']),
-        ),
-      )
+      .where(and(...conditions))
       .orderBy(asc(jobs.id))
       .limit(limit)
       .all();
@@ -257,6 +270,35 @@ export class JobStore {
     });
   }
 
+  /**
+   * Adds to a job's time allocation after the provider moved its deadline. Like the spec's
+   * example, this records no update: `expiresAt` simply moves.
+   */
+  extend(jobId: number, byMs: number): void {
+    inTransaction(this.db, () => {
+      const job = this.get(jobId);
+      if (!job || job.timeAllocationMs === null) return;
+      this.db
+        .update(jobs)
+        .set({
+          timeAllocationMs: job.timeAllocationMs + byMs,
+          expiresAt: job.expiresAt === null ? null : job.expiresAt + byMs,
+        })
+        .where(eq(jobs.id, jobId))
+        .run();
+    });
+  }
+
+  /** Active jobs whose deadline passed before `before`. */
+  overdue(before: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(lt(jobs.expiresAt, before), notInArray(jobs.state, FINAL)))
+      .limit(limit)
+      .all();
+  }
+
   cursorOf(provider: string, stream: string): EventCursor | null {
     const row = this.db
       .select()
@@ -273,7 +315,7 @@ export class JobStore {
   requestTerminate(jobId: number, now: number): 'queued' | 'cancelled' | 'already-ended' {
     return inTransaction(this.db, () => {
       const job = this.get(jobId);
-      if (!job || ['SUCCESS', 'FAILURE', 'EXPIRED'].includes(job.state)) return 'already-ended';
+      if (!job || isFinalState(job.state as JobState)) return 'already-ended';
       const pendingCreate = this.db
         .select({ id: outbox.id })
         .from(outbox)

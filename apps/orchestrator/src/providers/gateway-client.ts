@@ -1,5 +1,7 @@
 import {
   ComputeSupport,
+  JobsRetrieveUtilizationResponse,
+  type SimpleDuration,
   ProviderLogChunk,
   providerRoutes,
   type Job,
@@ -49,6 +51,27 @@ export class GatewayClient {
 
   async terminate(jobs: Job[]): Promise<void> {
     await this.call('POST', this.routes.terminate, { items: jobs });
+  }
+
+  async extend(items: Array<{ job: Job; requestedTime: SimpleDuration }>): Promise<void> {
+    await this.call('POST', this.routes.extend, { items });
+  }
+
+  async suspend(jobs: Job[]): Promise<void> {
+    await this.call('POST', this.routes.suspend, { items: jobs.map((job) => ({ job })) });
+  }
+
+  async unsuspend(jobs: Job[]): Promise<void> {
+    await this.call('POST', this.routes.unsuspend, { items: jobs.map((job) => ({ job })) });
+  }
+
+  async retrieveUtilization(
+    jobId: string,
+    categoryId: string,
+  ): Promise<JobsRetrieveUtilizationResponse> {
+    return JobsRetrieveUtilizationResponse.parse(
+      await this.call('POST', this.routes.retrieveUtilization, { jobId, categoryId }),
+    );
   }
 
   async verify(jobs: Job[]): Promise<void> {

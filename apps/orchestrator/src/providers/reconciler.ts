@@ -1,0 +1,90 @@
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import { toProviderJob } from '../jobs/job-view.js';
+import type { JobNotifier } from '../jobs/notifier.js';
+import type { JobStore } from '../jobs/store.js';
+import type { GatewayClient } from './gateway-client.js';
+
+const BATCH = 100;
+
+/**
+ * Keeps the orchestrator and its providers in step:
+ * - verify: each provider periodically gets its active jobs and reports the ones it does not know
+ *   (spec example "Ensuring UCloud/Core and Provider are in-sync");
+ * - expiry backstop: a job still active well after its deadline (its provider did not stop it)
+ *   is ended EXPIRED here and its provider asked to stop it.
+ */
+export class Reconciler {
+  private timers: NodeJS.Timeout[] = [];
+  private verifying = false;
+
+  constructor(
+    private readonly store: JobStore,
+    private readonly gateways: Map<string, GatewayClient>,
+    private readonly catalog: Catalog,
+    private readonly notifier: JobNotifier,
+    private readonly deliver: () => void,
+    private readonly log: Logger,
+    private readonly options: { verifyIntervalMs: number; expiryGraceMs: number },
+  ) {}
+
+  start(): void {
+    this.timers.push(setInterval(() => void this.verifyAll(), this.options.verifyIntervalMs));
+    this.timers.push(
+      setInterval(() => this.expireOverdue(), Math.min(1000, this.options.expiryGraceMs)),
+    );
+  }
+
+  stop(): void {
+    for (const t of this.timers) clearInterval(t);
+    this.timers = [];
+  }
+
+  async verifyAll(): Promise<void> {
+    if (this.verifying) return;
+    this.verifying = true;
+    try {
+      for (const [provider, gateway] of this.gateways) {
+        let after = 0;
+        for (;;) {
+          const rows = this.store.activeOfProvider(provider, after, BATCH, true);
+          if (rows.length === 0) break;
+          after = rows.at(-1)!.id;
+          await gateway.verify(
+            rows.map((row) =>
+              toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog }),
+            ),
+          );
+        }
+      }
+    } catch (e) {
+      this.log.warn(
+        { err: (e as Error).message },
+        'verification of active jobs failed; will try again',
+      );
+    } finally {
+      this.verifying = false;
+    }
+  }
+
+  expireOverdue(): void {
+    const now = Date.now();
+    const overdue = this.store.overdue(now - this.options.expiryGraceMs, BATCH);
+    for (const row of overdue) {
+      this.log.warn(
+        { jobId: row.id, expiresAt: row.expiresAt },
+        'job outlived its deadline; expiring it',
+      );
+      this.store.requestTerminate(row.id, now);
+      this.store.appendSystemUpdate(
+        row.id,
+        { state: 'EXPIRED', status: 'Your job has reached its time limit' },
+        now,
+      );
+    }
+    if (overdue.length > 0) {
+      this.notifier.notify(overdue.map((r) => r.id));
+      this.deliver();
+    }
+  }
+}
