@@ -95,7 +95,8 @@ export class PluginClient {
         this.client,
         request,
         new Metadata(),
-        { deadline: Date.now() + this.callTimeoutMs },
+        // A plugin restarting is a pause, not an error: wait for the channel, up to the deadline.
+        { deadline: Date.now() + this.callTimeoutMs, waitForReady: true },
         (error, response) =>
           error ? reject(new PluginCallError(this.name, rpc, error)) : resolve(response),
       );

@@ -15,6 +15,8 @@ export async function buildHttpServer(deps: HttpDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
     bodyLimit: 16 * 1024 * 1024,
+    // tRPC batches put every procedure name in one path segment (`/trpc/jobs.retrieve,jobs.retrieve,…`).
+    routerOptions: { maxParamLength: 10_000 },
     logController: new LogController({ disableRequestLogging: true }),
   });
   const contextOf = (request: FastifyRequest): ApiContext => ({
