@@ -163,7 +163,7 @@ describe('the REST face with the spec’s curl commands', () => {
     expect((page.items as Array<{ id: string }>).map((j) => j.id)).toContain(id);
   });
 
-  it('terminates a running job, as in the spec’s extend-and-terminate example', async () => {
+  it('extends and terminates a running job, as in the spec’s extend-and-terminate example', async () => {
     const created = await curl('POST', '/api/jobs', CREATE_WEB);
     const id = (created.responses as Array<{ id: string }>)[0]!.id;
     const running = await until(
@@ -172,6 +172,22 @@ describe('the REST face with the spec’s curl commands', () => {
     );
     const status = running.status as { expiresAt: number; startedAt: number };
     expect(status.expiresAt - status.startedAt).toBe(5 * 3600 * 1000);
+
+    const extend = `{
+    "items": [
+        {
+            "jobId": "${id}",
+            "requestedTime": {
+                "hours": 1,
+                "minutes": 0,
+                "seconds": 0
+            }
+        }
+    ]
+}`;
+    expect(await curl('POST', '/api/jobs/extend', extend)).toEqual({ responses: [{}] });
+    const extended = await retrieve(id);
+    expect((extended.status as { expiresAt: number }).expiresAt - status.expiresAt).toBe(3_600_000);
 
     expect(
       await curl(
