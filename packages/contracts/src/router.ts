@@ -6,7 +6,7 @@ import {
   JobsExtendRequestItem,
   JobsRetrieveUtilizationRequest,
   JobsFollowRequest,
-  JobSpecification,
+  JobsCreateRequest,
   JobsRetrieveRequest,
   ResourceUpdateAndId,
 } from './jobs.js';
@@ -56,7 +56,7 @@ const providerProcedure = t.procedure.use(mapErrors).use(({ ctx, next }) => {
 
 const jobsRouter = t.router({
   create: userProcedure
-    .input(BulkRequest(JobSpecification))
+    .input(JobsCreateRequest)
     .mutation(({ ctx, input }) => ctx.services.jobs.create(ctx.actor, input)),
   retrieve: userProcedure
     .input(JobsRetrieveRequest)

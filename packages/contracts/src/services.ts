@@ -7,7 +7,7 @@ import type {
   JobsRetrieveUtilizationResponse,
   JobsFollowResponse,
   JobsRetrieveRequest,
-  JobSpecification,
+  JobsCreateRequest,
   ResourceUpdateAndId,
 } from './jobs.js';
 import type { ComputeProduct, SupportByProvider } from './products.js';
@@ -31,10 +31,7 @@ export interface FollowEvent {
 
 /** The Jobs face (end users). The orchestrator implements it; the routers only validate and delegate. */
 export interface JobsService {
-  create(
-    actor: UserActor,
-    request: BulkRequest<JobSpecification>,
-  ): Promise<BulkResponse<FindByStringId>>;
+  create(actor: UserActor, request: JobsCreateRequest): Promise<BulkResponse<FindByStringId>>;
   retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job>;
   browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>>;
   terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;

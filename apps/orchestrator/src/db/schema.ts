@@ -85,3 +85,18 @@ export const providerCursors = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.provider, t.stream] })],
 );
+
+/** Create requests already answered, by the caller's idempotency key: a retry gets the first answer. */
+export const idempotencyKeys = sqliteTable(
+  'idempotency_keys',
+  {
+    username: text('username').notNull(),
+    key: text('key').notNull(),
+    /** sha256 of the request, so reusing a key for a different request is caught. */
+    requestHash: text('request_hash').notNull(),
+    /** The job ids created, as a JSON array. */
+    jobIds: text('job_ids').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.username, t.key] })],
+);

@@ -46,7 +46,16 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
 
   app.post(
     '/api/jobs',
-    route((c, r) => c.jobs.create(body(r))),
+    // An Idempotency-Key header does what `idempotencyKey` in the body does.
+    route((c, r) => {
+      const key = r.headers['idempotency-key'];
+      const request = r.body as Record<string, unknown> | undefined;
+      return c.jobs.create(
+        (typeof key === 'string' && request
+          ? { ...request, idempotencyKey: key }
+          : request) as never,
+      );
+    }),
   );
   app.get(
     '/api/jobs/retrieve',

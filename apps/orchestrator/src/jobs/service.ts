@@ -11,6 +11,8 @@ import {
   type Job,
   type JobIncludeFlags,
   type JobsBrowseRequest,
+  type JobsCreateRequest,
+  conflict,
   type JobsExtendRequestItem,
   type JobsRetrieveUtilizationResponse,
   type JobState,
@@ -31,7 +33,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProductSupportCache } from '../providers/support-cache.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
-import { toApiJob, toProviderJob, type JobRow } from './job-view.js';
+import { configurationKey, requestHash } from './duplicates.js';
+import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
 import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
 import type { JobNotifier } from './notifier.js';
 import type { JobStore } from './store.js';
@@ -60,9 +63,24 @@ export class JobService implements JobsService {
 
   async create(
     actor: UserActor,
-    request: BulkRequest<JobSpecification>,
+    request: JobsCreateRequest,
   ): Promise<BulkResponse<FindByStringId>> {
+    const idempotency = request.idempotencyKey
+      ? {
+          username: actor.username,
+          key: request.idempotencyKey,
+          requestHash: requestHash(request.items),
+        }
+      : null;
+    if (idempotency) {
+      const earlier = this.store.findIdempotent(actor.username, idempotency.key);
+      if (earlier && earlier.requestHash !== idempotency.requestHash) {
+        throw conflict('idempotencyKey: already used for a different request');
+      }
+      if (earlier) return { responses: earlier.jobIds.map((id) => ({ id: String(id) })) };
+    }
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
+    const accepted: string[] = [];
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
       const product = this.deps.catalog.requireProduct(spec.product, at('product'));
@@ -81,15 +99,37 @@ export class JobService implements JobsService {
         if (e instanceof ApiError) throw new ApiError(e.code, `items[${i}].${e.message}`);
         throw e;
       }
+      const key = configurationKey(spec);
+      if (spec.allowDuplicateJob !== true) this.refuseDuplicate(actor, spec, key, accepted, i);
+      accepted.push(key);
       return {
         owner: { username: actor.username, project: null },
         specification: spec,
         timeAllocationMs: spec.timeAllocation ? durationToMillis(spec.timeAllocation) : null,
       };
     });
-    const ids = this.store.create(items, Date.now());
+    const ids = this.store.create(items, Date.now(), idempotency);
     this.deps.deliver();
     return { responses: ids.map((id) => ({ id: String(id) })) };
+  }
+
+  /** Unless allowed, a job identical to an active one of the caller's (or an earlier item) is refused. */
+  private refuseDuplicate(
+    actor: UserActor,
+    spec: JobSpecification,
+    key: string,
+    earlierItems: string[],
+    i: number,
+  ): void {
+    const twin = this.store
+      .activeOfOwner(actor.username, spec.application)
+      .find((row) => configurationKey(parseSpecification(row)) === key);
+    if (twin || earlierItems.includes(key)) {
+      const which = twin ? `active job ${twin.id}` : 'an earlier item of this request';
+      throw conflict(
+        `items[${i}]: identical to ${which}; set allowDuplicateJob to start it anyway`,
+      );
+    }
   }
 
   async retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job> {

@@ -26,7 +26,7 @@ import {
   type SQL,
 } from 'drizzle-orm';
 import { inTransaction, type Db } from '../db/client.js';
-import { jobs, jobUpdates, outbox, providerCursors } from '../db/schema.js';
+import { idempotencyKeys, jobs, jobUpdates, outbox, providerCursors } from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
 import { decideUpdate } from './state-machine.js';
 
@@ -37,6 +37,12 @@ export interface NewJob {
   owner: { username: string; project: string | null };
   specification: JobSpecification;
   timeAllocationMs: number | null;
+}
+
+export interface IdempotencyRecord {
+  username: string;
+  key: string;
+  requestHash: string;
 }
 
 export interface BrowseQuery {
@@ -65,10 +71,13 @@ const FINAL = [...FINAL_STATES];
 export class JobStore {
   constructor(private readonly db: Db) {}
 
-  /** Stores new jobs in IN_QUEUE with their first update and an outbox row asking the provider to start them. */
-  create(items: NewJob[], now: number): number[] {
-    return inTransaction(this.db, () =>
-      items.map((item) => {
+  /**
+   * Stores new jobs in IN_QUEUE with their first update and an outbox row asking the provider to
+   * start them; with an idempotency key, also the answer a retry will get.
+   */
+  create(items: NewJob[], now: number, idempotency: IdempotencyRecord | null = null): number[] {
+    return inTransaction(this.db, () => {
+      const ids = items.map((item) => {
         const spec = item.specification;
         const row = this.db
           .insert(jobs)
@@ -107,8 +116,43 @@ export class JobStore {
           })
           .run();
         return row.id;
-      }),
-    );
+      });
+      if (idempotency) {
+        this.db
+          .insert(idempotencyKeys)
+          .values({ ...idempotency, jobIds: JSON.stringify(ids), createdAt: now })
+          .run();
+      }
+      return ids;
+    });
+  }
+
+  /** The answer stored for a create request under this key, if any. */
+  findIdempotent(username: string, key: string): { requestHash: string; jobIds: number[] } | null {
+    const row = this.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.username, username), eq(idempotencyKeys.key, key)))
+      .get();
+    return row
+      ? { requestHash: row.requestHash, jobIds: JSON.parse(row.jobIds) as number[] }
+      : null;
+  }
+
+  /** The owner's active jobs of one application: the candidates for being a duplicate. */
+  activeOfOwner(username: string, application: { name: string; version: string }): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.ownerUsername, username),
+          eq(jobs.applicationName, application.name),
+          eq(jobs.applicationVersion, application.version),
+          notInArray(jobs.state, FINAL),
+        ),
+      )
+      .all();
   }
 
   get(id: number): JobRow | undefined {
