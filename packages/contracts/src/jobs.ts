@@ -213,7 +213,10 @@ export type ResourceUpdateAndId = z.infer<typeof ResourceUpdateAndId>;
 
 /** Jobs.create: the spec's BulkRequest, plus an optional key that makes a retried request return the first answer. */
 export const JobsCreateRequest = z.object({
-  items: z.array(JobSpecification).min(1, 'must contain at least one item').max(1000, 'must contain at most 1000 items'),
+  items: z
+    .array(JobSpecification)
+    .min(1, 'must contain at least one item')
+    .max(1000, 'must contain at most 1000 items'),
   idempotencyKey: z.string().min(1).max(200).nullish(),
 });
 export type JobsCreateRequest = z.infer<typeof JobsCreateRequest>;
