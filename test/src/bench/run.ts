@@ -1,5 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { benchBrowse } from './browse.js';
+import { percentile } from './stats.js';
 import {
   startTestStack,
   followUntil,
@@ -11,7 +13,8 @@ import {
 /**
  * Benchmarks of the whole stack on this machine, printed as figures (never asserted):
  * - bulk create throughput: jobs persisted per second through the typed client;
- * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS.
+ * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS;
+ * - browse latency over 100,000 stored jobs with filters.
  */
 const CATALOG = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -21,9 +24,6 @@ const CATALOG = join(
   'bench',
   'bench-catalog.json',
 );
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 
 async function updateLatency(
   stack: TestStack,
@@ -91,3 +91,5 @@ try {
 } finally {
   await stack.dispose();
 }
+
+await benchBrowse();
