@@ -1,8 +1,7 @@
-import { TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '@ucloud/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  errorOf,
   EXAMPLE_PRODUCT,
   startTestStack,
   type Client,
@@ -38,16 +37,6 @@ async function rest(method: string, path: string, body?: string, token = stack.u
 
 async function jobCount(): Promise<number> {
   return (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
-}
-
-async function trpcError(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof TRPCClientError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
 }
 
 describe('bad input', () => {
@@ -90,7 +79,7 @@ describe('bad input', () => {
     expect(body.why).toMatch(new RegExp(message.source.replace('items\\[0\\]', 'items\\[1\\]')));
     expect(await jobCount()).toBe(before);
 
-    const error = await trpcError(client.jobs.create.mutate({ items: [item as never] }));
+    const error = await errorOf(client.jobs.create.mutate({ items: [item as never] }));
     expect(error.data?.code).toBe('BAD_REQUEST');
     expect(error.message).toMatch(message);
   });
@@ -113,9 +102,9 @@ describe('bad input', () => {
 
   it("answers 404 for another user's job, on every call, and leaves it alone", async () => {
     const alice = stack.client('alice-token-123');
-    const e1 = await trpcError(alice.jobs.retrieve.query({ id: ownJob }));
+    const e1 = await errorOf(alice.jobs.retrieve.query({ id: ownJob }));
     expect(e1.data?.code).toBe('NOT_FOUND');
-    const e2 = await trpcError(alice.jobs.terminate.mutate({ items: [{ id: ownJob }] }));
+    const e2 = await errorOf(alice.jobs.terminate.mutate({ items: [{ id: ownJob }] }));
     expect(e2.data?.code).toBe('NOT_FOUND');
     expect(
       (await rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, 'alice-token-123')).status,

@@ -1,8 +1,7 @@
-import { TRPCClientError } from '@trpc/client';
-import type { AppRouter } from '@ucloud/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  errorOf,
   startTestStack,
   waitForJob,
   webApp,
@@ -21,16 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.dispose();
 });
-
-async function errorOf(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof TRPCClientError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 const count = async () => (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
 

@@ -2,6 +2,7 @@ import type { AppRouter, JobsFollowResponse, JobSpecificationInput } from '@uclo
 import { isFinalState } from '@ucloud/contracts';
 import {
   createTRPCClient,
+  TRPCClientError,
   httpBatchLink,
   httpSubscriptionLink,
   splitLink,
@@ -177,7 +178,7 @@ export function stdoutOf(events: FollowedEvent[], rank = 0): string {
 }
 
 /** Native jobs outlive their plugin by design; a finished test must not leave any behind. */
-function killJobProcesses(dataDir: string): void {
+export function killJobProcesses(dataDir: string): void {
   for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
     try {
       if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dataDir))
@@ -186,4 +187,15 @@ function killJobProcesses(dataDir: string): void {
       // gone already, or not ours to inspect
     }
   }
+}
+
+/** The tRPC error a call fails with; fails the test if the call succeeds. */
+export async function errorOf(promise: Promise<unknown>): Promise<TRPCClientError<AppRouter>> {
+  try {
+    await promise;
+  } catch (e) {
+    if (e instanceof TRPCClientError) return e as TRPCClientError<AppRouter>;
+    throw e;
+  }
+  throw new Error('expected the call to fail');
 }

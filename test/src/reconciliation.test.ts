@@ -1,9 +1,16 @@
 import { execFile } from 'node:child_process';
-import { readdirSync, readlinkSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { acmeBatch, startTestStack, waitForJob, webApp, type TestStack } from './harness.js';
+import {
+  acmeBatch,
+  killJobProcesses,
+  startTestStack,
+  waitForJob,
+  webApp,
+  type TestStack,
+} from './harness.js';
 
 const run = promisify(execFile);
 let stack: TestStack | undefined;
@@ -17,25 +24,9 @@ afterEach(async () => {
 async function restartPluginWithoutItsState(s: TestStack): Promise<void> {
   await s.kill('native', 'SIGKILL');
   const dir = join(s.dataDir, 'provider-native');
-  for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
-    try {
-      if (readlinkSync(`/proc/${pid}/cwd`).startsWith(dir)) process.kill(Number(pid), 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
+  killJobProcesses(dir);
   rmSync(dir, { recursive: true, force: true });
   await s.start('native');
-  // The gateway answers 503 until it has reconnected to the plugin.
-  const deadline = Date.now() + 30_000;
-  while (Date.now() < deadline) {
-    const r = await fetch(`${s.gatewayUrl}/ucloud/example/jobs/retrieveProducts`, {
-      headers: { authorization: `Bearer ${s.providerToken}` },
-    });
-    if (r.ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error('the gateway did not reconnect to the restarted plugin');
 }
 
 describe('orchestrator and provider in step', () => {

@@ -1,7 +1,7 @@
-import { TRPCClientError } from '@trpc/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  errorOf,
   followUntil,
   startTestStack,
   stdoutOf,
@@ -24,16 +24,6 @@ afterAll(async () => {
 });
 
 const HOUR = 3_600_000;
-
-async function errorOf(promise: Promise<unknown>) {
-  try {
-    await promise;
-  } catch (e) {
-    if (e instanceof TRPCClientError) return e;
-    throw e;
-  }
-  throw new Error('expected the call to fail');
-}
 
 describe('time allocation', () => {
   it('plays out the spec example "Extending a Job and terminating it early"', async () => {

@@ -38,7 +38,12 @@ export class PluginClient {
     /** Deadline of unary calls; streams have none (a follow lasts as long as the job). */
     private readonly callTimeoutMs: number,
   ) {
-    this.client = new ComputePluginClient(address, credentials.createInsecure());
+    // Plugins sit next to the gateway and restart in seconds: retry connecting often, not with
+    // grpc's default backoff of up to two minutes.
+    this.client = new ComputePluginClient(address, credentials.createInsecure(), {
+      'grpc.initial_reconnect_backoff_ms': 200,
+      'grpc.max_reconnect_backoff_ms': 2000,
+    });
   }
 
   describe(): Promise<DescribeResponse> {
@@ -94,9 +99,9 @@ export class PluginClient {
       method.call(
         this.client,
         request,
-        new Metadata(),
         // A plugin restarting is a pause, not an error: wait for the channel, up to the deadline.
-        { deadline: Date.now() + this.callTimeoutMs, waitForReady: true },
+        new Metadata({ waitForReady: true }),
+        { deadline: Date.now() + this.callTimeoutMs },
         (error, response) =>
           error ? reject(new PluginCallError(this.name, rpc, error)) : resolve(response),
       );
