@@ -97,6 +97,16 @@ describe('browsing 250 jobs', () => {
     expect(await browseAll({ filterState: 'IN_QUEUE' })).toHaveLength(0);
   });
 
+  it('searches by name, application and id', async () => {
+    const search = (query: string) => client.jobs.search.query({ query, itemsPerPage: 250 });
+    expect((await search('other 4')).items.map((j) => j.specification.name).sort()).toEqual(
+      ['other 4', ...Array.from({ length: 10 }, (_, i) => `other 4${i}`)].sort(),
+    );
+    expect((await search('A-BATCH')).items).toHaveLength(50);
+    expect((await search(batchIds[150]!)).items.map((j) => j.id)).toEqual([batchIds[150]]);
+    expect((await search('no such thing')).items).toHaveLength(0);
+  });
+
   it('honours the include flags', async () => {
     const [job] = (
       await client.jobs.browse.query({

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeBatch,
   errorOf,
+  followUntil,
+  stdoutOf,
   startTestStack,
   waitForJob,
   webApp,
@@ -91,5 +93,25 @@ describe('idempotent create', () => {
     );
     expect(error.data?.code).toBe('CONFLICT');
     expect(error.message).toMatch(/idempotencyKey: already used for a different request/);
+  });
+});
+
+describe('the rest of the specification', () => {
+  it('passes openedFile to the job as UCLOUD_OPEN_WITH_FILE', async () => {
+    const { responses } = await client.jobs.create.mutate({
+      items: [acmeBatch('open', 0, { openedFile: '/home/user/data.csv' })],
+    });
+    const events = await followUntil(client, responses[0]!.id);
+    expect(stdoutOf(events)).toContain('opened file: /home/user/data.csv\n');
+  });
+
+  it('rejects restartOnExit, which no provider offers yet', async () => {
+    const error = await errorOf(
+      client.jobs.create.mutate({ items: [acmeBatch('again', 0, { restartOnExit: true })] }),
+    );
+    expect(error.data?.code).toBe('BAD_REQUEST');
+    expect(error.message).toMatch(
+      /^items\[0\]\.restartOnExit: provider example does not restart jobs on exit/,
+    );
   });
 });

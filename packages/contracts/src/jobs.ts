@@ -140,6 +140,12 @@ export const JobsBrowseRequest = JobIncludeFlags.extend({
 });
 export type JobsBrowseRequest = z.infer<typeof JobsBrowseRequest>;
 
+/** Jobs.search: browse's flags and paging, narrowed to jobs whose id, name or application matches `query`. */
+export const JobsSearchRequest = JobsBrowseRequest.extend({
+  query: z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters'),
+});
+export type JobsSearchRequest = z.infer<typeof JobsSearchRequest>;
+
 export const JobsExtendRequestItem = z.object({
   jobId: z.string().min(1),
   requestedTime: SimpleDuration,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { ApiError, describeIssues } from './errors.js';
 import {
   JobsBrowseRequest,
+  JobsSearchRequest,
   JobsExtendRequestItem,
   JobsRetrieveUtilizationRequest,
   JobsFollowRequest,
@@ -64,6 +65,9 @@ const jobsRouter = t.router({
   browse: userProcedure
     .input(JobsBrowseRequest)
     .query(({ ctx, input }) => ctx.services.jobs.browse(ctx.actor, input)),
+  search: userProcedure
+    .input(JobsSearchRequest)
+    .query(({ ctx, input }) => ctx.services.jobs.search(ctx.actor, input)),
   terminate: userProcedure
     .input(BulkRequest(FindByStringId))
     .mutation(({ ctx, input }) => ctx.services.jobs.terminate(ctx.actor, input)),

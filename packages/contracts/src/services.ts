@@ -3,6 +3,7 @@ import type { Actor } from './auth.js';
 import type {
   Job,
   JobsBrowseRequest,
+  JobsSearchRequest,
   JobsExtendRequestItem,
   JobsRetrieveUtilizationResponse,
   JobsFollowResponse,
@@ -34,6 +35,7 @@ export interface JobsService {
   create(actor: UserActor, request: JobsCreateRequest): Promise<BulkResponse<FindByStringId>>;
   retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job>;
   browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>>;
+  search(actor: UserActor, request: JobsSearchRequest): Promise<PageV2<Job>>;
   terminate(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
   extend(
     actor: UserActor,

@@ -130,6 +130,7 @@ function fakeServices(state: FakeOrchestratorState): Services {
       create: unused,
       retrieve: unused,
       browse: unused,
+      search: unused,
       terminate: unused,
       extend: unused,
       suspend: unused,

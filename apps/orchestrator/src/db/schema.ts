@@ -15,6 +15,8 @@ export const jobs = sqliteTable(
     id: integer('id').primaryKey({ autoIncrement: true }),
     ownerUsername: text('owner_username').notNull(),
     ownerProject: text('owner_project'),
+    /** The user's name for the job (specification.name), kept apart for search. */
+    name: text('name'),
     applicationName: text('application_name').notNull(),
     applicationVersion: text('application_version').notNull(),
     provider: text('provider').notNull(),

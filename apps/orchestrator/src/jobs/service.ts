@@ -11,6 +11,7 @@ import {
   type Job,
   type JobIncludeFlags,
   type JobsBrowseRequest,
+  type JobsSearchRequest,
   type JobsCreateRequest,
   conflict,
   type JobsExtendRequestItem,
@@ -90,6 +91,12 @@ export class JobService implements JobsService {
           `${at('product')}: provider ${product.category.provider} is not available`,
         );
       }
+      // No provider offers restarts yet, and the spec says to reject the job rather than ignore the flag.
+      if (spec.restartOnExit === true) {
+        throw badRequest(
+          `${at('restartOnExit')}: provider ${product.category.provider} does not restart jobs on exit`,
+        );
+      }
       if (spec.replicas > 1 && !app.invocation.allowMultiNode) {
         throw badRequest(`${at('replicas')}: ${app.metadata.name} runs on a single node only`);
       }
@@ -137,7 +144,11 @@ export class JobService implements JobsService {
     return this.view(row, this.store.updatesOf(row.id), request);
   }
 
-  async browse(actor: UserActor, request: JobsBrowseRequest): Promise<PageV2<Job>> {
+  async search(actor: UserActor, request: JobsSearchRequest): Promise<PageV2<Job>> {
+    return this.browse(actor, request, request.query);
+  }
+
+  async browse(actor: UserActor, request: JobsBrowseRequest, query?: string): Promise<PageV2<Job>> {
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
     let after: number | null = null;
     if (request.next) {
@@ -147,6 +158,7 @@ export class JobService implements JobsService {
     const rows = this.store.browse({
       username: actor.username,
       flags: request,
+      query,
       itemsPerPage: itemsPerPage + 1,
       after,
       ascending: request.sortDirection === 'ascending',

@@ -22,6 +22,7 @@ import {
   ne,
   notExists,
   notInArray,
+  or,
   sql,
   type SQL,
 } from 'drizzle-orm';
@@ -49,6 +50,8 @@ export interface BrowseQuery {
   username: string;
   flags: JobIncludeFlags;
   itemsPerPage: number;
+  /** Text the job's id, name or application must contain (search). */
+  query?: string;
   /** Id of the last job on the previous page. */
   after: number | null;
   ascending: boolean;
@@ -84,6 +87,7 @@ export class JobStore {
           .values({
             ownerUsername: item.owner.username,
             ownerProject: item.owner.project,
+            name: spec.name,
             applicationName: spec.application.name,
             applicationVersion: spec.application.version,
             provider: spec.product.provider,
@@ -209,6 +213,16 @@ export class JobStore {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+    if (q.query) {
+      const text = q.query.toLowerCase();
+      where.push(
+        or(
+          sql`instr(lower(${jobs.name}), ${text}) > 0`,
+          sql`instr(lower(${jobs.applicationName}), ${text}) > 0`,
+          sql`cast(${jobs.id} as text) = ${text}`,
+        )!,
+      );
+    }
     if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
     if (f.filterState) where.push(eq(jobs.state, f.filterState));
     if (f.filterCreatedBy) where.push(eq(jobs.ownerUsername, f.filterCreatedBy));
