@@ -12,7 +12,7 @@ import {
   ResourceUpdateAndId,
 } from './jobs.js';
 import type { ApiContext } from './services.js';
-import { BulkRequest, FindByStringId, NameAndVersion, QueryInt } from './shared.js';
+import { BulkRequest, FindByStringId, NameAndVersion, QueryInt, UpdatedAcl } from './shared.js';
 
 export const EventCursorInput = z.object({
   stream: z.string().min(1),
@@ -84,19 +84,26 @@ const jobsRouter = t.router({
   retrieveUtilization: userProcedure
     .input(JobsRetrieveUtilizationRequest)
     .query(({ ctx, input }) => ctx.services.jobs.retrieveUtilization(ctx.actor, input)),
+  /** Shares jobs with other users (READ or EDIT); only a job's owner may. */
+  updateAcl: userProcedure
+    .input(BulkRequest(UpdatedAcl))
+    .mutation(({ ctx, input }) => ctx.services.jobs.updateAcl(ctx.actor, input)),
   retrieveProducts: userProcedure.query(({ ctx }) => ctx.services.jobs.retrieveProducts(ctx.actor)),
   /** Live updates, logs and status of one job; reconnecting with the last event id resumes without gap or replay. */
   follow: userProcedure
     .input(JobsFollowRequest.extend({ lastEventId: z.string().nullish() }))
-    .subscription(async function* ({ ctx, input, signal }) {
-      for await (const event of ctx.services.jobs.follow(
+    .subscription(({ ctx, input, signal }) => {
+      // Called outside the generator so that a refusal (unknown job, bad event id) fails the
+      // subscription request itself instead of surfacing inside an already open stream.
+      const events = ctx.services.jobs.follow(
         ctx.actor,
         input.id,
         input.lastEventId ?? null,
         signal,
-      )) {
-        yield tracked(event.id, event.data);
-      }
+      );
+      return (async function* () {
+        for await (const event of events) yield tracked(event.id, event.data);
+      })();
     }),
 });
 

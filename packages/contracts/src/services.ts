@@ -19,6 +19,7 @@ import type {
   NameAndVersion,
   PageV2,
   Unit,
+  UpdatedAcl,
 } from './shared.js';
 
 export type UserActor = Extract<Actor, { kind: 'user' }>;
@@ -47,6 +48,7 @@ export interface JobsService {
     actor: UserActor,
     request: { jobId: string },
   ): Promise<JobsRetrieveUtilizationResponse>;
+  updateAcl(actor: UserActor, request: BulkRequest<UpdatedAcl>): Promise<BulkResponse<Unit>>;
   retrieveProducts(actor: UserActor): Promise<SupportByProvider>;
   follow(
     actor: UserActor,

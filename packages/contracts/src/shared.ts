@@ -102,3 +102,11 @@ export const ResourcePermissions = z.object({
   others: nullable(z.array(ResourceAclEntry)),
 });
 export type ResourcePermissions = z.infer<typeof ResourcePermissions>;
+
+/** updateAcl item: grants to add (replacing the entity's earlier ones) and entities to remove. */
+export const UpdatedAcl = z.object({
+  id: z.string().min(1, 'must not be empty'),
+  added: z.array(ResourceAclEntry).default([]),
+  deleted: z.array(AclEntity).default([]),
+});
+export type UpdatedAcl = z.infer<typeof UpdatedAcl>;

@@ -136,6 +136,7 @@ function fakeServices(state: FakeOrchestratorState): Services {
       suspend: unused,
       unsuspend: unused,
       retrieveUtilization: unused,
+      updateAcl: unused,
       retrieveProducts: unused,
       follow: unused,
     },

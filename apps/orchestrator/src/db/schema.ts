@@ -102,3 +102,19 @@ export const idempotencyKeys = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.username, t.key] })],
 );
+
+/** Who else may see (READ) or control (EDIT) a job; the owner always may, and alone changes this. */
+export const jobAcl = sqliteTable(
+  'job_acl',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    username: text('username').notNull(),
+    permission: text('permission', { enum: ['READ', 'EDIT'] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.username, t.permission] }),
+    index('job_acl_user').on(t.username, t.jobId),
+  ],
+);

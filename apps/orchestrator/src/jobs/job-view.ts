@@ -5,6 +5,7 @@ import {
   type JobIncludeFlags,
   type JobState,
   type ResolvedComputeSupport,
+  type ResourcePermissions,
 } from '@ucloud/contracts';
 import type { jobs, jobUpdates } from '../db/schema.js';
 import type { Catalog } from '../catalog/catalog.js';
@@ -16,6 +17,8 @@ export interface ViewContext {
   catalog: Catalog;
   /** Declared support of the job's product, when the caller asked for it and the provider told us. */
   supportOf?: (row: JobRow) => ResolvedComputeSupport | null;
+  /** The caller's permissions (and, for the owner, everyone's); absent for provider views. */
+  permissionsOf?: (row: JobRow) => ResourcePermissions;
 }
 
 export const parseSpecification = (row: JobRow) =>
@@ -55,7 +58,7 @@ export function toApiJob(
     },
     createdAt: row.createdAt,
     output: row.outputFolder === null ? null : { outputFolder: row.outputFolder },
-    permissions: null,
+    permissions: ctx.permissionsOf?.(row) ?? null,
     providerGeneratedId: row.providerGeneratedId,
   };
 }

@@ -2,7 +2,6 @@ import {
   ApiError,
   badRequest,
   durationToMillis,
-  notFound,
   validateParameters,
   type BulkRequest,
   type BulkResponse,
@@ -11,6 +10,9 @@ import {
   type Job,
   type JobIncludeFlags,
   type JobsBrowseRequest,
+  type AclEntity,
+  type Permission,
+  type UpdatedAcl,
   type JobsSearchRequest,
   type JobsCreateRequest,
   conflict,
@@ -34,6 +36,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProductSupportCache } from '../providers/support-cache.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
+import { authorize, permissionsOf } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
 import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
@@ -140,8 +143,8 @@ export class JobService implements JobsService {
   }
 
   async retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job> {
-    const row = this.requireOwnJob(actor, request.id, 'id');
-    return this.view(row, this.store.updatesOf(row.id), request);
+    const row = this.requireJob(actor, request.id, 'id', 'READ');
+    return this.view(actor, row, this.store.updatesOf(row.id), request, this.store.aclOf([row.id]));
   }
 
   async search(actor: UserActor, request: JobsSearchRequest): Promise<PageV2<Job>> {
@@ -164,13 +167,14 @@ export class JobService implements JobsService {
       ascending: request.sortDirection === 'ascending',
     });
     const page = rows.slice(0, itemsPerPage);
+    const acl = this.store.aclOf(page.map((r) => r.id));
     const updates = this.store.updatesOfMany(
       page.map((r) => r.id),
       request.includeUpdates !== true,
     );
     return {
       itemsPerPage,
-      items: page.map((row) => this.view(row, updates.get(row.id) ?? [], request)),
+      items: page.map((row) => this.view(actor, row, updates.get(row.id) ?? [], request, acl)),
       next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
     };
   }
@@ -180,7 +184,7 @@ export class JobService implements JobsService {
     request: BulkRequest<FindByStringId>,
   ): Promise<BulkResponse<Unit>> {
     const rows = request.items.map((item, i) =>
-      this.requireOwnJob(actor, item.id, `items[${i}].id`),
+      this.requireJob(actor, item.id, `items[${i}].id`, 'EDIT'),
     );
     const now = Date.now();
     for (const row of rows) this.store.requestTerminate(row.id, now);
@@ -195,7 +199,7 @@ export class JobService implements JobsService {
   ): Promise<BulkResponse<Unit>> {
     const targets = request.items.map((item, i) => ({
       item,
-      row: this.requireOwnJob(actor, item.jobId, `items[${i}].jobId`),
+      row: this.requireJob(actor, item.jobId, `items[${i}].jobId`, 'EDIT'),
     }));
     // As the spec says: one job at a time, stopping at the first the provider refuses.
     for (const [i, { item, row }] of targets.entries()) {
@@ -233,7 +237,7 @@ export class JobService implements JobsService {
     action: 'suspend' | 'unsuspend',
   ) {
     const rows = request.items.map((item, i) =>
-      this.requireOwnJob(actor, item.id, `items[${i}].id`),
+      this.requireJob(actor, item.id, `items[${i}].id`, 'EDIT'),
     );
     for (const [i, row] of rows.entries()) {
       const at = `items[${i}]`;
@@ -252,7 +256,7 @@ export class JobService implements JobsService {
     actor: UserActor,
     request: { jobId: string },
   ): Promise<JobsRetrieveUtilizationResponse> {
-    const row = this.requireOwnJob(actor, request.jobId, 'jobId');
+    const row = this.requireJob(actor, request.jobId, 'jobId', 'READ');
     const gateway = await this.requireSupport(row, 'utilization', 'utilization');
     return gateway
       .retrieveUtilization(String(row.id), row.productCategory)
@@ -279,7 +283,7 @@ export class JobService implements JobsService {
     lastEventId: string | null,
     signal: AbortSignal | undefined,
   ): AsyncIterable<FollowEvent> {
-    const row = this.requireOwnJob(actor, id, 'id');
+    const row = this.requireJob(actor, id, 'id', 'READ');
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
     return new JobFollower(this.deps, row.id, cursor, signal).events();
@@ -319,16 +323,24 @@ export class JobService implements JobsService {
     return toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.deps.catalog });
   }
 
-  /** A job of the caller's, or 404: another user's job is indistinguishable from a missing one. */
-  private requireOwnJob(actor: UserActor, id: string, field: string): JobRow {
+  /** The job, if the caller holds `needed` on it (404 without READ, 403 without `needed`). */
+  private requireJob(actor: UserActor, id: string, field: string, needed: Permission): JobRow {
     const n = Number(id);
     const row = /^\d+$/.test(id) && Number.isSafeInteger(n) ? this.store.get(n) : undefined;
-    if (!row || row.ownerUsername !== actor.username)
-      throw notFound(`${field}: no job with id ${JSON.stringify(id)}`);
+    const held = row
+      ? permissionsOf(row, actor.username, this.store.grantedTo(row.id, actor.username))
+      : [];
+    authorize(row, held, needed, field, id);
     return row;
   }
 
-  private view(row: JobRow, updates: Parameters<typeof toApiJob>[1], flags: JobIncludeFlags): Job {
+  private view(
+    actor: UserActor,
+    row: JobRow,
+    updates: Parameters<typeof toApiJob>[1],
+    flags: JobIncludeFlags,
+    acl: Map<number, Map<string, Permission[]>>,
+  ): Job {
     return toApiJob(row, updates, flags, {
       catalog: this.deps.catalog,
       supportOf: (r): ResolvedComputeSupport | null => {
@@ -340,7 +352,47 @@ export class JobService implements JobsService {
         const support = this.deps.support.cached(r.provider, r.productId, r.productCategory);
         return product && support ? { product, support } : null;
       },
+      permissionsOf: (r) => {
+        const grants = acl.get(r.id) ?? new Map<string, Permission[]>();
+        const myself = permissionsOf(r, actor.username, grants.get(actor.username) ?? []);
+        const others =
+          flags.includeOthers === true && myself.includes('ADMIN')
+            ? [...grants].map(([username, permissions]) => ({
+                entity: { type: 'user' as const, username },
+                permissions,
+              }))
+            : null;
+        return { myself, others };
+      },
     });
+  }
+
+  async updateAcl(actor: UserActor, request: BulkRequest<UpdatedAcl>): Promise<BulkResponse<Unit>> {
+    const changes = request.items.map((item, i) => {
+      const row = this.requireJob(actor, item.id, `items[${i}].id`, 'ADMIN');
+      const username = (entity: AclEntity, at: string) => {
+        if (entity.type !== 'user')
+          throw badRequest(`${at}: project groups cannot be granted access yet; name a user`);
+        if (entity.username === row.ownerUsername)
+          throw badRequest(`${at}: ${entity.username} owns the job already`);
+        return entity.username;
+      };
+      return {
+        jobId: row.id,
+        added: item.added.map((entry, j) => {
+          const at = `items[${i}].added[${j}]`;
+          const permissions = entry.permissions.map((p, k) => {
+            if (p !== 'READ' && p !== 'EDIT')
+              throw badRequest(`${at}.permissions[${k}]: only READ and EDIT can be granted`);
+            return p;
+          });
+          return { username: username(entry.entity, `${at}.entity`), permissions };
+        }),
+        deleted: item.deleted.map((entity, j) => username(entity, `items[${i}].deleted[${j}]`)),
+      };
+    });
+    this.store.updateAcl(changes);
+    return { responses: changes.map(() => ({})) };
   }
 }
 

@@ -7,6 +7,7 @@ import {
   type JobSpecification,
   type JobState,
   type JobUpdateInput,
+  type Permission,
   type ResourceUpdateAndId,
 } from '@ucloud/contracts';
 import {
@@ -27,7 +28,14 @@ import {
   type SQL,
 } from 'drizzle-orm';
 import { inTransaction, type Db } from '../db/client.js';
-import { idempotencyKeys, jobs, jobUpdates, outbox, providerCursors } from '../db/schema.js';
+import {
+  idempotencyKeys,
+  jobAcl,
+  jobs,
+  jobUpdates,
+  outbox,
+  providerCursors,
+} from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
 import { decideUpdate } from './state-machine.js';
 
@@ -143,6 +151,57 @@ export class JobStore {
       : null;
   }
 
+  /** What the ACL grants `username` on a job. */
+  grantedTo(jobId: number, username: string): Permission[] {
+    return this.db
+      .select({ permission: jobAcl.permission })
+      .from(jobAcl)
+      .where(and(eq(jobAcl.jobId, jobId), eq(jobAcl.username, username)))
+      .all()
+      .map((r) => r.permission);
+  }
+
+  /** The ACL of several jobs: job id → username → permissions. */
+  aclOf(jobIds: number[]): Map<number, Map<string, Permission[]>> {
+    const result = new Map<number, Map<string, Permission[]>>();
+    if (jobIds.length === 0) return result;
+    for (const r of this.db.select().from(jobAcl).where(inArray(jobAcl.jobId, jobIds)).all()) {
+      const users = result.get(r.jobId) ?? new Map<string, Permission[]>();
+      users.set(r.username, [...(users.get(r.username) ?? []), r.permission]);
+      result.set(r.jobId, users);
+    }
+    return result;
+  }
+
+  /** Replaces the grants of the named users (deleted first, then added), in one transaction. */
+  updateAcl(
+    changes: Array<{
+      jobId: number;
+      added: Array<{ username: string; permissions: Array<'READ' | 'EDIT'> }>;
+      deleted: string[];
+    }>,
+  ): void {
+    inTransaction(this.db, () => {
+      for (const change of changes) {
+        const touched = [...change.deleted, ...change.added.map((a) => a.username)];
+        if (touched.length > 0) {
+          this.db
+            .delete(jobAcl)
+            .where(and(eq(jobAcl.jobId, change.jobId), inArray(jobAcl.username, touched)))
+            .run();
+        }
+        for (const grant of change.added) {
+          for (const permission of new Set(grant.permissions)) {
+            this.db
+              .insert(jobAcl)
+              .values({ jobId: change.jobId, username: grant.username, permission })
+              .run();
+          }
+        }
+      }
+    });
+  }
+
   /** The owner's active jobs of one application: the candidates for being a duplicate. */
   activeOfOwner(username: string, application: { name: string; version: string }): JobRow[] {
     return this.db
@@ -207,7 +266,12 @@ export class JobStore {
 
   browse(q: BrowseQuery): JobRow[] {
     const f = q.flags;
-    const where: SQL[] = [eq(jobs.ownerUsername, q.username)];
+    // An IN over the ACL index (rather than EXISTS) lets SQLite serve both sides of the OR from indexes.
+    const sharedWithMe = this.db
+      .select({ id: jobAcl.jobId })
+      .from(jobAcl)
+      .where(eq(jobAcl.username, q.username));
+    const where: SQL[] = [or(eq(jobs.ownerUsername, q.username), inArray(jobs.id, sharedWithMe))!];
     const list = (v: string) =>
       v
         .split(',')
