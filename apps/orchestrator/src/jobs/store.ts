@@ -266,12 +266,7 @@ export class JobStore {
 
   browse(q: BrowseQuery): JobRow[] {
     const f = q.flags;
-    // An IN over the ACL index (rather than EXISTS) lets SQLite serve both sides of the OR from indexes.
-    const sharedWithMe = this.db
-      .select({ id: jobAcl.jobId })
-      .from(jobAcl)
-      .where(eq(jobAcl.username, q.username));
-    const where: SQL[] = [or(eq(jobs.ownerUsername, q.username), inArray(jobs.id, sharedWithMe))!];
+    const where: SQL[] = [];
     const list = (v: string) =>
       v
         .split(',')
@@ -305,13 +300,23 @@ export class JobStore {
     if (f.hideProductCategory) where.push(ne(jobs.productCategory, f.hideProductCategory));
     if (f.hideProvider) where.push(ne(jobs.provider, f.hideProvider));
     if (q.after !== null) where.push(q.ascending ? gt(jobs.id, q.after) : lt(jobs.id, q.after));
-    return this.db
-      .select()
-      .from(jobs)
-      .where(and(...where))
-      .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
-      .limit(q.itemsPerPage)
-      .all();
+    // Own jobs and jobs shared with the caller are read apart and merged: as one query with an OR,
+    // SQLite could no longer walk the owner index in id order and sorted every match instead.
+    const page = (scope: SQL) =>
+      this.db
+        .select()
+        .from(jobs)
+        .where(and(scope, ...where))
+        .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
+        .limit(q.itemsPerPage)
+        .all();
+    const sharedWithMe = this.db
+      .select({ id: jobAcl.jobId })
+      .from(jobAcl)
+      .where(eq(jobAcl.username, q.username));
+    return [...page(eq(jobs.ownerUsername, q.username)), ...page(inArray(jobs.id, sharedWithMe))]
+      .sort((a, b) => (q.ascending ? a.id - b.id : b.id - a.id))
+      .slice(0, q.itemsPerPage);
   }
 
   /**
