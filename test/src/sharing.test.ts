@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
+  acmeBatch,
   errorOf,
   followUntil,
   startTestStack,
@@ -83,6 +84,19 @@ describe('sharing a job', () => {
       ).data?.code,
     ).toBe('FORBIDDEN');
     expect((await errorOf(bob.jobs.retrieve.query({ id: jobId }))).data?.code).toBe('NOT_FOUND');
+  });
+
+  it('lists shared jobs among the caller’s own, newest first, across pages', async () => {
+    const own = (await alice.jobs.create.mutate({ items: [acmeBatch('alice', 0)] })).responses[0]!
+      .id;
+    expect((await alice.jobs.browse.query({})).items.map((j) => j.id)).toEqual([own, jobId]);
+    const first = await alice.jobs.browse.query({ itemsPerPage: 1 });
+    expect(first.items.map((j) => j.id)).toEqual([own]);
+    const second = await alice.jobs.browse.query({ itemsPerPage: 1, next: first.next });
+    expect(second.items.map((j) => j.id)).toEqual([jobId]);
+    expect(
+      (await alice.jobs.browse.query({ filterCreatedBy: 'user' })).items.map((j) => j.id),
+    ).toEqual([jobId]);
   });
 
   it('shows the owner who has access, with includeOthers', async () => {
