@@ -9,6 +9,7 @@ import {
   servePlugin,
   stateFromProto,
   type ClientReadableStream,
+  isFinalState,
   type JobStateName,
   type PluginClient,
   type PluginServer,
@@ -130,7 +131,7 @@ class Harness {
   }
 }
 
-const isFinal = (s: JobStateName | null) => s === 'SUCCESS' || s === 'FAILURE' || s === 'EXPIRED';
+const isFinal = (s: JobStateName | null) => s !== null && isFinalState(s);
 
 async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();

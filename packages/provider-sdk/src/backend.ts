@@ -1,23 +1,10 @@
+import { isFinalState, JobState } from '@ucloud/contracts';
 import { type Logger } from 'pino';
 
-/** The spec's JobState values. */
-export const JOB_STATES = [
-  'IN_QUEUE',
-  'RUNNING',
-  'CANCELING',
-  'SUCCESS',
-  'FAILURE',
-  'EXPIRED',
-  'SUSPENDED',
-] as const;
-export type JobStateName = (typeof JOB_STATES)[number];
-
-const FINAL_STATES: ReadonlySet<JobStateName> = new Set(['SUCCESS', 'FAILURE', 'EXPIRED']);
-
-/** A job in a final state takes no further state change. */
-export function isFinalState(state: JobStateName): boolean {
-  return FINAL_STATES.has(state);
-}
+/** The spec's JobState values and which of them are final: one definition, in the contracts. */
+export const JOB_STATES = JobState.options;
+export type JobStateName = JobState;
+export { isFinalState };
 
 /** Something that happened to a job, as a backend reports it. */
 export interface JobEventInput {

@@ -8,20 +8,6 @@ export class JobNotifier {
     for (const id of jobIds) this.emitter.emit(String(id));
   }
 
-  /** Resolves at the next notification for the job, or when the signal aborts. */
-  next(jobId: number, signal?: AbortSignal): Promise<void> {
-    return new Promise((resolve) => {
-      const key = String(jobId);
-      const done = () => {
-        this.emitter.off(key, done);
-        signal?.removeEventListener('abort', done);
-        resolve();
-      };
-      this.emitter.on(key, done);
-      signal?.addEventListener('abort', done, { once: true });
-    });
-  }
-
   /** Calls `listener` on every notification for the job until the returned function is called. */
   subscribe(jobId: number, listener: () => void): () => void {
     const key = String(jobId);
