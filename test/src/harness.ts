@@ -18,7 +18,8 @@ export type Client = TRPCClient<AppRouter>;
 
 export interface TestStack extends Stack {
   dataDir: string;
-  client(token?: string): Client;
+  /** A typed client acting as the token's user, in their personal workspace or in `project`. */
+  client(token?: string, project?: string): Client;
   /** Log lines of every component, for diagnosing a failure. */
   logs: string[];
   dispose(): Promise<void>;
@@ -39,7 +40,7 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
     ...stack,
     dataDir,
     logs,
-    client: (token = stack.userToken) => createClient(stack.url, token),
+    client: (token = stack.userToken, project?: string) => createClient(stack.url, token, project),
     async dispose() {
       await stack.stop();
       killJobProcesses(dataDir);
@@ -48,8 +49,9 @@ export async function startTestStack(options: Partial<StackOptions> = {}): Promi
   };
 }
 
-export function createClient(url: string, token: string): Client {
-  const headers = { authorization: `Bearer ${token}` };
+export function createClient(url: string, token: string, project?: string): Client {
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (project) headers.project = project;
   return createTRPCClient<AppRouter>({
     links: [
       splitLink({

@@ -9,6 +9,8 @@ import { ControlService } from './jobs/control-service.js';
 import { JobNotifier } from './jobs/notifier.js';
 import { JobService } from './jobs/service.js';
 import { JobStore } from './jobs/store.js';
+import { ProjectService } from './projects/service.js';
+import { ProjectStore } from './projects/store.js';
 import { GatewayClient } from './providers/gateway-client.js';
 import { OutboxWorker } from './providers/outbox-worker.js';
 import { Reconciler } from './providers/reconciler.js';
@@ -31,6 +33,7 @@ export async function startOrchestrator(
 
   const gateways = new Map(config.providers.map((p) => [p.id, new GatewayClient(p)]));
   const store = new JobStore(db);
+  const projects = new ProjectStore(db);
   const notifier = new JobNotifier();
   const support = new ProductSupportCache(gateways, log);
   const outbox = new OutboxWorker(
@@ -46,6 +49,7 @@ export async function startOrchestrator(
     store,
     notifier,
     catalog,
+    projects,
     support,
     log,
     gatewayFor: (provider) => gateways.get(provider),
@@ -53,6 +57,7 @@ export async function startOrchestrator(
   });
   const services = {
     jobs,
+    projects: new ProjectService(projects),
     control: new ControlService(store, notifier, catalog, log),
     catalog: new CatalogServiceImpl(catalog),
   };
@@ -68,7 +73,11 @@ export async function startOrchestrator(
       expiryGraceMs: config.expiryGraceMs,
     },
   );
-  const server = await buildHttpServer({ services, authenticate: (h) => auth.resolve(h), log });
+  const server = await buildHttpServer({
+    services,
+    authenticate: (h, project) => auth.resolve(h, project),
+    log,
+  });
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

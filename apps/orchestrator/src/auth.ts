@@ -29,7 +29,8 @@ export class Authenticator {
       .run();
   }
 
-  resolve(authorization: string | undefined): Actor | null {
+  /** `project` is the request's `Project` header: the workspace a user acts in (checked by the services). */
+  resolve(authorization: string | undefined, project?: string): Actor | null {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const token = match?.[1];
     if (!token) return null;
@@ -40,6 +41,8 @@ export class Authenticator {
       .from(users)
       .where(eq(users.tokenHash, hashToken(token)))
       .get();
-    return user ? { kind: 'user', username: user.username, admin: user.admin } : null;
+    return user
+      ? { kind: 'user', username: user.username, admin: user.admin, project: project || null }
+      : null;
   }
 }

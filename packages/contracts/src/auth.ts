@@ -1,3 +1,7 @@
-/** Who is calling. Users call the Jobs face; providers (gateways) call JobsControl. */
+/**
+ * Who is calling. Users call the Jobs face, in their personal workspace or, when the request
+ * names one (the `Project` header), in a project; providers (gateways) call JobsControl.
+ */
 export type Actor =
-  { kind: 'user'; username: string; admin: boolean } | { kind: 'provider'; providerId: string };
+  | { kind: 'user'; username: string; admin: boolean; project: string | null }
+  | { kind: 'provider'; providerId: string };

@@ -9,3 +9,4 @@ export * from './router.js';
 export * from './job-states.js';
 export * from './provider.js';
 export * from './invocation.js';
+export * from './projects.js';

@@ -11,6 +11,15 @@ import {
   JobsRetrieveRequest,
   ResourceUpdateAndId,
 } from './jobs.js';
+import {
+  ProjectsBrowseRequest,
+  ProjectsCreateGroupItem,
+  ProjectsCreateItem,
+  ProjectsDeleteMemberItem,
+  ProjectsGroupMemberItem,
+  ProjectsMemberItem,
+  ProjectsRetrieveRequest,
+} from './projects.js';
 import type { ApiContext } from './services.js';
 import { BulkRequest, FindByStringId, NameAndVersion, QueryInt, UpdatedAcl } from './shared.js';
 
@@ -84,7 +93,7 @@ const jobsRouter = t.router({
   retrieveUtilization: userProcedure
     .input(JobsRetrieveUtilizationRequest)
     .query(({ ctx, input }) => ctx.services.jobs.retrieveUtilization(ctx.actor, input)),
-  /** Shares jobs with other users (READ or EDIT); only a job's owner may. */
+  /** Grants READ or EDIT on jobs: to users (personal jobs) or to the project's groups (project jobs). */
   updateAcl: userProcedure
     .input(BulkRequest(UpdatedAcl))
     .mutation(({ ctx, input }) => ctx.services.jobs.updateAcl(ctx.actor, input)),
@@ -146,8 +155,38 @@ const catalogRouter = t.router({
     .query(({ ctx, input }) => ctx.services.catalog.browseProducts(ctx.actor, input)),
 });
 
+const projectsRouter = t.router({
+  /** Administrators create root projects; a project's PI or admins create its sub-projects. */
+  create: userProcedure
+    .input(BulkRequest(ProjectsCreateItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.create(ctx.actor, input)),
+  retrieve: userProcedure
+    .input(ProjectsRetrieveRequest)
+    .query(({ ctx, input }) => ctx.services.projects.retrieve(ctx.actor, input)),
+  browse: userProcedure
+    .input(ProjectsBrowseRequest)
+    .query(({ ctx, input }) => ctx.services.projects.browse(ctx.actor, input)),
+  /** Adds members or changes their role; PI and admins only (only the PI makes admins). */
+  addMember: userProcedure
+    .input(BulkRequest(ProjectsMemberItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.addMember(ctx.actor, input)),
+  deleteMember: userProcedure
+    .input(BulkRequest(ProjectsDeleteMemberItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.deleteMember(ctx.actor, input)),
+  createGroup: userProcedure
+    .input(BulkRequest(ProjectsCreateGroupItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.createGroup(ctx.actor, input)),
+  addGroupMember: userProcedure
+    .input(BulkRequest(ProjectsGroupMemberItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.addGroupMember(ctx.actor, input)),
+  deleteGroupMember: userProcedure
+    .input(BulkRequest(ProjectsGroupMemberItem))
+    .mutation(({ ctx, input }) => ctx.services.projects.deleteGroupMember(ctx.actor, input)),
+});
+
 export const appRouter = t.router({
   jobs: jobsRouter,
+  projects: projectsRouter,
   control: controlRouter,
   catalog: catalogRouter,
 });

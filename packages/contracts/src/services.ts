@@ -1,6 +1,16 @@
 import type { ApplicationWithFavoriteAndTags } from './applications.js';
 import type { Actor } from './auth.js';
 import type {
+  Project,
+  ProjectsBrowseRequest,
+  ProjectsCreateGroupItem,
+  ProjectsCreateItem,
+  ProjectsDeleteMemberItem,
+  ProjectsGroupMemberItem,
+  ProjectsMemberItem,
+  ProjectsRetrieveRequest,
+} from './projects.js';
+import type {
   Job,
   JobsBrowseRequest,
   JobsSearchRequest,
@@ -96,8 +106,40 @@ export interface CatalogService {
   ): Promise<PageV2<ComputeProduct>>;
 }
 
+/** Projects: membership and groups, the basis of project-owned jobs and group grants. */
+export interface ProjectsService {
+  create(
+    actor: UserActor,
+    request: BulkRequest<ProjectsCreateItem>,
+  ): Promise<BulkResponse<FindByStringId>>;
+  retrieve(actor: UserActor, request: ProjectsRetrieveRequest): Promise<Project>;
+  /** The projects the caller is a member of (all of them, for an administrator). */
+  browse(actor: UserActor, request: ProjectsBrowseRequest): Promise<PageV2<Project>>;
+  addMember(
+    actor: UserActor,
+    request: BulkRequest<ProjectsMemberItem>,
+  ): Promise<BulkResponse<Unit>>;
+  deleteMember(
+    actor: UserActor,
+    request: BulkRequest<ProjectsDeleteMemberItem>,
+  ): Promise<BulkResponse<Unit>>;
+  createGroup(
+    actor: UserActor,
+    request: BulkRequest<ProjectsCreateGroupItem>,
+  ): Promise<BulkResponse<FindByStringId>>;
+  addGroupMember(
+    actor: UserActor,
+    request: BulkRequest<ProjectsGroupMemberItem>,
+  ): Promise<BulkResponse<Unit>>;
+  deleteGroupMember(
+    actor: UserActor,
+    request: BulkRequest<ProjectsGroupMemberItem>,
+  ): Promise<BulkResponse<Unit>>;
+}
+
 export interface Services {
   jobs: JobsService;
+  projects: ProjectsService;
   control: JobsControlService;
   catalog: CatalogService;
 }

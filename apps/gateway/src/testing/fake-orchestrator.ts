@@ -98,10 +98,12 @@ function listen(
   });
 }
 
+const unused = () => {
+  throw new ApiError('BAD_REQUEST', 'not implemented by the fake orchestrator');
+};
+const unusedFace = <T extends object>(): T => new Proxy({} as T, { get: () => unused });
+
 function fakeServices(state: FakeOrchestratorState): Services {
-  const unused = () => {
-    throw new ApiError('BAD_REQUEST', 'not implemented by the fake orchestrator');
-  };
   return {
     control: {
       async update(_actor, request, cursor) {
@@ -126,20 +128,9 @@ function fakeServices(state: FakeOrchestratorState): Services {
       },
       browse: unused,
     },
-    jobs: {
-      create: unused,
-      retrieve: unused,
-      browse: unused,
-      search: unused,
-      terminate: unused,
-      extend: unused,
-      suspend: unused,
-      unsuspend: unused,
-      retrieveUtilization: unused,
-      updateAcl: unused,
-      retrieveProducts: unused,
-      follow: unused,
-    },
-    catalog: { listApplications: unused, findApplication: unused, browseProducts: unused },
+    // Faces a gateway never calls: any method answers that the fake does not implement it.
+    jobs: unusedFace(),
+    projects: unusedFace(),
+    catalog: unusedFace(),
   };
 }

@@ -1,5 +1,12 @@
 import { sql } from 'drizzle-orm';
-import { index, integer, primaryKey, sqliteTable, text } from 'drizzle-orm/sqlite-core';
+import {
+  index,
+  integer,
+  primaryKey,
+  sqliteTable,
+  text,
+  uniqueIndex,
+} from 'drizzle-orm/sqlite-core';
 
 export const users = sqliteTable('users', {
   username: text('username').primaryKey(),
@@ -37,6 +44,7 @@ export const jobs = sqliteTable(
   (t) => [
     index('jobs_owner_id').on(t.ownerUsername, t.id),
     index('jobs_owner_state').on(t.ownerUsername, t.state, t.id),
+    index('jobs_project_id').on(t.ownerProject, t.id),
     index('jobs_provider_state').on(t.provider, t.state),
   ],
 );
@@ -116,5 +124,75 @@ export const jobAcl = sqliteTable(
   (t) => [
     primaryKey({ columns: [t.jobId, t.username, t.permission] }),
     index('job_acl_user').on(t.username, t.jobId),
+  ],
+);
+
+/** Projects own jobs together; `parent` makes sub-projects (allocations flow down the tree). */
+export const projects = sqliteTable('projects', {
+  id: text('id').primaryKey(),
+  title: text('title').notNull(),
+  parentId: text('parent_id'),
+  archived: integer('archived', { mode: 'boolean' }).notNull().default(false),
+  createdAt: integer('created_at').notNull(),
+});
+
+export const projectMembers = sqliteTable(
+  'project_members',
+  {
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id),
+    username: text('username').notNull(),
+    role: text('role', { enum: ['PI', 'ADMIN', 'USER'] }).notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.projectId, t.username] }),
+    index('project_members_user').on(t.username),
+  ],
+);
+
+export const projectGroups = sqliteTable(
+  'project_groups',
+  {
+    id: text('id').primaryKey(),
+    projectId: text('project_id')
+      .notNull()
+      .references(() => projects.id),
+    title: text('title').notNull(),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [uniqueIndex('project_groups_title').on(t.projectId, t.title)],
+);
+
+export const groupMembers = sqliteTable(
+  'group_members',
+  {
+    groupId: text('group_id')
+      .notNull()
+      .references(() => projectGroups.id),
+    username: text('username').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.groupId, t.username] }),
+    index('group_members_user').on(t.username),
+  ],
+);
+
+/** Grants on project jobs go to groups of the job's project (users get grants on personal jobs). */
+export const jobGroupAcl = sqliteTable(
+  'job_group_acl',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    groupId: text('group_id')
+      .notNull()
+      .references(() => projectGroups.id),
+    permission: text('permission', { enum: ['READ', 'EDIT'] }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.groupId, t.permission] }),
+    index('job_group_acl_group').on(t.groupId, t.jobId),
   ],
 );

@@ -106,6 +106,40 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     route((c, r) => c.control.browse(query(r))),
   );
 
+  // Projects (UCloud's v2 routes; members are added directly instead of through invitations).
+  app.post(
+    '/api/projects/v2',
+    route((c, r) => c.projects.create(body(r))),
+  );
+  app.get(
+    '/api/projects/v2/retrieve',
+    route((c, r) => c.projects.retrieve(query(r))),
+  );
+  app.get(
+    '/api/projects/v2/browse',
+    route((c, r) => c.projects.browse(query(r))),
+  );
+  app.post(
+    '/api/projects/v2/members',
+    route((c, r) => c.projects.addMember(body(r))),
+  );
+  app.post(
+    '/api/projects/v2/deleteMember',
+    route((c, r) => c.projects.deleteMember(body(r))),
+  );
+  app.post(
+    '/api/projects/v2/groups',
+    route((c, r) => c.projects.createGroup(body(r))),
+  );
+  app.post(
+    '/api/projects/v2/groups/members',
+    route((c, r) => c.projects.addGroupMember(body(r))),
+  );
+  app.post(
+    '/api/projects/v2/groups/deleteMember',
+    route((c, r) => c.projects.deleteGroupMember(body(r))),
+  );
+
   app.get(
     '/api/hpc/apps',
     route((c, r) => c.catalog.listApplications(query(r))),

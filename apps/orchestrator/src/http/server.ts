@@ -6,7 +6,7 @@ import { registerRestRoutes } from './rest.js';
 
 export interface HttpDeps {
   services: Services;
-  authenticate(authorization: string | undefined): Actor | null;
+  authenticate(authorization: string | undefined, project: string | undefined): Actor | null;
   log: Logger;
 }
 
@@ -20,7 +20,7 @@ export async function buildHttpServer(deps: HttpDeps) {
     logController: new LogController({ disableRequestLogging: true }),
   });
   const contextOf = (request: FastifyRequest): ApiContext => ({
-    actor: deps.authenticate(request.headers.authorization),
+    actor: deps.authenticate(request.headers.authorization, headerValue(request.headers.project)),
     services: deps.services,
   });
 
@@ -39,3 +39,5 @@ export async function buildHttpServer(deps: HttpDeps) {
   app.get('/healthz', async () => ({ ok: true }));
   return app;
 }
+
+const headerValue = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);

@@ -1,17 +1,49 @@
-import { forbidden, notFound, type Permission } from '@ucloud/contracts';
+import {
+  forbidden,
+  notFound,
+  type Permission,
+  type ProjectRole,
+  type ResourceAclEntry,
+} from '@ucloud/contracts';
 import type { JobRow } from './job-view.js';
 
+/** The caller as access decisions need them: their project roles and group memberships. */
+export interface Viewer {
+  username: string;
+  roles: ReadonlyMap<string, ProjectRole>;
+  groups: ReadonlySet<string>;
+}
+
 /**
- * The one place that decides who may do what with a job. The owner holds ADMIN (everything,
- * including changing the ACL); others hold what the ACL grants: READ (see, follow) or EDIT
- * (also terminate, extend, suspend). Without READ a job does not exist for the caller (404).
+ * The one place that decides who may do what with a job.
+ * - A personal job: its creator holds ADMIN (everything, including changing the ACL); other users
+ *   hold what the ACL grants them.
+ * - A project job: only members see it. The PI and admins hold ADMIN, as does the member who
+ *   started it; other members hold what the ACL grants to groups they belong to. Leaving the
+ *   project ends all of it.
+ * READ lets one see and follow a job; EDIT also terminate, extend, suspend and open sessions.
  */
 export function permissionsOf(
   row: JobRow,
-  username: string,
-  granted: readonly Permission[],
+  viewer: Viewer,
+  acl: readonly ResourceAclEntry[],
 ): Permission[] {
-  return row.ownerUsername === username ? ['ADMIN'] : [...granted];
+  if (row.ownerProject === null) {
+    if (row.ownerUsername === viewer.username) return ['ADMIN'];
+  } else {
+    const role = viewer.roles.get(row.ownerProject);
+    if (role === undefined) return [];
+    if (role !== 'USER' || row.ownerUsername === viewer.username) return ['ADMIN'];
+  }
+  const granted = new Set<Permission>();
+  for (const { entity, permissions } of acl) {
+    const mine =
+      entity.type === 'user'
+        ? entity.username === viewer.username && row.ownerProject === null
+        : entity.projectId === row.ownerProject && viewer.groups.has(entity.group);
+    if (mine) for (const p of permissions) granted.add(p);
+  }
+  return [...granted];
 }
 
 export function allows(permissions: readonly Permission[], needed: Permission): boolean {

@@ -12,6 +12,8 @@ import {
   type JobsBrowseRequest,
   type AclEntity,
   type Permission,
+  notFound,
+  type ResourceAclEntry,
   type UpdatedAcl,
   type JobsSearchRequest,
   type JobsCreateRequest,
@@ -36,15 +38,17 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProductSupportCache } from '../providers/support-cache.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
-import { authorize, permissionsOf } from './access.js';
+import { authorize, permissionsOf, type Viewer } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
 import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
 import type { JobNotifier } from './notifier.js';
-import type { JobStore } from './store.js';
+import type { BrowseWorkspace, JobStore } from './store.js';
+import type { ProjectStore } from '../projects/store.js';
 
 export interface JobServiceDeps extends FollowDeps {
   catalog: Catalog;
+  projects: ProjectStore;
   support: ProductSupportCache;
   /** Wakes the outbox after a commit that queued provider calls. */
   deliver(): void;
@@ -83,6 +87,8 @@ export class JobService implements JobsService {
       }
       if (earlier) return { responses: earlier.jobIds.map((id) => ({ id: String(id) })) };
     }
+    const workspace = this.workspaceOf(actor);
+    const owner = { username: actor.username, project: workspace.project };
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const accepted: string[] = [];
     const items = request.items.map((spec, i) => {
@@ -110,10 +116,10 @@ export class JobService implements JobsService {
         throw e;
       }
       const key = configurationKey(spec);
-      if (spec.allowDuplicateJob !== true) this.refuseDuplicate(actor, spec, key, accepted, i);
+      if (spec.allowDuplicateJob !== true) this.refuseDuplicate(owner, key, spec, accepted, i);
       accepted.push(key);
       return {
-        owner: { username: actor.username, project: null },
+        owner,
         specification: spec,
         timeAllocationMs: spec.timeAllocation ? durationToMillis(spec.timeAllocation) : null,
       };
@@ -125,14 +131,14 @@ export class JobService implements JobsService {
 
   /** Unless allowed, a job identical to an active one of the caller's (or an earlier item) is refused. */
   private refuseDuplicate(
-    actor: UserActor,
-    spec: JobSpecification,
+    owner: { username: string; project: string | null },
     key: string,
+    spec: JobSpecification,
     earlierItems: string[],
     i: number,
   ): void {
     const twin = this.store
-      .activeOfOwner(actor.username, spec.application)
+      .activeOfOwner(owner, spec.application)
       .find((row) => configurationKey(parseSpecification(row)) === key);
     if (twin || earlierItems.includes(key)) {
       const which = twin ? `active job ${twin.id}` : 'an earlier item of this request';
@@ -144,7 +150,14 @@ export class JobService implements JobsService {
 
   async retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job> {
     const row = this.requireJob(actor, request.id, 'id', 'READ');
-    return this.view(actor, row, this.store.updatesOf(row.id), request, this.store.aclOf([row.id]));
+    const viewer = this.viewerOf(actor);
+    return this.view(
+      viewer,
+      row,
+      this.store.updatesOf(row.id),
+      request,
+      this.store.aclOf([row.id]),
+    );
   }
 
   async search(actor: UserActor, request: JobsSearchRequest): Promise<PageV2<Job>> {
@@ -158,8 +171,9 @@ export class JobService implements JobsService {
       after = Number(request.next);
       if (!Number.isSafeInteger(after)) throw badRequest('next: not a cursor returned by browse');
     }
+    const viewer = this.viewerOf(actor);
     const rows = this.store.browse({
-      username: actor.username,
+      workspace: this.workspaceOf(actor, viewer),
       flags: request,
       query,
       itemsPerPage: itemsPerPage + 1,
@@ -174,7 +188,7 @@ export class JobService implements JobsService {
     );
     return {
       itemsPerPage,
-      items: page.map((row) => this.view(actor, row, updates.get(row.id) ?? [], request, acl)),
+      items: page.map((row) => this.view(viewer, row, updates.get(row.id) ?? [], request, acl)),
       next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
     };
   }
@@ -328,18 +342,34 @@ export class JobService implements JobsService {
     const n = Number(id);
     const row = /^\d+$/.test(id) && Number.isSafeInteger(n) ? this.store.get(n) : undefined;
     const held = row
-      ? permissionsOf(row, actor.username, this.store.grantedTo(row.id, actor.username))
+      ? permissionsOf(row, this.viewerOf(actor), this.store.aclOf([row.id]).get(row.id) ?? [])
       : [];
     authorize(row, held, needed, field, id);
     return row;
   }
 
+  private viewerOf(actor: UserActor): Viewer {
+    return {
+      username: actor.username,
+      roles: this.deps.projects.rolesOf(actor.username),
+      groups: this.deps.projects.groupIdsOf(actor.username),
+    };
+  }
+
+  /** The workspace a request acts in: personal, or the project it names if the caller is a member. */
+  private workspaceOf(actor: UserActor, viewer = this.viewerOf(actor)): BrowseWorkspace {
+    if (actor.project === null) return { username: actor.username, project: null };
+    const role = viewer.roles.get(actor.project);
+    if (!role) throw notFound(`project: no project with id ${JSON.stringify(actor.project)}`);
+    return { username: actor.username, project: actor.project, role, groups: viewer.groups };
+  }
+
   private view(
-    actor: UserActor,
+    viewer: Viewer,
     row: JobRow,
     updates: Parameters<typeof toApiJob>[1],
     flags: JobIncludeFlags,
-    acl: Map<number, Map<string, Permission[]>>,
+    acl: Map<number, ResourceAclEntry[]>,
   ): Job {
     return toApiJob(row, updates, flags, {
       catalog: this.deps.catalog,
@@ -353,15 +383,9 @@ export class JobService implements JobsService {
         return product && support ? { product, support } : null;
       },
       permissionsOf: (r) => {
-        const grants = acl.get(r.id) ?? new Map<string, Permission[]>();
-        const myself = permissionsOf(r, actor.username, grants.get(actor.username) ?? []);
-        const others =
-          flags.includeOthers === true && myself.includes('ADMIN')
-            ? [...grants].map(([username, permissions]) => ({
-                entity: { type: 'user' as const, username },
-                permissions,
-              }))
-            : null;
+        const grants = acl.get(r.id) ?? [];
+        const myself = permissionsOf(r, viewer, grants);
+        const others = flags.includeOthers === true && myself.includes('ADMIN') ? grants : null;
         return { myself, others };
       },
     });
@@ -370,13 +394,7 @@ export class JobService implements JobsService {
   async updateAcl(actor: UserActor, request: BulkRequest<UpdatedAcl>): Promise<BulkResponse<Unit>> {
     const changes = request.items.map((item, i) => {
       const row = this.requireJob(actor, item.id, `items[${i}].id`, 'ADMIN');
-      const username = (entity: AclEntity, at: string) => {
-        if (entity.type !== 'user')
-          throw badRequest(`${at}: project groups cannot be granted access yet; name a user`);
-        if (entity.username === row.ownerUsername)
-          throw badRequest(`${at}: ${entity.username} owns the job already`);
-        return entity.username;
-      };
+      const entity = (e: AclEntity, at: string) => this.requireGrantee(row, e, at);
       return {
         jobId: row.id,
         added: item.added.map((entry, j) => {
@@ -386,13 +404,30 @@ export class JobService implements JobsService {
               throw badRequest(`${at}.permissions[${k}]: only READ and EDIT can be granted`);
             return p;
           });
-          return { username: username(entry.entity, `${at}.entity`), permissions };
+          return { entity: entity(entry.entity, `${at}.entity`), permissions };
         }),
-        deleted: item.deleted.map((entity, j) => username(entity, `items[${i}].deleted[${j}]`)),
+        deleted: item.deleted.map((e, j) => entity(e, `items[${i}].deleted[${j}]`)),
       };
     });
     this.store.updateAcl(changes);
     return { responses: changes.map(() => ({})) };
+  }
+
+  /** Personal jobs are shared with users; project jobs with groups of the same project. */
+  private requireGrantee(row: JobRow, entity: AclEntity, at: string): AclEntity {
+    if (row.ownerProject === null) {
+      if (entity.type !== 'user')
+        throw badRequest(`${at}: a personal job is shared with users, not project groups`);
+      if (entity.username === row.ownerUsername)
+        throw badRequest(`${at}: ${entity.username} owns the job already`);
+      return entity;
+    }
+    if (entity.type !== 'project_group')
+      throw badRequest(`${at}: a project job is shared with groups of its project, not users`);
+    const group = this.deps.projects.group(entity.group);
+    if (!group || group.projectId !== row.ownerProject || entity.projectId !== row.ownerProject)
+      throw badRequest(`${at}.group: no group ${entity.group} in the job's project`);
+    return entity;
   }
 }
 

@@ -8,6 +8,9 @@ import {
   type JobState,
   type JobUpdateInput,
   type Permission,
+  type AclEntity,
+  type ProjectRole,
+  type ResourceAclEntry,
   type ResourceUpdateAndId,
 } from '@ucloud/contracts';
 import {
@@ -18,6 +21,7 @@ import {
   gt,
   gte,
   inArray,
+  isNull,
   lt,
   lte,
   ne,
@@ -31,9 +35,11 @@ import { inTransaction, type Db } from '../db/client.js';
 import {
   idempotencyKeys,
   jobAcl,
+  jobGroupAcl,
   jobs,
   jobUpdates,
   outbox,
+  projectGroups,
   providerCursors,
 } from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
@@ -54,8 +60,13 @@ export interface IdempotencyRecord {
   requestHash: string;
 }
 
+/** Whose jobs a browse sees: the personal workspace, or a project as the caller's role allows. */
+export type BrowseWorkspace =
+  | { username: string; project: null }
+  | { username: string; project: string; role: ProjectRole; groups: ReadonlySet<string> };
+
 export interface BrowseQuery {
-  username: string;
+  workspace: BrowseWorkspace;
   flags: JobIncludeFlags;
   itemsPerPage: number;
   /** Text the job's id, name or application must contain (search). */
@@ -151,65 +162,94 @@ export class JobStore {
       : null;
   }
 
-  /** What the ACL grants `username` on a job. */
-  grantedTo(jobId: number, username: string): Permission[] {
-    return this.db
-      .select({ permission: jobAcl.permission })
-      .from(jobAcl)
-      .where(and(eq(jobAcl.jobId, jobId), eq(jobAcl.username, username)))
-      .all()
-      .map((r) => r.permission);
-  }
-
-  /** The ACL of several jobs: job id → username → permissions. */
-  aclOf(jobIds: number[]): Map<number, Map<string, Permission[]>> {
-    const result = new Map<number, Map<string, Permission[]>>();
+  /** The ACL of several jobs: job id → grants to users (personal jobs) and groups (project jobs). */
+  aclOf(jobIds: number[]): Map<number, ResourceAclEntry[]> {
+    const result = new Map<number, ResourceAclEntry[]>();
     if (jobIds.length === 0) return result;
+    const add = (jobId: number, entity: AclEntity, permission: Permission) => {
+      const entries = result.get(jobId) ?? [];
+      const key = JSON.stringify(entity);
+      const entry = entries.find((e) => JSON.stringify(e.entity) === key);
+      if (entry) entry.permissions.push(permission);
+      else entries.push({ entity, permissions: [permission] });
+      result.set(jobId, entries);
+    };
     for (const r of this.db.select().from(jobAcl).where(inArray(jobAcl.jobId, jobIds)).all()) {
-      const users = result.get(r.jobId) ?? new Map<string, Permission[]>();
-      users.set(r.username, [...(users.get(r.username) ?? []), r.permission]);
-      result.set(r.jobId, users);
+      add(r.jobId, { type: 'user', username: r.username }, r.permission);
+    }
+    const groupRows = this.db
+      .select({
+        jobId: jobGroupAcl.jobId,
+        group: jobGroupAcl.groupId,
+        projectId: projectGroups.projectId,
+        permission: jobGroupAcl.permission,
+      })
+      .from(jobGroupAcl)
+      .innerJoin(projectGroups, eq(projectGroups.id, jobGroupAcl.groupId))
+      .where(inArray(jobGroupAcl.jobId, jobIds))
+      .all();
+    for (const r of groupRows) {
+      add(r.jobId, { type: 'project_group', projectId: r.projectId, group: r.group }, r.permission);
     }
     return result;
   }
 
-  /** Replaces the grants of the named users (deleted first, then added), in one transaction. */
+  /** Replaces the grants of the named entities (deleted first, then added), in one transaction. */
   updateAcl(
     changes: Array<{
       jobId: number;
-      added: Array<{ username: string; permissions: Array<'READ' | 'EDIT'> }>;
-      deleted: string[];
+      added: Array<{ entity: AclEntity; permissions: Array<'READ' | 'EDIT'> }>;
+      deleted: AclEntity[];
     }>,
   ): void {
     inTransaction(this.db, () => {
       for (const change of changes) {
-        const touched = [...change.deleted, ...change.added.map((a) => a.username)];
-        if (touched.length > 0) {
-          this.db
-            .delete(jobAcl)
-            .where(and(eq(jobAcl.jobId, change.jobId), inArray(jobAcl.username, touched)))
-            .run();
-        }
-        for (const grant of change.added) {
-          for (const permission of new Set(grant.permissions)) {
+        for (const entity of [...change.deleted, ...change.added.map((a) => a.entity)]) {
+          if (entity.type === 'user') {
             this.db
-              .insert(jobAcl)
-              .values({ jobId: change.jobId, username: grant.username, permission })
+              .delete(jobAcl)
+              .where(and(eq(jobAcl.jobId, change.jobId), eq(jobAcl.username, entity.username)))
               .run();
+          } else {
+            this.db
+              .delete(jobGroupAcl)
+              .where(
+                and(eq(jobGroupAcl.jobId, change.jobId), eq(jobGroupAcl.groupId, entity.group)),
+              )
+              .run();
+          }
+        }
+        for (const { entity, permissions } of change.added) {
+          for (const permission of new Set(permissions)) {
+            if (entity.type === 'user') {
+              this.db
+                .insert(jobAcl)
+                .values({ jobId: change.jobId, username: entity.username, permission })
+                .run();
+            } else {
+              this.db
+                .insert(jobGroupAcl)
+                .values({ jobId: change.jobId, groupId: entity.group, permission })
+                .run();
+            }
           }
         }
       }
     });
   }
 
-  /** The owner's active jobs of one application: the candidates for being a duplicate. */
-  activeOfOwner(username: string, application: { name: string; version: string }): JobRow[] {
+  /** The caller's active jobs of one application in one workspace: the candidates for being a duplicate. */
+  activeOfOwner(
+    owner: { username: string; project: string | null },
+    application: { name: string; version: string },
+  ): JobRow[] {
     return this.db
       .select()
       .from(jobs)
       .where(
         and(
-          eq(jobs.ownerUsername, username),
+          eq(jobs.ownerUsername, owner.username),
+          owner.project === null ? isNull(jobs.ownerProject) : eq(jobs.ownerProject, owner.project),
           eq(jobs.applicationName, application.name),
           eq(jobs.applicationVersion, application.version),
           notInArray(jobs.state, FINAL),
@@ -310,11 +350,27 @@ export class JobStore {
         .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
         .limit(q.itemsPerPage)
         .all();
-    const sharedWithMe = this.db
-      .select({ id: jobAcl.jobId })
-      .from(jobAcl)
-      .where(eq(jobAcl.username, q.username));
-    return [...page(eq(jobs.ownerUsername, q.username)), ...page(inArray(jobs.id, sharedWithMe))]
+    const w = q.workspace;
+    const scopes: SQL[] = [];
+    if (w.project === null) {
+      scopes.push(and(eq(jobs.ownerUsername, w.username), isNull(jobs.ownerProject))!);
+      const sharedWithMe = this.db
+        .select({ id: jobAcl.jobId })
+        .from(jobAcl)
+        .where(eq(jobAcl.username, w.username));
+      scopes.push(and(inArray(jobs.id, sharedWithMe), isNull(jobs.ownerProject))!);
+    } else if (w.role !== 'USER') {
+      scopes.push(eq(jobs.ownerProject, w.project));
+    } else {
+      scopes.push(and(eq(jobs.ownerProject, w.project), eq(jobs.ownerUsername, w.username))!);
+      const sharedWithMyGroups = this.db
+        .select({ id: jobGroupAcl.jobId })
+        .from(jobGroupAcl)
+        .where(inArray(jobGroupAcl.groupId, [...w.groups]));
+      scopes.push(and(inArray(jobs.id, sharedWithMyGroups), eq(jobs.ownerProject, w.project))!);
+    }
+    return scopes
+      .flatMap(page)
       .sort((a, b) => (q.ascending ? a.id - b.id : b.id - a.id))
       .slice(0, q.itemsPerPage);
   }
