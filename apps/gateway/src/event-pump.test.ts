@@ -1,5 +1,5 @@
 import { JobState } from '@ucloud/provider-proto';
-import { createServer } from 'node:net';
+import { freePort } from '@ucloud/provider-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOrchestrator } from './testing/fake-orchestrator.js';
 import { FakePlugin } from './testing/fake-plugin.js';
@@ -190,14 +190,3 @@ describe('event pump', () => {
     await waitFor(() => plugin.acks.at(-1) === '1', 'the late plugin to be pumped');
   });
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}

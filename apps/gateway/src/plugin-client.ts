@@ -13,8 +13,11 @@ import {
   type DescribeResponse,
   type ExtendJobRequest,
   type ExtendJobResponse,
+  type InitRequest,
   type JobEvent,
   type LogChunk,
+  type OpenInteractiveSessionRequest,
+  type OpenInteractiveSessionResponse,
   type RetrieveUtilizationResponse,
   type StreamLogsRequest,
   type VerifyJobsResponse,
@@ -76,6 +79,16 @@ export class PluginClient {
 
   retrieveUtilization(productCategory: string): Promise<RetrieveUtilizationResponse> {
     return this.unary('RetrieveUtilization', this.client.retrieveUtilization, { productCategory });
+  }
+
+  openInteractiveSession(
+    request: OpenInteractiveSessionRequest,
+  ): Promise<OpenInteractiveSessionResponse> {
+    return this.unary('OpenInteractiveSession', this.client.openInteractiveSession, request);
+  }
+
+  async init(request: InitRequest): Promise<void> {
+    await this.unary('Init', this.client.init, request);
   }
 
   async ackEvents(seq: string): Promise<void> {

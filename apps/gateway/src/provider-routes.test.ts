@@ -256,6 +256,29 @@ describe('JobsProvider face', () => {
     expect(docker.suspended).toContain('10');
   });
 
+  it('opens interactive sessions through the plugin of the job, in the spec shape', async () => {
+    const res = await gw.call(routes.openInteractiveSession, {
+      items: [{ job: fakeJob('12'), rank: 1, sessionType: 'SHELL' }],
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({
+      responses: [{ type: 'shell', jobId: '12', rank: 1, sessionIdentifier: 'docker-12-1' }],
+    });
+    const bad = await gw.call(routes.openInteractiveSession, {
+      items: [{ job: fakeJob('12'), rank: 0, sessionType: 'TELEPATHY' }],
+    });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as { why: string }).why).toContain('items[0].sessionType');
+  });
+
+  it('passes init to every plugin', async () => {
+    const res = await gw.call(routes.init, { principal: { createdBy: 'alice', project: 'p1' } });
+    expect(res.status).toBe(200);
+    for (const plugin of [docker, native]) {
+      expect(plugin.initialized.at(-1)).toEqual({ createdBy: 'alice', project: 'p1' });
+    }
+  });
+
   it('lists the products of all plugins with their support', async () => {
     const res = await gw.call(routes.retrieveProducts);
     expect(res.status).toBe(200);

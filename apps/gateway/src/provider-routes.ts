@@ -9,7 +9,11 @@ import {
   type Job,
   JobsProviderExtendRequestItem,
   JobsProviderFollowRequest,
+  JobsProviderInitRequest,
+  JobsProviderOpenInteractiveSessionRequestItem,
   JobsProviderSuspendRequestItem,
+  type InteractiveSessionType,
+  type OpenSession,
   type JobsRetrieveUtilizationResponse,
   BulkRequest,
   ProviderJobsBulk,
@@ -17,6 +21,7 @@ import {
   notFound,
   type Unit,
 } from '@ucloud/contracts';
+import { SessionType } from '@ucloud/provider-proto';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { toCreateJobRequest } from './job-launch.js';
@@ -34,6 +39,12 @@ export interface ProviderRoutesDeps {
 }
 
 const ExtendBulk = BulkRequest(JobsProviderExtendRequestItem);
+const SessionBulk = BulkRequest(JobsProviderOpenInteractiveSessionRequestItem);
+const SESSION_TYPES: Record<InteractiveSessionType, SessionType> = {
+  SHELL: SessionType.SESSION_TYPE_SHELL,
+  WEB: SessionType.SESSION_TYPE_WEB,
+  VNC: SessionType.SESSION_TYPE_VNC,
+};
 const SuspendBulk = BulkRequest(JobsProviderSuspendRequestItem);
 
 /**
@@ -181,6 +192,51 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       };
     },
   );
+
+  app.post(routes.openInteractiveSession, async (request): Promise<BulkResponse<OpenSession>> => {
+    const { items } = parse(SessionBulk, request.body);
+    const targets = items.map((item, i) => ({
+      item,
+      plugin: pluginFor(item.job, `items[${i}].job`),
+    }));
+    const responses = await Promise.all(
+      targets.map(async ({ item, plugin }) => {
+        const { session } = await plugin.openInteractiveSession({
+          jobId: item.job.id,
+          rank: item.rank,
+          sessionType: SESSION_TYPES[item.sessionType],
+        });
+        const base = { jobId: item.job.id, rank: item.rank };
+        switch (session?.$case) {
+          case 'shell':
+            return { type: 'shell' as const, ...base, ...session.value };
+          case 'web':
+            return { type: 'web' as const, ...base, ...session.value };
+          case 'vnc':
+            return {
+              type: 'vnc' as const,
+              ...base,
+              url: session.value.url,
+              password: session.value.password ?? null,
+            };
+          default:
+            throw new ApiError('BAD_GATEWAY', `plugin ${plugin.name} opened no session`);
+        }
+      }),
+    );
+    return { responses };
+  });
+
+  // Every plugin prepares for the principal; one without anything to prepare answers at once.
+  app.post(routes.init, async (request): Promise<Unit> => {
+    const { principal } = parse(JobsProviderInitRequest, request.body);
+    await Promise.all(
+      registry.plugins.map((plugin) =>
+        plugin.init({ createdBy: principal.createdBy, project: principal.project ?? undefined }),
+      ),
+    );
+    return {};
+  });
 
   app.post(routes.follow, async (request, reply) => {
     const follow = parse(JobsProviderFollowRequest, request.body);

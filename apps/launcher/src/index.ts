@@ -1,2 +1,2 @@
 export { startStack, type Stack, type StackOptions, type ComponentName } from './stack.js';
-export { freePort } from './ports.js';
+export { freePort } from '@ucloud/provider-sdk';

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
-import { freePort } from './ports.js';
+import { freePort } from '@ucloud/provider-sdk';
 
 export type ComponentName = 'orchestrator' | 'gateway' | 'native';
 

@@ -1,2 +1,3 @@
 export { startOrchestrator, type Orchestrator } from './app.js';
 export { loadConfig, type OrchestratorConfig } from './config.js';
+export { DEMO_CATALOG_FILE } from './catalog/catalog.js';

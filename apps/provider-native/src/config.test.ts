@@ -8,7 +8,8 @@ describe('loadConfig', () => {
       grpcAddress: '127.0.0.1:50051',
       dataDir: resolve('./data/provider-native'),
       providerId: 'example',
-      products: [{ id: 'example-compute', category: 'example-compute' }],
+      products: [{ id: 'example-compute', category: 'example-compute', features: {} }],
+      publicHost: '127.0.0.1',
       terminateGraceMs: 5000,
       logLevel: 'info',
     });
@@ -16,11 +17,14 @@ describe('loadConfig', () => {
 
   it('reads products as JSON and numbers from strings', () => {
     const config = loadConfig({
-      PRODUCTS: '[{"id":"big","category":"cpu","cpu":8,"memoryInGigs":32}]',
+      PRODUCTS:
+        '[{"id":"big","category":"cpu","cpu":8,"memoryInGigs":32,"features":{"suspension":false}}]',
       TERMINATE_GRACE_MS: '100',
       PROVIDER_ID: 'k8',
     });
-    expect(config.products).toEqual([{ id: 'big', category: 'cpu', cpu: 8, memoryInGigs: 32 }]);
+    expect(config.products).toEqual([
+      { id: 'big', category: 'cpu', cpu: 8, memoryInGigs: 32, features: { suspension: false } },
+    ]);
     expect(config.terminateGraceMs).toBe(100);
     expect(config.providerId).toBe('k8');
   });

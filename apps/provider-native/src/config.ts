@@ -7,10 +7,22 @@ export const ProductConfig = z.object({
   /** Per replica; used when a CreateJob request does not carry the product's resources. */
   cpu: z.number().positive().optional(),
   memoryInGigs: z.number().positive().optional(),
+  /** Capabilities declared for the product; each defaults to on. A site turns off what it does not allow. */
+  features: z
+    .object({
+      timeExtension: z.boolean(),
+      suspension: z.boolean(),
+      utilization: z.boolean(),
+      web: z.boolean(),
+    })
+    .partial()
+    .default({}),
 });
 export type ProductConfig = z.infer<typeof ProductConfig>;
 
-const DEFAULT_PRODUCTS: ProductConfig[] = [{ id: 'example-compute', category: 'example-compute' }];
+const DEFAULT_PRODUCTS: ProductConfig[] = [
+  { id: 'example-compute', category: 'example-compute', features: {} },
+];
 
 const Env = z.object({
   GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
@@ -29,6 +41,8 @@ const Env = z.object({
       }
     })
     .pipe(z.array(ProductConfig).min(1)),
+  /** Host name in the links of web sessions: where users' browsers reach this machine. */
+  PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
   TERMINATE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -39,6 +53,7 @@ export interface NativeConfig {
   dataDir: string;
   providerId: string;
   products: ProductConfig[];
+  publicHost: string;
   terminateGraceMs: number;
   logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
@@ -56,6 +71,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
     dataDir: resolve(c.DATA_DIR),
     providerId: c.PROVIDER_ID,
     products: c.PRODUCTS,
+    publicHost: c.PUBLIC_HOST,
     terminateGraceMs: c.TERMINATE_GRACE_MS,
     logLevel: c.LOG_LEVEL,
   };

@@ -24,7 +24,11 @@ export interface JobRecord {
   deadline: number | null;
   stopReason: StopReason | null;
   stopRequestedAt: number | null;
-  ranks: LaunchedRank[];
+  ranks: RankRecord[];
+}
+
+export interface RankRecord extends LaunchedRank {
+  port: number | null;
 }
 
 export type NewJob = Pick<
@@ -68,6 +72,7 @@ const SCHEMA = `
     rank INTEGER NOT NULL,
     pid INTEGER NOT NULL,
     start_time TEXT NOT NULL,
+    port INTEGER,
     PRIMARY KEY (job_id, rank)
   );
 `;
@@ -79,6 +84,10 @@ export class JobStore {
   constructor(file: string) {
     this.db = openSqlite(file);
     this.db.exec(SCHEMA);
+    // Databases from before web sessions lack the port column.
+    const columns = this.db.prepare(`PRAGMA table_info(ranks)`).all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'port'))
+      this.db.exec(`ALTER TABLE ranks ADD COLUMN port INTEGER`);
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -118,10 +127,11 @@ export class JobStore {
       );
   }
 
-  addRank(jobId: string, rank: LaunchedRank): void {
+  /** `port` is where a web or VNC rank listens (UCLOUD_PORT); null for batch jobs. */
+  addRank(jobId: string, rank: LaunchedRank, port: number | null): void {
     this.db
-      .prepare(`INSERT INTO ranks (job_id, rank, pid, start_time) VALUES (?, ?, ?, ?)`)
-      .run(jobId, rank.rank, rank.pid, rank.startTime);
+      .prepare(`INSERT INTO ranks (job_id, rank, pid, start_time, port) VALUES (?, ?, ?, ?, ?)`)
+      .run(jobId, rank.rank, rank.pid, rank.startTime, port);
   }
 
   markRunning(jobId: string, startedAt: number, deadline: number | null): void {
@@ -157,9 +167,9 @@ export class JobStore {
   private withRanks(row: JobRow): JobRecord {
     const ranks = this.db
       .prepare(
-        `SELECT rank, pid, start_time AS startTime FROM ranks WHERE job_id = ? ORDER BY rank`,
+        `SELECT rank, pid, start_time AS startTime, port FROM ranks WHERE job_id = ? ORDER BY rank`,
       )
-      .all(row.job_id) as LaunchedRank[];
+      .all(row.job_id) as RankRecord[];
     return {
       jobId: row.job_id,
       productCategory: row.product_category,

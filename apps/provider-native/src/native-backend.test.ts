@@ -47,7 +47,15 @@ class Harness {
     const backend = new NativeBackend({
       dataDir: this.dataDir,
       providerId: 'example',
-      products: [{ id: 'example-compute', category: 'example-compute', cpu: 2 }],
+      products: [
+        { id: 'example-compute', category: 'example-compute', cpu: 2, features: {} },
+        {
+          id: 'basic',
+          category: 'basic',
+          features: { timeExtension: false, suspension: false, utilization: false, web: false },
+        },
+      ],
+      publicHost: '127.0.0.1',
       terminateGraceMs: this.graceMs,
       pollIntervalMs: 50,
     });
@@ -190,7 +198,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
   it('describes its products with native support', async () => {
     const res = await p().client.describe();
     expect(res.pluginName).toBe('native');
-    expect(res.products.map((p) => p.productId)).toEqual(['example-compute']);
+    expect(res.products.map((p) => p.productId)).toEqual(['example-compute', 'basic']);
     expect(JSON.parse(res.products[0]!.supportJson)).toEqual({
       product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
       docker: null,
@@ -202,10 +210,60 @@ describe('native plugin', { timeout: 30_000 }, () => {
         terminal: false,
         timeExtension: true,
         utilization: true,
-        web: false,
+        web: true,
         suspension: true,
       },
     });
+    // A product can declare less: the site's configuration turns features off.
+    expect(JSON.parse(res.products[1]!.supportJson).native).toMatchObject({
+      timeExtension: false,
+      utilization: false,
+      web: false,
+      suspension: false,
+    });
+  });
+
+  it('gives each rank of a web application its own port and opens web sessions to it', async () => {
+    const server = `require('http').createServer((q, s) => s.end('rank ' + process.env.UCLOUD_RANK)).listen(+process.env.UCLOUD_PORT)`;
+    await p().create('web', [process.execPath, '-e', server], {
+      applicationType: 'WEB',
+      interactivePort: 8080,
+      replicas: 2,
+    });
+    await p().waitFor('web', 'RUNNING');
+    const open = (rank: number, sessionType: proto.SessionType) =>
+      new Promise<proto.OpenInteractiveSessionResponse>((resolve, reject) =>
+        p().client.raw.openInteractiveSession({ jobId: 'web', rank, sessionType }, (e, r) =>
+          e ? reject(e) : resolve(r),
+        ),
+      );
+    const answers = [];
+    for (const rank of [0, 1]) {
+      const { session } = await open(rank, proto.SessionType.SESSION_TYPE_WEB);
+      if (session?.$case !== 'web')
+        throw new Error(`expected a web session, got ${session?.$case}`);
+      expect(session.value.redirectClientTo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
+      let body = '';
+      for (let i = 0; i < 100 && body === ''; i++) {
+        body = await fetch(session.value.redirectClientTo)
+          .then((r) => r.text())
+          .catch(async () => {
+            await sleep(50);
+            return '';
+          });
+      }
+      answers.push([session.value.redirectClientTo, body]);
+    }
+    expect(answers.map(([, body]) => body)).toEqual(['rank 0', 'rank 1']);
+    expect(answers[0]![0]).not.toBe(answers[1]![0]);
+
+    const refusals = await Promise.all([
+      open(0, proto.SessionType.SESSION_TYPE_SHELL).catch((e: ServiceError) => e.code),
+      open(5, proto.SessionType.SESSION_TYPE_WEB).catch((e: ServiceError) => e.code),
+    ]);
+    expect(refusals).toEqual([status.UNIMPLEMENTED, status.INVALID_ARGUMENT]);
+    await p().client.terminateJob('web');
+    await p().end('web');
   });
 
   it('runs a job to SUCCESS with its exit code and its output', async () => {

@@ -5,13 +5,17 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  UnsupportedError,
+  freePort,
   streamFileLogs,
   type ComputeBackend,
   type CreateJobResult,
   type CreateJobSpec,
   type JobEventInput,
   type LogChunkOut,
+  type OpenedSession,
   type PluginContext,
+  type SessionKind,
   type ProductDescription,
   type StreamLogsSpec,
   type Utilization,
@@ -37,6 +41,8 @@ export interface NativeBackendOptions {
   products: ProductConfig[];
   /** How long a stopping job gets between SIGTERM and SIGKILL. */
   terminateGraceMs: number;
+  /** Host name in web-session links. */
+  publicHost: string;
   /** How often processes are checked; they are not necessarily our children, so we poll. */
   pollIntervalMs?: number;
 }
@@ -104,14 +110,18 @@ export class NativeBackend implements ComputeBackend {
     try {
       const jobDir = this.jobDir(spec.jobId);
       mkdirSync(jobDir, { recursive: true });
-      const env = (rank: number) => jobEnvironment(spec, rank);
-      if (resolveCommand(command, env(0).PATH ?? '', jobDir) === null) {
+      const env = (rank: number, port: number | null) => jobEnvironment(spec, rank, port);
+      if (resolveCommand(command, env(0, null).PATH ?? '', jobDir) === null) {
         throw new Error(`command not found: ${command}`);
       }
+      // Ranks share the machine's network, so each interactive rank gets a port of its own
+      // instead of the one the application declares.
+      const interactive = spec.applicationType === 'WEB' || spec.applicationType === 'VNC';
       for (let rank = 0; rank < spec.replicas; rank++) {
-        const r = launchRank({ jobDir, rank, argv: spec.argv, env: env(rank) });
+        const port = interactive ? await freePort() : null;
+        const r = launchRank({ jobDir, rank, argv: spec.argv, env: env(rank, port) });
         launched.push(r);
-        this.store.addRank(spec.jobId, r);
+        this.store.addRank(spec.jobId, r, port);
       }
     } catch (err) {
       for (const r of launched) signalGroup(r.pid, 'SIGKILL');
@@ -156,6 +166,19 @@ export class NativeBackend implements ComputeBackend {
     for (const r of job.ranks) signalGroup(r.pid, 'SIGCONT');
     this.store.setPhase(jobId, 'RUNNING');
     this.emit({ jobId, state: 'RUNNING', status: STATUS.running });
+  }
+
+  /** Web sessions link straight to the rank's port; shells and VNC are not offered natively. */
+  async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
+    if (kind !== 'WEB') throw new UnsupportedError(`The native backend offers no ${kind} sessions`);
+    const job = this.known(jobId);
+    if (job.phase !== 'RUNNING')
+      throw new FailedPreconditionError(`Job ${jobId} is not running (${job.phase})`);
+    const target = job.ranks.find((r) => r.rank === rank);
+    if (!target) throw new InvalidArgumentError(`Job ${jobId} has no rank ${rank}`);
+    if (target.port === null)
+      throw new FailedPreconditionError(`Job ${jobId} does not run a web application`);
+    return { type: 'web', redirectClientTo: `http://${this.options.publicHost}:${target.port}/` };
   }
 
   async verify(jobIds: string[]): Promise<string[]> {
@@ -304,7 +327,11 @@ export class NativeBackend implements ComputeBackend {
   }
 }
 
-function jobEnvironment(spec: CreateJobSpec, rank: number): Record<string, string> {
+function jobEnvironment(
+  spec: CreateJobSpec,
+  rank: number,
+  port: number | null,
+): Record<string, string> {
   const env: Record<string, string> = { PATH: FALLBACK_PATH };
   for (const name of INHERITED_ENV) {
     const value = process.env[name];
@@ -316,5 +343,6 @@ function jobEnvironment(spec: CreateJobSpec, rank: number): Record<string, strin
     UCLOUD_JOB_ID: spec.jobId,
     UCLOUD_RANK: String(rank),
     UCLOUD_NUMBER_OF_NODES: String(spec.replicas),
+    ...(port === null ? {} : { UCLOUD_PORT: String(port) }),
   };
 }

@@ -6,24 +6,28 @@ export function describeProducts(
   products: ProductConfig[],
   providerId: string,
 ): ProductDescription[] {
-  return products.map((p) => ({
-    productId: p.id,
-    category: p.category,
-    support: {
-      product: { id: p.id, category: p.category, provider: providerId },
-      docker: null,
-      virtualMachine: null,
-      native: {
-        enabled: true,
-        logs: true,
-        vnc: false,
-        terminal: false,
-        timeExtension: true,
-        utilization: true,
-        web: false,
-        // An extension of the spec's Native block: SIGSTOP/SIGCONT of the process groups.
-        suspension: true,
+  return products.map((p) => {
+    const has = (feature: keyof ProductConfig['features']) => p.features[feature] ?? true;
+    return {
+      productId: p.id,
+      category: p.category,
+      support: {
+        product: { id: p.id, category: p.category, provider: providerId },
+        docker: null,
+        virtualMachine: null,
+        native: {
+          enabled: true,
+          logs: true,
+          vnc: false,
+          terminal: false,
+          timeExtension: has('timeExtension'),
+          utilization: has('utilization'),
+          // Web applications listen on the port given to each rank in UCLOUD_PORT.
+          web: has('web'),
+          // An extension of the spec's Native block: SIGSTOP/SIGCONT of the process groups.
+          suspension: has('suspension'),
+        },
       },
-    },
-  }));
+    };
+  });
 }

@@ -157,6 +157,9 @@ export const JobsOpenInteractiveSessionRequestItem = z.object({
   rank: z.number().int().min(0),
   sessionType: InteractiveSessionType,
 });
+export type JobsOpenInteractiveSessionRequestItem = z.infer<
+  typeof JobsOpenInteractiveSessionRequestItem
+>;
 
 export const JobsLog = z.object({
   rank: z.number().int(),
@@ -202,6 +205,7 @@ export const OpenSessionWithProvider = z.object({
   providerId: z.string(),
   session: OpenSession,
 });
+export type OpenSessionWithProvider = z.infer<typeof OpenSessionWithProvider>;
 
 export const CpuAndMemory = z.object({ cpu: z.number(), memory: z.number().int() });
 export const QueueStatus = z.object({ running: z.number().int(), pending: z.number().int() });

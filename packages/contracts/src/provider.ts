@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { Job } from './jobs.js';
-import { BulkRequest, SimpleDuration } from './shared.js';
+import { InteractiveSessionType, Job } from './jobs.js';
+import { BulkRequest, ResourceOwner, SimpleDuration } from './shared.js';
 
 /**
  * The JobsProvider face: what the orchestrator calls on a provider's gateway, under
@@ -19,6 +19,8 @@ export const providerRoutes = (providerId: string) => {
     retrieveProducts: `${base}/retrieveProducts`, // GET → BulkResponse<ComputeSupport>
     retrieveUtilization: `${base}/retrieveUtilization`, // POST { jobId, categoryId? } → JobsRetrieveUtilizationResponse
     follow: `${base}/follow`, // POST JobsProviderFollowRequest → NDJSON stream of ProviderLogChunk
+    openInteractiveSession: `${base}/interactiveSession`, // POST BulkRequest<JobsProviderOpenInteractiveSessionRequestItem> → BulkResponse<OpenSession>
+    init: `${base}/init`, // POST JobsProviderInitRequest → Unit
   };
 };
 
@@ -26,6 +28,14 @@ export const ProviderJobsBulk = BulkRequest(Job);
 
 export const JobsProviderExtendRequestItem = z.object({ job: Job, requestedTime: SimpleDuration });
 export const JobsProviderSuspendRequestItem = z.object({ job: Job });
+export const JobsProviderOpenInteractiveSessionRequestItem = z.object({
+  job: Job,
+  rank: z.number().int().min(0),
+  sessionType: InteractiveSessionType,
+});
+/** The spec's ResourceInitializationRequest: who is about to use the provider. */
+export const JobsProviderInitRequest = z.object({ principal: ResourceOwner });
+export type JobsProviderInitRequest = z.infer<typeof JobsProviderInitRequest>;
 
 export const LogStreamName = z.enum(['stdout', 'stderr']);
 export type LogStreamName = z.infer<typeof LogStreamName>;

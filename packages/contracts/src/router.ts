@@ -7,6 +7,7 @@ import {
   JobsExtendRequestItem,
   JobsRetrieveUtilizationRequest,
   JobsFollowRequest,
+  JobsOpenInteractiveSessionRequestItem,
   JobsCreateRequest,
   JobsRetrieveRequest,
   ResourceUpdateAndId,
@@ -98,6 +99,11 @@ const jobsRouter = t.router({
     .input(BulkRequest(UpdatedAcl))
     .mutation(({ ctx, input }) => ctx.services.jobs.updateAcl(ctx.actor, input)),
   retrieveProducts: userProcedure.query(({ ctx }) => ctx.services.jobs.retrieveProducts(ctx.actor)),
+  /** Shell, web or VNC access to one rank of a running job, where its product declares it. */
+  openInteractiveSession: userProcedure
+    .input(BulkRequest(JobsOpenInteractiveSessionRequestItem))
+    .mutation(({ ctx, input }) => ctx.services.jobs.openInteractiveSession(ctx.actor, input)),
+  init: userProcedure.mutation(({ ctx }) => ctx.services.jobs.init(ctx.actor)),
   /** Live updates, logs and status of one job; reconnecting with the last event id resumes without gap or replay. */
   follow: userProcedure
     .input(JobsFollowRequest.extend({ lastEventId: z.string().nullish() }))

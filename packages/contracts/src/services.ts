@@ -12,6 +12,8 @@ import type {
 } from './projects.js';
 import type {
   Job,
+  JobsOpenInteractiveSessionRequestItem,
+  OpenSessionWithProvider,
   JobsBrowseRequest,
   JobsSearchRequest,
   JobsExtendRequestItem,
@@ -60,6 +62,12 @@ export interface JobsService {
   ): Promise<JobsRetrieveUtilizationResponse>;
   updateAcl(actor: UserActor, request: BulkRequest<UpdatedAcl>): Promise<BulkResponse<Unit>>;
   retrieveProducts(actor: UserActor): Promise<SupportByProvider>;
+  openInteractiveSession(
+    actor: UserActor,
+    request: BulkRequest<JobsOpenInteractiveSessionRequestItem>,
+  ): Promise<BulkResponse<OpenSessionWithProvider>>;
+  /** Asks every provider to prepare for the caller (in their current workspace). */
+  init(actor: UserActor): Promise<Unit>;
   follow(
     actor: UserActor,
     id: string,

@@ -104,6 +104,14 @@ export interface StreamLogsSpec {
   signal: AbortSignal;
 }
 
+export type SessionKind = 'SHELL' | 'WEB' | 'VNC';
+
+/** What a user gets to reach a rank of their job. */
+export type OpenedSession =
+  | { type: 'shell'; sessionIdentifier: string }
+  | { type: 'web'; redirectClientTo: string }
+  | { type: 'vnc'; url: string; password: string | null };
+
 /**
  * A compute plugin as a plain object. Methods throw the errors of `errors.ts` (NotFoundError, …)
  * to answer with a specific gRPC status; anything else becomes INTERNAL.
@@ -132,4 +140,8 @@ export interface ComputeBackend {
   /** Capacity and use; `productCategory` is empty when the whole plugin is asked. */
   utilization(productCategory: string): Promise<Utilization>;
   streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut>;
+  /** Opens a session to a rank of a running job; absent when the plugin offers none (UNIMPLEMENTED). */
+  openSession?(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession>;
+  /** Prepares for a user or project about to use the provider; idempotent. Absent: nothing to do. */
+  init?(owner: { createdBy: string; project: string | null }): Promise<void>;
 }

@@ -11,7 +11,9 @@ export {
   type LogChunkOut,
   type LogPosition,
   type LogStreamName,
+  type OpenedSession,
   type PluginContext,
+  type SessionKind,
   type ProductDescription,
   type StreamLogsSpec,
   type Utilization,
@@ -31,6 +33,7 @@ export { connectPlugin, type PluginClient } from './client.js';
 export { EventJournal } from './journal.js';
 export { servePlugin, type PluginServer, type ServePluginOptions } from './server.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
+export { freePort } from './ports.js';
 export { stateFromProto, stateToProto } from './wire.js';
 /** The generated messages and enums, for code that handles the wire types directly. */
 export * as proto from '@ucloud/provider-proto';

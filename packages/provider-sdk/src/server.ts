@@ -7,10 +7,20 @@ import {
   type ServerWritableStream,
   type handleUnaryCall,
 } from '@grpc/grpc-js';
-import { ComputePluginService, type ComputePluginServer } from '@ucloud/provider-proto';
+import {
+  ComputePluginService,
+  SessionType,
+  type ComputePluginServer,
+  type OpenInteractiveSessionResponse,
+} from '@ucloud/provider-proto';
 import { type Logger } from 'pino';
-import { type ComputeBackend, type PluginContext } from './backend.js';
-import { toServiceError } from './errors.js';
+import {
+  type ComputeBackend,
+  type OpenedSession,
+  type PluginContext,
+  type SessionKind,
+} from './backend.js';
+import { InvalidArgumentError, toServiceError, UnsupportedError } from './errors.js';
 import { EventJournal } from './journal.js';
 import {
   createJobSpec,
@@ -180,6 +190,19 @@ function implementation(
         pending: u.pending,
       };
     }),
+    openInteractiveSession: unary('OpenInteractiveSession', async (req) => {
+      const kind = SESSION_KINDS[req.sessionType];
+      if (!kind) throw new InvalidArgumentError('session_type must be SHELL, WEB or VNC');
+      if (!backend.openSession)
+        throw new UnsupportedError(`Plugin ${backend.name} offers no interactive sessions`);
+      const session = await backend.openSession(requireJobId(req.jobId), req.rank, kind);
+      return { session: sessionOut(session) };
+    }),
+    init: unary('Init', async (req) => {
+      if (!req.createdBy) throw new InvalidArgumentError('created_by is required');
+      await backend.init?.({ createdBy: req.createdBy, project: req.project ?? null });
+      return {};
+    }),
     ackEvents: unary('AckEvents', async (req) => {
       journal.ack(uint64(req.seq, 'seq'));
       return {};
@@ -195,6 +218,23 @@ function implementation(
       );
     },
   };
+}
+
+const SESSION_KINDS: Partial<Record<SessionType, SessionKind>> = {
+  [SessionType.SESSION_TYPE_SHELL]: 'SHELL',
+  [SessionType.SESSION_TYPE_WEB]: 'WEB',
+  [SessionType.SESSION_TYPE_VNC]: 'VNC',
+};
+
+function sessionOut(session: OpenedSession): OpenInteractiveSessionResponse['session'] {
+  switch (session.type) {
+    case 'shell':
+      return { $case: 'shell', value: { sessionIdentifier: session.sessionIdentifier } };
+    case 'web':
+      return { $case: 'web', value: { redirectClientTo: session.redirectClientTo } };
+    case 'vnc':
+      return { $case: 'vnc', value: { url: session.url, password: session.password ?? undefined } };
+  }
 }
 
 async function* mapAsync<A, B>(source: AsyncIterable<A>, f: (a: A) => B): AsyncGenerator<B> {

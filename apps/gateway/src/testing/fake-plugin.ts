@@ -11,9 +11,11 @@ import {
   ComputePluginService,
   type CreateJobRequest,
   type ExtendJobRequest,
+  type InitRequest,
   type JobEvent,
   JobState,
   type LogChunk,
+  type OpenInteractiveSessionRequest,
   type ProductSupport,
   type StreamLogsRequest,
 } from '@ucloud/provider-proto';
@@ -54,6 +56,7 @@ export class FakePlugin {
   readonly terminated: string[] = [];
   readonly extended: ExtendJobRequest[] = [];
   readonly suspended: string[] = [];
+  readonly initialized: InitRequest[] = [];
   readonly acks: string[] = [];
   /** after_seq of every WatchEvents call, in order. */
   readonly watches: string[] = [];
@@ -198,6 +201,19 @@ export class FakePlugin {
         running: 1,
         pending: 2,
       })),
+      openInteractiveSession: this.unary(
+        'OpenInteractiveSession',
+        ({ jobId, rank }: OpenInteractiveSessionRequest) => ({
+          session: {
+            $case: 'shell' as const,
+            value: { sessionIdentifier: `${this.name}-${jobId}-${rank}` },
+          },
+        }),
+      ),
+      init: this.unary('Init', (request: InitRequest) => {
+        this.initialized.push(request);
+        return {};
+      }),
       ackEvents: this.unary('AckEvents', ({ seq }) => {
         this.acks.push(seq);
         return {};

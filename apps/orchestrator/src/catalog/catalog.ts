@@ -66,6 +66,11 @@ export class Catalog {
     return [...this.products.values()];
   }
 
+  /** Ids of the providers that offer at least one product. */
+  providers(): string[] {
+    return [...new Set(this.listProducts().map((p) => p.category.provider))];
+  }
+
   findApplication(ref: NameAndVersion): ApplicationWithFavoriteAndTags | undefined {
     return this.applications.get(appKey(ref));
   }

@@ -89,6 +89,14 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     '/api/jobs/retrieveProducts',
     route((c) => c.jobs.retrieveProducts()),
   );
+  app.post(
+    '/api/jobs/interactiveSession',
+    route((c, r) => c.jobs.openInteractiveSession(body(r))),
+  );
+  app.post(
+    '/api/jobs/init',
+    route((c) => c.jobs.init()),
+  );
   app.get('/api/jobs/follow', (request, reply) =>
     followAsServerSentEvents(request, reply, contextOf),
   );

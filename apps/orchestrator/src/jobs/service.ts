@@ -19,6 +19,9 @@ import {
   type JobsCreateRequest,
   conflict,
   type JobsExtendRequestItem,
+  type JobsOpenInteractiveSessionRequestItem,
+  type OpenSessionWithProvider,
+  type InteractiveSessionType,
   type JobsRetrieveUtilizationResponse,
   type JobState,
   type SupportFeature,
@@ -56,6 +59,13 @@ export interface JobServiceDeps extends FollowDeps {
 }
 
 const DEFAULT_PAGE = 50;
+
+/** The capability a provider must declare for each kind of interactive session. */
+const SESSION_FEATURE: Record<InteractiveSessionType, SupportFeature> = {
+  SHELL: 'terminal',
+  WEB: 'web',
+  VNC: 'vnc',
+};
 
 /** The Jobs face: what end users call. */
 export class JobService implements JobsService {
@@ -150,6 +160,7 @@ export class JobService implements JobsService {
 
   async retrieve(actor: UserActor, request: JobsRetrieveRequest): Promise<Job> {
     const row = this.requireJob(actor, request.id, 'id', 'READ');
+    if (request.includeSupport === true) await this.loadSupport([row]);
     const viewer = this.viewerOf(actor);
     return this.view(
       viewer,
@@ -181,6 +192,7 @@ export class JobService implements JobsService {
       ascending: request.sortDirection === 'ascending',
     });
     const page = rows.slice(0, itemsPerPage);
+    if (request.includeSupport === true) await this.loadSupport(page);
     const acl = this.store.aclOf(page.map((r) => r.id));
     const updates = this.store.updatesOfMany(
       page.map((r) => r.id),
@@ -291,6 +303,62 @@ export class JobService implements JobsService {
     return { productsByProvider };
   }
 
+  async openInteractiveSession(
+    actor: UserActor,
+    request: BulkRequest<JobsOpenInteractiveSessionRequestItem>,
+  ): Promise<BulkResponse<OpenSessionWithProvider>> {
+    const targets = request.items.map((item, i) => ({
+      item,
+      row: this.requireJob(actor, item.id, `items[${i}].id`, 'EDIT'),
+    }));
+    const responses: OpenSessionWithProvider[] = [];
+    for (const [i, { item, row }] of targets.entries()) {
+      const at = `items[${i}]`;
+      if (row.state !== 'RUNNING')
+        throw badRequest(`${at}.id: job ${row.id} is ${row.state}; sessions open to RUNNING jobs`);
+      const spec = parseSpecification(row);
+      if (item.rank >= spec.replicas)
+        throw badRequest(`${at}.rank: job ${row.id} has ranks 0 to ${spec.replicas - 1}`);
+      const appType = this.deps.catalog.findApplication(spec.application)?.invocation
+        .applicationType;
+      if (item.sessionType !== 'SHELL' && appType !== item.sessionType)
+        throw badRequest(
+          `${at}.sessionType: ${spec.application.name} is a ${appType ?? 'unknown'} application, not ${item.sessionType}`,
+        );
+      const gateway = await this.requireSupport(
+        row,
+        SESSION_FEATURE[item.sessionType],
+        `${at}: ${item.sessionType} sessions`,
+      );
+      const [session] = await gateway
+        .openInteractiveSession([
+          { job: this.providerJob(row), rank: item.rank, sessionType: item.sessionType },
+        ])
+        .catch(rethrowAs(at));
+      if (!session) throw new ApiError('BAD_GATEWAY', `${at}: the provider opened no session`);
+      responses.push({
+        providerDomain: new URL(gateway.provider.url).origin,
+        providerId: row.provider,
+        session,
+      });
+    }
+    return { responses };
+  }
+
+  /** Every provider prepares for the caller in their current workspace. */
+  async init(actor: UserActor): Promise<Unit> {
+    const { project } = this.workspaceOf(actor);
+    const principal = { createdBy: actor.username, project };
+    await Promise.all(
+      this.deps.catalog
+        .providers()
+        .map((provider) => this.deps.gatewayFor(provider))
+        .filter((g) => g !== undefined)
+        .map((g) => g.init(principal).catch(rethrowAs(`provider ${g.provider.id}`))),
+    );
+    return {};
+  }
+
   follow(
     actor: UserActor,
     id: string,
@@ -301,6 +369,18 @@ export class JobService implements JobsService {
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
     return new JobFollower(this.deps, row.id, cursor, signal).events();
+  }
+
+  /** Asks providers for declarations not cached yet, so includeSupport is filled even after a restart. */
+  private async loadSupport(rows: JobRow[]): Promise<void> {
+    const products = new Map(
+      rows.map((r) => [`${r.provider}/${r.productCategory}/${r.productId}`, r]),
+    );
+    await Promise.all(
+      [...products.values()].map((r) =>
+        this.deps.support.supportOf(r.provider, r.productId, r.productCategory),
+      ),
+    );
   }
 
   private requireActive(row: JobRow, at: string): void {

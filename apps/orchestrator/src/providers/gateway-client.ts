@@ -1,6 +1,9 @@
 import {
   ComputeSupport,
   JobsRetrieveUtilizationResponse,
+  OpenSession,
+  type InteractiveSessionType,
+  type ResourceOwner,
   type SimpleDuration,
   ProviderLogChunk,
   providerRoutes,
@@ -32,6 +35,7 @@ export interface ProviderEndpoint {
 
 const CreateResponse = z.object({ responses: z.array(z.object({ id: z.string() }).nullable()) });
 const SupportResponse = z.object({ responses: z.array(ComputeSupport) });
+const SessionResponse = z.object({ responses: z.array(OpenSession) });
 
 /** The orchestrator's side of the JobsProvider face of one provider's gateway. */
 export class GatewayClient {
@@ -72,6 +76,18 @@ export class GatewayClient {
     return JobsRetrieveUtilizationResponse.parse(
       await this.call('POST', this.routes.retrieveUtilization, { jobId, categoryId }),
     );
+  }
+
+  async openInteractiveSession(
+    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType }>,
+  ): Promise<OpenSession[]> {
+    return SessionResponse.parse(
+      await this.call('POST', this.routes.openInteractiveSession, { items }),
+    ).responses;
+  }
+
+  async init(principal: ResourceOwner): Promise<void> {
+    await this.call('POST', this.routes.init, { principal });
   }
 
   async verify(jobs: Job[]): Promise<void> {

@@ -3,10 +3,15 @@ import type { Logger } from 'pino';
 import type { GatewayClient } from './gateway-client.js';
 
 const TTL_MS = 30_000;
+/** After a failed refresh, callers use what is cached (possibly nothing) for this long. */
+const RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** What each provider declares it supports per product, fetched from its gateway and kept for a while. */
 export class ProductSupportCache {
   private readonly entries = new Map<string, { at: number; support: ComputeSupport[] }>();
+  private readonly failedAt = new Map<string, number>();
+  /** One refresh per provider at a time; concurrent callers wait for the same one. */
+  private readonly inFlight = new Map<string, Promise<void>>();
 
   constructor(
     private readonly gateways: Map<string, GatewayClient>,
@@ -19,7 +24,17 @@ export class ProductSupportCache {
     category: string,
   ): Promise<ComputeSupport | null> {
     const entry = this.entries.get(provider);
-    if (!entry || Date.now() - entry.at > TTL_MS) await this.refresh(provider);
+    const now = Date.now();
+    const stale = !entry || now - entry.at > TTL_MS;
+    const backingOff = now - (this.failedAt.get(provider) ?? -Infinity) < RETRY_AFTER_FAILURE_MS;
+    if (stale && !backingOff) {
+      let refresh = this.inFlight.get(provider);
+      if (!refresh) {
+        refresh = this.refresh(provider).finally(() => this.inFlight.delete(provider));
+        this.inFlight.set(provider, refresh);
+      }
+      await refresh;
+    }
     return this.cached(provider, productId, category);
   }
 
@@ -36,7 +51,9 @@ export class ProductSupportCache {
     if (!gateway) return;
     try {
       this.entries.set(provider, { at: Date.now(), support: await gateway.retrieveProducts() });
+      this.failedAt.delete(provider);
     } catch (e) {
+      this.failedAt.set(provider, Date.now());
       this.log.warn({ provider, err: (e as Error).message }, 'could not retrieve product support');
     }
   }

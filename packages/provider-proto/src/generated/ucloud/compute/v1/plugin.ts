@@ -178,6 +178,51 @@ export function logStreamToJSON(object: LogStream): string {
   }
 }
 
+export enum SessionType {
+  SESSION_TYPE_UNSPECIFIED = 0,
+  SESSION_TYPE_SHELL = 1,
+  SESSION_TYPE_WEB = 2,
+  SESSION_TYPE_VNC = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function sessionTypeFromJSON(object: any): SessionType {
+  switch (object) {
+    case 0:
+    case "SESSION_TYPE_UNSPECIFIED":
+      return SessionType.SESSION_TYPE_UNSPECIFIED;
+    case 1:
+    case "SESSION_TYPE_SHELL":
+      return SessionType.SESSION_TYPE_SHELL;
+    case 2:
+    case "SESSION_TYPE_WEB":
+      return SessionType.SESSION_TYPE_WEB;
+    case 3:
+    case "SESSION_TYPE_VNC":
+      return SessionType.SESSION_TYPE_VNC;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SessionType.UNRECOGNIZED;
+  }
+}
+
+export function sessionTypeToJSON(object: SessionType): string {
+  switch (object) {
+    case SessionType.SESSION_TYPE_UNSPECIFIED:
+      return "SESSION_TYPE_UNSPECIFIED";
+    case SessionType.SESSION_TYPE_SHELL:
+      return "SESSION_TYPE_SHELL";
+    case SessionType.SESSION_TYPE_WEB:
+      return "SESSION_TYPE_WEB";
+    case SessionType.SESSION_TYPE_VNC:
+      return "SESSION_TYPE_VNC";
+    case SessionType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface Empty {
 }
 
@@ -314,6 +359,40 @@ export interface LogChunk {
   /** Byte offset of data within the rank's stream. */
   offset: string;
   data: Buffer;
+}
+
+export interface OpenInteractiveSessionRequest {
+  jobId: string;
+  rank: number;
+  sessionType: SessionType;
+}
+
+export interface OpenInteractiveSessionResponse {
+  session: { $case: "shell"; value: ShellSession } | { $case: "web"; value: WebSession } | {
+    $case: "vnc";
+    value: VncSession;
+  } | undefined;
+}
+
+/** The gateway later connects the client's shell to this identifier. */
+export interface ShellSession {
+  sessionIdentifier: string;
+}
+
+export interface WebSession {
+  /** Where the user's browser should go. */
+  redirectClientTo: string;
+}
+
+export interface VncSession {
+  url: string;
+  password?: string | undefined;
+}
+
+export interface InitRequest {
+  /** ResourceOwner of the spec: the user, and the project when they act in one. */
+  createdBy: string;
+  project?: string | undefined;
 }
 
 function createBaseEmpty(): Empty {
@@ -2482,6 +2561,557 @@ export const LogChunk: MessageFns<LogChunk> = {
   },
 };
 
+function createBaseOpenInteractiveSessionRequest(): OpenInteractiveSessionRequest {
+  return { jobId: "", rank: 0, sessionType: 0 };
+}
+
+export const OpenInteractiveSessionRequest: MessageFns<OpenInteractiveSessionRequest> = {
+  encode(message: OpenInteractiveSessionRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.rank !== 0) {
+      writer.uint32(16).uint32(message.rank);
+    }
+    if (message.sessionType !== 0) {
+      writer.uint32(24).int32(message.sessionType);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenInteractiveSessionRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenInteractiveSessionRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rank = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sessionType = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenInteractiveSessionRequest {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      sessionType: isSet(object.sessionType)
+        ? sessionTypeFromJSON(object.sessionType)
+        : isSet(object.session_type)
+        ? sessionTypeFromJSON(object.session_type)
+        : 0,
+    };
+  },
+
+  toJSON(message: OpenInteractiveSessionRequest): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.sessionType !== 0) {
+      obj.sessionType = sessionTypeToJSON(message.sessionType);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenInteractiveSessionRequest>): OpenInteractiveSessionRequest {
+    return OpenInteractiveSessionRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenInteractiveSessionRequest>): OpenInteractiveSessionRequest {
+    const message = createBaseOpenInteractiveSessionRequest();
+    message.jobId = object.jobId ?? "";
+    message.rank = object.rank ?? 0;
+    message.sessionType = object.sessionType ?? 0;
+    return message;
+  },
+};
+
+function createBaseOpenInteractiveSessionResponse(): OpenInteractiveSessionResponse {
+  return { session: undefined };
+}
+
+export const OpenInteractiveSessionResponse: MessageFns<OpenInteractiveSessionResponse> = {
+  encode(message: OpenInteractiveSessionResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.session?.$case) {
+      case "shell":
+        ShellSession.encode(message.session.value, writer.uint32(10).fork()).join();
+        break;
+      case "web":
+        WebSession.encode(message.session.value, writer.uint32(18).fork()).join();
+        break;
+      case "vnc":
+        VncSession.encode(message.session.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OpenInteractiveSessionResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOpenInteractiveSessionResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.session = { $case: "shell", value: ShellSession.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.session = { $case: "web", value: WebSession.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.session = { $case: "vnc", value: VncSession.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OpenInteractiveSessionResponse {
+    return {
+      session: isSet(object.shell)
+        ? { $case: "shell", value: ShellSession.fromJSON(object.shell) }
+        : isSet(object.web)
+        ? { $case: "web", value: WebSession.fromJSON(object.web) }
+        : isSet(object.vnc)
+        ? { $case: "vnc", value: VncSession.fromJSON(object.vnc) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: OpenInteractiveSessionResponse): unknown {
+    const obj: any = {};
+    if (message.session?.$case === "shell") {
+      obj.shell = ShellSession.toJSON(message.session.value);
+    } else if (message.session?.$case === "web") {
+      obj.web = WebSession.toJSON(message.session.value);
+    } else if (message.session?.$case === "vnc") {
+      obj.vnc = VncSession.toJSON(message.session.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<OpenInteractiveSessionResponse>): OpenInteractiveSessionResponse {
+    return OpenInteractiveSessionResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<OpenInteractiveSessionResponse>): OpenInteractiveSessionResponse {
+    const message = createBaseOpenInteractiveSessionResponse();
+    switch (object.session?.$case) {
+      case "shell": {
+        if (object.session?.value !== undefined && object.session?.value !== null) {
+          message.session = { $case: "shell", value: ShellSession.fromPartial(object.session.value) };
+        }
+        break;
+      }
+      case "web": {
+        if (object.session?.value !== undefined && object.session?.value !== null) {
+          message.session = { $case: "web", value: WebSession.fromPartial(object.session.value) };
+        }
+        break;
+      }
+      case "vnc": {
+        if (object.session?.value !== undefined && object.session?.value !== null) {
+          message.session = { $case: "vnc", value: VncSession.fromPartial(object.session.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseShellSession(): ShellSession {
+  return { sessionIdentifier: "" };
+}
+
+export const ShellSession: MessageFns<ShellSession> = {
+  encode(message: ShellSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sessionIdentifier !== "") {
+      writer.uint32(10).string(message.sessionIdentifier);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ShellSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseShellSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sessionIdentifier = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ShellSession {
+    return {
+      sessionIdentifier: isSet(object.sessionIdentifier)
+        ? globalThis.String(object.sessionIdentifier)
+        : isSet(object.session_identifier)
+        ? globalThis.String(object.session_identifier)
+        : "",
+    };
+  },
+
+  toJSON(message: ShellSession): unknown {
+    const obj: any = {};
+    if (message.sessionIdentifier !== "") {
+      obj.sessionIdentifier = message.sessionIdentifier;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ShellSession>): ShellSession {
+    return ShellSession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ShellSession>): ShellSession {
+    const message = createBaseShellSession();
+    message.sessionIdentifier = object.sessionIdentifier ?? "";
+    return message;
+  },
+};
+
+function createBaseWebSession(): WebSession {
+  return { redirectClientTo: "" };
+}
+
+export const WebSession: MessageFns<WebSession> = {
+  encode(message: WebSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.redirectClientTo !== "") {
+      writer.uint32(10).string(message.redirectClientTo);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WebSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWebSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.redirectClientTo = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WebSession {
+    return {
+      redirectClientTo: isSet(object.redirectClientTo)
+        ? globalThis.String(object.redirectClientTo)
+        : isSet(object.redirect_client_to)
+        ? globalThis.String(object.redirect_client_to)
+        : "",
+    };
+  },
+
+  toJSON(message: WebSession): unknown {
+    const obj: any = {};
+    if (message.redirectClientTo !== "") {
+      obj.redirectClientTo = message.redirectClientTo;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WebSession>): WebSession {
+    return WebSession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WebSession>): WebSession {
+    const message = createBaseWebSession();
+    message.redirectClientTo = object.redirectClientTo ?? "";
+    return message;
+  },
+};
+
+function createBaseVncSession(): VncSession {
+  return { url: "", password: undefined };
+}
+
+export const VncSession: MessageFns<VncSession> = {
+  encode(message: VncSession, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.url !== "") {
+      writer.uint32(10).string(message.url);
+    }
+    if (message.password !== undefined) {
+      writer.uint32(18).string(message.password);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): VncSession {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseVncSession();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.url = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.password = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): VncSession {
+    return {
+      url: isSet(object.url) ? globalThis.String(object.url) : "",
+      password: isSet(object.password) ? globalThis.String(object.password) : undefined,
+    };
+  },
+
+  toJSON(message: VncSession): unknown {
+    const obj: any = {};
+    if (message.url !== "") {
+      obj.url = message.url;
+    }
+    if (message.password !== undefined) {
+      obj.password = message.password;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<VncSession>): VncSession {
+    return VncSession.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<VncSession>): VncSession {
+    const message = createBaseVncSession();
+    message.url = object.url ?? "";
+    message.password = object.password ?? undefined;
+    return message;
+  },
+};
+
+function createBaseInitRequest(): InitRequest {
+  return { createdBy: "", project: undefined };
+}
+
+export const InitRequest: MessageFns<InitRequest> = {
+  encode(message: InitRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.createdBy !== "") {
+      writer.uint32(10).string(message.createdBy);
+    }
+    if (message.project !== undefined) {
+      writer.uint32(18).string(message.project);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): InitRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseInitRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.createdBy = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.project = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): InitRequest {
+    return {
+      createdBy: isSet(object.createdBy)
+        ? globalThis.String(object.createdBy)
+        : isSet(object.created_by)
+        ? globalThis.String(object.created_by)
+        : "",
+      project: isSet(object.project) ? globalThis.String(object.project) : undefined,
+    };
+  },
+
+  toJSON(message: InitRequest): unknown {
+    const obj: any = {};
+    if (message.createdBy !== "") {
+      obj.createdBy = message.createdBy;
+    }
+    if (message.project !== undefined) {
+      obj.project = message.project;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<InitRequest>): InitRequest {
+    return InitRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<InitRequest>): InitRequest {
+    const message = createBaseInitRequest();
+    message.createdBy = object.createdBy ?? "";
+    message.project = object.project ?? undefined;
+    return message;
+  },
+};
+
 export type ComputePluginService = typeof ComputePluginService;
 export const ComputePluginService = {
   /** Who the plugin is, which products it serves and what it supports for each. */
@@ -2596,6 +3226,35 @@ export const ComputePluginService = {
     responseSerialize: (value: LogChunk): Buffer => Buffer.from(LogChunk.encode(value).finish()),
     responseDeserialize: (value: Buffer): LogChunk => LogChunk.decode(value),
   },
+  /**
+   * Opens a shell, web or VNC session to one rank of a running job. UNIMPLEMENTED where the
+   * plugin offers no sessions of that type.
+   */
+  openInteractiveSession: {
+    path: "/ucloud.compute.v1.ComputePlugin/OpenInteractiveSession" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OpenInteractiveSessionRequest): Buffer =>
+      Buffer.from(OpenInteractiveSessionRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OpenInteractiveSessionRequest => OpenInteractiveSessionRequest.decode(value),
+    responseSerialize: (value: OpenInteractiveSessionResponse): Buffer =>
+      Buffer.from(OpenInteractiveSessionResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OpenInteractiveSessionResponse =>
+      OpenInteractiveSessionResponse.decode(value),
+  },
+  /**
+   * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
+   * need (home directories, accounts). Sent again at will, so it must be idempotent.
+   */
+  init: {
+    path: "/ucloud.compute.v1.ComputePlugin/Init" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: InitRequest): Buffer => Buffer.from(InitRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): InitRequest => InitRequest.decode(value),
+    responseSerialize: (value: Empty): Buffer => Buffer.from(Empty.encode(value).finish()),
+    responseDeserialize: (value: Buffer): Empty => Empty.decode(value),
+  },
 } as const;
 
 export interface ComputePluginServer extends UntypedServiceImplementation {
@@ -2621,6 +3280,16 @@ export interface ComputePluginServer extends UntypedServiceImplementation {
   ackEvents: handleUnaryCall<AckEventsRequest, Empty>;
   /** A job's stdout/stderr per rank from byte offsets; with follow, stays open until the job ends. */
   streamLogs: handleServerStreamingCall<StreamLogsRequest, LogChunk>;
+  /**
+   * Opens a shell, web or VNC session to one rank of a running job. UNIMPLEMENTED where the
+   * plugin offers no sessions of that type.
+   */
+  openInteractiveSession: handleUnaryCall<OpenInteractiveSessionRequest, OpenInteractiveSessionResponse>;
+  /**
+   * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
+   * need (home directories, accounts). Sent again at will, so it must be idempotent.
+   */
+  init: handleUnaryCall<InitRequest, Empty>;
 }
 
 export interface ComputePluginClient extends Client {
@@ -2773,6 +3442,41 @@ export interface ComputePluginClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<LogChunk>;
+  /**
+   * Opens a shell, web or VNC session to one rank of a running job. UNIMPLEMENTED where the
+   * plugin offers no sessions of that type.
+   */
+  openInteractiveSession(
+    request: OpenInteractiveSessionRequest,
+    callback: (error: ServiceError | null, response: OpenInteractiveSessionResponse) => void,
+  ): ClientUnaryCall;
+  openInteractiveSession(
+    request: OpenInteractiveSessionRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OpenInteractiveSessionResponse) => void,
+  ): ClientUnaryCall;
+  openInteractiveSession(
+    request: OpenInteractiveSessionRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OpenInteractiveSessionResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
+   * need (home directories, accounts). Sent again at will, so it must be idempotent.
+   */
+  init(request: InitRequest, callback: (error: ServiceError | null, response: Empty) => void): ClientUnaryCall;
+  init(
+    request: InitRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
+  init(
+    request: InitRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: Empty) => void,
+  ): ClientUnaryCall;
 }
 
 export const ComputePluginClient = makeGenericClientConstructor(
