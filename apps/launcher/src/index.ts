@@ -1,2 +1,8 @@
-export { startStack, type Stack, type StackOptions, type ComponentName } from './stack.js';
+export {
+  startStack,
+  type Stack,
+  type StackOptions,
+  type ComponentName,
+  type PluginName,
+} from './stack.js';
 export { freePort } from '@ucloud/provider-sdk';

@@ -5,7 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { freePort } from '@ucloud/provider-sdk';
 
-export type ComponentName = 'orchestrator' | 'gateway' | 'native';
+/** The provider plugins a stack can run. */
+export type PluginName = 'native' | 'slurm';
+export type ComponentName = 'orchestrator' | 'gateway' | PluginName;
 
 export interface StackOptions {
   dataDir: string;
@@ -17,6 +19,8 @@ export interface StackOptions {
   /** More users as `name:token` pairs. */
   extraUsers?: string[];
   logLevel?: string;
+  /** The plugin that serves the provider's products; native unless told. */
+  plugin?: PluginName;
   /** Where each component's log lines go (one line at a time, prefixed by nobody). */
   onLog?: (component: ComponentName, line: string) => void;
   /** Called when a component exits without having been asked to. */
@@ -48,11 +52,13 @@ const MAINS: Record<ComponentName, string> = {
   orchestrator: mainOf('@ucloud/orchestrator'),
   gateway: mainOf('@ucloud/gateway'),
   native: mainOf('@ucloud/provider-native'),
+  slurm: mainOf('@ucloud/provider-slurm'),
 };
 
 /**
- * Orchestrator + gateway + native plugin as three real processes on loopback, wired with fresh
- * secrets: what `npm start` runs, and what the whole-stack tests start and kill.
+ * Orchestrator + gateway + a plugin (native unless `plugin` says otherwise) as three real
+ * processes on loopback, wired with fresh secrets: what `npm start` runs, and what the
+ * whole-stack tests start and kill.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
   const host = options.host ?? '127.0.0.1';
@@ -67,14 +73,15 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const url = `http://${host}:${port}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const logLevel = options.logLevel ?? 'info';
+  const plugin = options.plugin ?? 'native';
 
-  const env: Record<ComponentName, Record<string, string>> = {
-    native: {
+  const env: Partial<Record<ComponentName, Record<string, string>>> = {
+    [plugin]: {
       GRPC_ADDRESS: `127.0.0.1:${pluginPort}`,
-      DATA_DIR: join(dataDir, 'provider-native'),
+      DATA_DIR: join(dataDir, `provider-${plugin}`),
       PROVIDER_ID: 'example',
       LOG_LEVEL: logLevel,
-      ...options.env?.native,
+      ...options.env?.[plugin],
     },
     gateway: {
       PORT: String(gatewayPort),
@@ -82,7 +89,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PROVIDER_ID: 'example',
       PROVIDER_TOKEN: providerToken,
       ORCHESTRATOR_URL: `http://127.0.0.1:${port}`,
-      PLUGINS: `native=127.0.0.1:${pluginPort}`,
+      PLUGINS: `${plugin}=127.0.0.1:${pluginPort}`,
       LOG_LEVEL: logLevel,
       ...options.env?.gateway,
     },
@@ -101,8 +108,11 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const stopping = new Set<ComponentName>();
 
   const start = async (name: ComponentName) => {
+    const componentEnv = env[name];
+    if (!componentEnv)
+      throw new Error(`${name} is not part of this stack (its plugin is ${plugin})`);
     const child = spawn(process.execPath, [MAINS[name]], {
-      env: { ...process.env, ...env[name] },
+      env: { ...process.env, ...componentEnv },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     children.set(name, child);
@@ -113,7 +123,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       if (children.get(name) === child) children.delete(name);
       if (!stopping.has(name)) options.onUnexpectedExit?.(name, code, signal);
     });
-    await waitUntilListening(name, child, env[name]);
+    await waitUntilListening(name, child, componentEnv);
   };
 
   const kill = async (name: ComponentName, signal: NodeJS.Signals = 'SIGTERM') => {
@@ -127,7 +137,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   // Plugin first, orchestrator last: each one's peer is there when it starts.
-  await start('native');
+  await start(plugin);
   await start('gateway');
   await start('orchestrator');
 
@@ -139,7 +149,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     kill,
     start,
     async stop() {
-      for (const name of ['orchestrator', 'gateway', 'native'] as const) await kill(name);
+      for (const name of ['orchestrator', 'gateway', plugin] as const) await kill(name);
     },
   };
 }
@@ -150,7 +160,10 @@ async function waitUntilListening(
   child: ChildProcess,
   env: Record<string, string>,
 ): Promise<void> {
-  const address = name === 'native' ? env.GRPC_ADDRESS! : `${env.HOST ?? '127.0.0.1'}:${env.PORT}`;
+  const address =
+    name === 'orchestrator' || name === 'gateway'
+      ? `${env.HOST ?? '127.0.0.1'}:${env.PORT}`
+      : env.GRPC_ADDRESS!;
   const [host, port] = [
     address.slice(0, address.lastIndexOf(':')),
     Number(address.slice(address.lastIndexOf(':') + 1)),

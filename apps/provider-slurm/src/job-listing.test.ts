@@ -1,0 +1,163 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  decodeWaitStatus,
+  ListingParseError,
+  parseSacct,
+  parseScontrolJobs,
+  parseSqueueJson,
+} from './job-listing.js';
+
+const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
+const at = (local: string) => new Date(local).getTime();
+
+describe('parseSqueueJson', () => {
+  it('reads squeue --json of Slurm 22.05 (openapi v0.0.38)', () => {
+    const jobs = parseSqueueJson(fixture('squeue-22.05.json'));
+    expect(jobs).toEqual([
+      {
+        id: 19,
+        name: 'ucloud-42',
+        comment: 'ucloud:abc123:42',
+        state: 'RUNNING',
+        reason: 'None',
+        exit: { code: 0, signal: 0 },
+        startTime: 1795443662_000,
+        timeLimitMinutes: 90,
+        partition: 'batch',
+        nodes: 'vm',
+      },
+      {
+        id: 20,
+        name: 'ucloud-43',
+        comment: 'ucloud:abc123:43',
+        state: 'PENDING',
+        reason: 'PartitionConfig',
+        exit: { code: 0, signal: 0 },
+        startTime: null,
+        timeLimitMinutes: null,
+        partition: 'batch',
+        nodes: '',
+      },
+      expect.objectContaining({ id: 7, state: 'FAILED', exit: { code: 3, signal: 0 } }),
+      // The batch shell's exit after SIGTERM: 143.
+      expect.objectContaining({
+        id: 8,
+        state: 'TIMEOUT',
+        reason: 'TimeLimit',
+        timeLimitMinutes: 1,
+      }),
+    ]);
+  });
+
+  it('reads the wrapped numbers and state lists of later openapi versions', () => {
+    const text = JSON.stringify({
+      jobs: [
+        {
+          job_id: 5,
+          name: 'ucloud-9',
+          comment: 'ucloud:x:9',
+          job_state: ['CANCELLED', 'COMPLETING'],
+          state_reason: 'None',
+          exit_code: {
+            status: ['SIGNALED'],
+            return_code: { set: true, infinite: false, number: 0 },
+            signal: { id: { set: true, infinite: false, number: 15 }, name: 'TERM' },
+          },
+          start_time: { set: true, infinite: false, number: 1700000000 },
+          time_limit: { set: false, infinite: true, number: 0 },
+          partition: 'batch',
+          nodes: 'n1',
+        },
+      ],
+      errors: [],
+    });
+    expect(parseSqueueJson(text)).toEqual([
+      {
+        id: 5,
+        name: 'ucloud-9',
+        comment: 'ucloud:x:9',
+        state: 'COMPLETING',
+        reason: 'None',
+        exit: { code: 0, signal: 15 },
+        startTime: 1700000000_000,
+        timeLimitMinutes: null,
+        partition: 'batch',
+        nodes: 'n1',
+      },
+    ]);
+  });
+
+  it('refuses output that reports errors, such as an unreachable controller', () => {
+    const text = JSON.stringify({
+      jobs: [],
+      errors: [{ description: 'Unable to contact slurm controller', error_number: 1 }],
+    });
+    expect(() => parseSqueueJson(text)).toThrow(ListingParseError);
+    expect(() => parseSqueueJson(text)).toThrow(/Unable to contact slurm controller/);
+    expect(() => parseSqueueJson('squeue: error: …')).toThrow(/not JSON/);
+  });
+});
+
+describe('parseScontrolJobs', () => {
+  it('reads scontrol -o show job into the same records as squeue --json', () => {
+    const fromScontrol = parseScontrolJobs(fixture('scontrol-jobs-22.05.txt'));
+    const fromSqueue = parseSqueueJson(fixture('squeue-22.05.json'));
+    const byId = (jobs: typeof fromSqueue) => [...jobs].sort((a, b) => a.id - b.id);
+    expect(byId(fromScontrol)).toEqual(byId(fromSqueue));
+  });
+
+  it('keeps the spaces of a value and ignores lines without records', () => {
+    const text =
+      'No jobs in the system\nJobId=3 JobName=ucloud-3 JobState=CANCELLED Reason=None ExitCode=0:15 ' +
+      'StartTime=Unknown TimeLimit=UNLIMITED Partition=batch NodeList=(null) Comment=a b\n';
+    expect(parseScontrolJobs(text)).toEqual([
+      {
+        id: 3,
+        name: 'ucloud-3',
+        comment: 'a b',
+        state: 'CANCELLED',
+        reason: 'None',
+        exit: { code: 0, signal: 15 },
+        startTime: null,
+        timeLimitMinutes: null,
+        partition: 'batch',
+        nodes: '',
+      },
+    ]);
+  });
+});
+
+describe('parseSacct', () => {
+  it('reads sacct -X -n -P output, taking the state word before "by <uid>"', () => {
+    const text =
+      '12|ucloud-7|CANCELLED by 0|0:15|2026-11-23T14:05:52|00:02:00|batch|vm\n' +
+      '13|ucloud-8|COMPLETED|0:0|2026-11-23T14:06:00|1-00:00:00|batch|vm\n' +
+      '14|ucloud-9|CANCELLED by 0|0:0|None|UNLIMITED|batch|None assigned\n';
+    expect(parseSacct(text)).toEqual([
+      {
+        id: 12,
+        name: 'ucloud-7',
+        comment: '',
+        state: 'CANCELLED',
+        reason: '',
+        exit: { code: 0, signal: 15 },
+        startTime: at('2026-11-23T14:05:52'),
+        timeLimitMinutes: 2,
+        partition: 'batch',
+        nodes: 'vm',
+      },
+      expect.objectContaining({ id: 13, state: 'COMPLETED', timeLimitMinutes: 1440 }),
+      expect.objectContaining({ id: 14, startTime: null, timeLimitMinutes: null, nodes: '' }),
+    ]);
+  });
+});
+
+describe('decodeWaitStatus', () => {
+  it('splits a wait status into exit code and signal', () => {
+    expect(decodeWaitStatus(768)).toEqual({ code: 3, signal: 0 });
+    expect(decodeWaitStatus(15)).toEqual({ code: 0, signal: 15 });
+    expect(decodeWaitStatus(0)).toEqual({ code: 0, signal: 0 });
+  });
+});

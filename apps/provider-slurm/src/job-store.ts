@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { openSqlite, type SqliteDatabase } from '@ucloud/provider-sdk';
+import { type ActiveState } from './slurm-states.js';
+
+/** What the plugin remembers of a job, so that a restarted plugin re-attaches to it. */
+export interface JobRecord {
+  jobId: string;
+  productId: string;
+  productCategory: string;
+  replicas: number;
+  timeAllocationMs: number | null;
+  /** Null until sbatch has answered; such a job may or may not have reached Slurm. */
+  slurmId: number | null;
+  /** When the Slurm id was recorded (epoch ms). */
+  submittedAt: number | null;
+  /** The last active state reported for the job (IN_QUEUE until Slurm runs it). */
+  reportedState: ActiveState;
+  /** Whether UCloud asked for the job to end: a CANCELLED job then ended as asked. */
+  cancelRequested: boolean;
+  ended: boolean;
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  'jobId' | 'productId' | 'productCategory' | 'replicas' | 'timeAllocationMs'
+>;
+
+interface JobRow {
+  job_id: string;
+  product_id: string;
+  product_category: string;
+  replicas: number;
+  time_allocation_ms: number | null;
+  slurm_id: number | null;
+  submitted_at: number | null;
+  reported_state: ActiveState;
+  cancel_requested_at: number | null;
+  ended_at: number | null;
+}
+
+const SCHEMA = `
+  CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+  CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    product_id TEXT NOT NULL,
+    product_category TEXT NOT NULL,
+    replicas INTEGER NOT NULL,
+    time_allocation_ms INTEGER,
+    slurm_id INTEGER,
+    submitted_at INTEGER,
+    reported_state TEXT NOT NULL,
+    cancel_requested_at INTEGER,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs (ended_at, created_at);
+`;
+
+/** The plugin's jobs and their Slurm ids (job ids restart at 1 on a new cluster: never a key). */
+export class JobStore {
+  private readonly db: SqliteDatabase;
+  /** Identifies this plugin's jobs in Slurm, across restarts of the plugin. */
+  readonly instanceId: string;
+
+  constructor(file: string) {
+    this.db = openSqlite(file);
+    this.db.exec(SCHEMA);
+    this.db
+      .prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`)
+      .run(randomBytes(6).toString('hex'));
+    this.instanceId = this.db
+      .prepare(`SELECT value FROM meta WHERE key = 'instance_id'`)
+      .pluck()
+      .get() as string;
+  }
+
+  get(jobId: string): JobRecord | undefined {
+    const row = this.db.prepare(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as
+      JobRow | undefined;
+    return row && toRecord(row);
+  }
+
+  /** Jobs that have not ended, oldest first. */
+  unfinished(): JobRecord[] {
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`)
+      .all() as JobRow[];
+    return rows.map(toRecord);
+  }
+
+  /** Which of `jobIds` have a record here. */
+  known(jobIds: string[]): Set<string> {
+    const lookup = this.db.prepare(`SELECT 1 FROM jobs WHERE job_id = ?`).pluck();
+    return new Set(jobIds.filter((id) => lookup.get(id) !== undefined));
+  }
+
+  insert(job: NewJob): void {
+    this.db
+      .prepare(
+        `INSERT INTO jobs (job_id, product_id, product_category, replicas, time_allocation_ms, reported_state, created_at)
+         VALUES (?, ?, ?, ?, ?, 'IN_QUEUE', ?)`,
+      )
+      .run(
+        job.jobId,
+        job.productId,
+        job.productCategory,
+        job.replicas,
+        job.timeAllocationMs,
+        Date.now(),
+      );
+  }
+
+  setSlurmId(jobId: string, slurmId: number, at: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET slurm_id = ?, submitted_at = ? WHERE job_id = ?`)
+      .run(slurmId, at, jobId);
+  }
+
+  setReportedState(jobId: string, state: ActiveState): void {
+    this.db.prepare(`UPDATE jobs SET reported_state = ? WHERE job_id = ?`).run(state, jobId);
+  }
+
+  markCancelRequested(jobId: string): void {
+    this.db
+      .prepare(
+        `UPDATE jobs SET cancel_requested_at = ? WHERE job_id = ? AND cancel_requested_at IS NULL`,
+      )
+      .run(Date.now(), jobId);
+  }
+
+  addTimeAllocation(jobId: string, ms: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET time_allocation_ms = time_allocation_ms + ? WHERE job_id = ?`)
+      .run(ms, jobId);
+  }
+
+  markEnded(jobId: string): void {
+    this.db.prepare(`UPDATE jobs SET ended_at = ? WHERE job_id = ?`).run(Date.now(), jobId);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function toRecord(row: JobRow): JobRecord {
+  return {
+    jobId: row.job_id,
+    productId: row.product_id,
+    productCategory: row.product_category,
+    replicas: row.replicas,
+    timeAllocationMs: row.time_allocation_ms,
+    slurmId: row.slurm_id,
+    submittedAt: row.submitted_at,
+    reportedState: row.reported_state,
+    cancelRequested: row.cancel_requested_at !== null,
+    ended: row.ended_at !== null,
+  };
+}

@@ -1,0 +1,189 @@
+import { execFile } from 'node:child_process';
+import { UnavailableError } from '@ucloud/provider-sdk';
+import {
+  ListingParseError,
+  parseSacct,
+  parseScontrolJobs,
+  parseSqueueJson,
+  SACCT_FIELDS,
+  type SlurmJob,
+} from './job-listing.js';
+import { parseScontrolNodes, parseSinfoJson, type SlurmNode } from './node-listing.js';
+
+/** What the plugin asks of Slurm. The backend depends on this, not on the commands. */
+export interface SlurmCommands {
+  /** Submits a batch script; answers the Slurm job id. */
+  submit(scriptPath: string): Promise<number>;
+  /** Every job slurmctld knows: pending, running and those ended within MinJobAge. */
+  jobs(): Promise<SlurmJob[]>;
+  /** Of `ids`, the jobs accounting remembers; none when the cluster keeps no accounting. */
+  accountedJobs(ids: number[]): Promise<SlurmJob[]>;
+  nodes(): Promise<SlurmNode[]>;
+  /** The partition jobs without --partition go to. */
+  defaultPartition(): Promise<string | null>;
+  /** Cancelling a job that has ended or is unknown is not an error. */
+  cancel(slurmId: number): Promise<void>;
+  suspend(slurmId: number): Promise<void>;
+  resume(slurmId: number): Promise<void>;
+  extendTimeLimit(slurmId: number, minutes: number): Promise<void>;
+}
+
+/** Slurm ran and refused (non-zero exit): the message says why, and retrying will not help. */
+export class SlurmCommandError extends Error {
+  override readonly name = 'SlurmCommandError';
+  constructor(
+    readonly command: string,
+    readonly detail: string,
+  ) {
+    super(`${command}: ${detail}`);
+  }
+}
+
+/** Messages of Slurm commands that could not reach slurmctld; the call may work later. */
+const UNREACHABLE =
+  /Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted|Communication connection failure/i;
+
+/** Variables of the plugin's environment that reach sbatch and thus the job; the rest could leak. */
+const SUBMIT_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SLURM_CONF'];
+
+/** JSON output reports an unreachable controller in its `errors`, with exit code 0. */
+function reachable<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof ListingParseError && UNREACHABLE.test(err.message)) {
+      throw new UnavailableError(`Slurm is not reachable: ${err.message}`);
+    }
+    throw err;
+  }
+}
+
+export interface SlurmCliOptions {
+  /** How long one command may run. */
+  timeoutMs: number;
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * Slurm's command-line tools, run with execFile (arguments are never parsed by a shell).
+ * Uses JSON output where the installed squeue/sinfo have it, `scontrol -o` where they do not,
+ * and sacct only where the cluster keeps accounting.
+ */
+export class SlurmCli implements SlurmCommands {
+  private readonly env: NodeJS.ProcessEnv;
+  private json: Promise<boolean> | null = null;
+  private accounting: boolean | null = null;
+  private defaultPartitionName: string | null = null;
+
+  constructor(private readonly options: SlurmCliOptions) {
+    this.env = options.env ?? process.env;
+  }
+
+  async submit(scriptPath: string): Promise<number> {
+    const env = Object.fromEntries(
+      SUBMIT_ENV.flatMap((k) => (this.env[k] === undefined ? [] : [[k, this.env[k]]])),
+    );
+    const out = await this.run('sbatch', ['--parsable', scriptPath], env);
+    // "<id>" or "<id>;<cluster>"
+    const id = Number(out.trim().split(';')[0]);
+    if (!Number.isSafeInteger(id) || id <= 0) {
+      throw new SlurmCommandError('sbatch', `printed no job id: ${out.trim()}`);
+    }
+    return id;
+  }
+
+  async jobs(): Promise<SlurmJob[]> {
+    if (await this.hasJson()) {
+      // Recent Slurm versions filter --json output like the table; 22.05 lists every job anyway.
+      const out = await this.run('squeue', ['--json', '--states=all']);
+      return reachable(() => parseSqueueJson(out));
+    }
+    return parseScontrolJobs(await this.run('scontrol', ['-o', 'show', 'job']));
+  }
+
+  async accountedJobs(ids: number[]): Promise<SlurmJob[]> {
+    if (ids.length === 0) return [];
+    if (this.accounting === null) {
+      const config = await this.run('scontrol', ['show', 'config']);
+      const type = /^AccountingStorageType\s*=\s*(\S+)/m.exec(config)?.[1] ?? 'none';
+      this.accounting = !type.endsWith('/none') && type !== 'none';
+    }
+    if (!this.accounting) return [];
+    const args = ['-X', '-n', '-P', '-j', ids.join(','), '-o', SACCT_FIELDS];
+    return parseSacct(await this.run('sacct', args));
+  }
+
+  async nodes(): Promise<SlurmNode[]> {
+    if (await this.hasJson()) {
+      const out = await this.run('sinfo', ['--json']);
+      return reachable(() => parseSinfoJson(out));
+    }
+    return parseScontrolNodes(await this.run('scontrol', ['-o', 'show', 'node']));
+  }
+
+  async defaultPartition(): Promise<string | null> {
+    if (this.defaultPartitionName === null) {
+      const names = (await this.run('sinfo', ['-h', '-o', '%P'])).split('\n');
+      const marked = names.find((n) => n.trim().endsWith('*'));
+      if (marked === undefined) return null;
+      this.defaultPartitionName = marked.trim().slice(0, -1);
+    }
+    return this.defaultPartitionName;
+  }
+
+  async cancel(slurmId: number): Promise<void> {
+    try {
+      await this.run('scancel', [String(slurmId)]);
+    } catch (err) {
+      if (err instanceof SlurmCommandError && /Invalid job id|already complet/i.test(err.detail))
+        return;
+      throw err;
+    }
+  }
+
+  async suspend(slurmId: number): Promise<void> {
+    await this.run('scontrol', ['suspend', String(slurmId)]);
+  }
+
+  async resume(slurmId: number): Promise<void> {
+    await this.run('scontrol', ['resume', String(slurmId)]);
+  }
+
+  async extendTimeLimit(slurmId: number, minutes: number): Promise<void> {
+    await this.run('scontrol', ['update', `JobId=${slurmId}`, `TimeLimit=+${minutes}`]);
+  }
+
+  /** Whether squeue and sinfo take --json (Slurm 21.08 and later with the openapi plugins). */
+  private hasJson(): Promise<boolean> {
+    this.json ??= this.run('squeue', ['--help']).then(
+      (help) => help.includes('--json'),
+      (err: unknown) => {
+        this.json = null; // ask again next time
+        throw err;
+      },
+    );
+    return this.json;
+  }
+
+  private run(command: string, args: string[], env = this.env): Promise<string> {
+    return new Promise((resolve, reject) => {
+      execFile(
+        command,
+        args,
+        { env, timeout: this.options.timeoutMs, maxBuffer: 256 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          if (!err) return resolve(stdout);
+          const detail = (stderr.trim() || err.message).split('\n').slice(-3).join(' ');
+          const code = (err as NodeJS.ErrnoException).code;
+          if (code === 'ENOENT') {
+            reject(new SlurmCommandError(command, `not found on PATH (${env.PATH ?? ''})`));
+          } else if (err.killed || UNREACHABLE.test(detail)) {
+            reject(new UnavailableError(`Slurm is not reachable: ${command}: ${detail}`));
+          } else {
+            reject(new SlurmCommandError(command, detail));
+          }
+        },
+      );
+    });
+  }
+}

@@ -1,0 +1,172 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { startTestStack, type TestStack } from './harness.js';
+
+/**
+ * The Slurm tests run against a real single-node cluster (scripts/slurm-up.sh), never a fake.
+ * SLURM_CONF points at it; unset, the script's default location is used, and the cluster is
+ * brought up there when it is not running. Where Slurm is not installed the tests are skipped
+ * loudly, unless SLURM_TESTS=required (CI), where that is a failure like any other.
+ */
+export type SlurmCluster = { ok: true; conf: string } | { ok: false; reason: string };
+
+const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const DEFAULT_CONF = '/tmp/ucloud-slurm/slurm.conf';
+
+export const SLURM_PRODUCT = { id: 'slurm-cpu', category: 'slurm-cpu', provider: 'example' };
+
+/** The plugin's PRODUCTS: packed placement, since the test cluster has one node. */
+const PLUGIN_PRODUCTS = [
+  {
+    id: SLURM_PRODUCT.id,
+    category: SLURM_PRODUCT.category,
+    partition: 'batch',
+    placement: 'packed',
+    suspension: true,
+  },
+];
+
+function run(
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = {},
+  timeout = 30_000,
+): Promise<string> {
+  return new Promise((resolvePromise, reject) => {
+    execFile(command, args, { env: { ...process.env, ...env }, timeout }, (err, stdout, stderr) => {
+      if (err) reject(new Error(`${command} ${args.join(' ')}: ${stderr.trim() || err.message}`));
+      else resolvePromise(stdout);
+    });
+  });
+}
+
+async function answers(conf: string): Promise<boolean> {
+  try {
+    const states = await run('sinfo', ['-h', '-o', '%T'], { SLURM_CONF: conf }, 15_000);
+    return /idle|mix|alloc/.test(states);
+  } catch {
+    return false;
+  }
+}
+
+async function installed(): Promise<string[]> {
+  const missing: string[] = [];
+  for (const bin of ['sbatch', 'squeue', 'slurmctld', 'slurmd', 'munged']) {
+    try {
+      await run('sh', ['-c', `command -v ${bin} || PATH="$PATH:/usr/sbin" command -v ${bin}`]);
+    } catch {
+      missing.push(bin);
+    }
+  }
+  return missing;
+}
+
+/** Finds the test cluster, starting it if need be; see SlurmCluster. */
+export async function slurmCluster(): Promise<SlurmCluster> {
+  const conf = process.env.SLURM_CONF ?? DEFAULT_CONF;
+  const required = process.env.SLURM_TESTS === 'required';
+  const unusable = (reason: string): SlurmCluster => {
+    if (required) throw new Error(`SLURM_TESTS=required, but ${reason}`);
+    console.warn(
+      `\n${'!'.repeat(100)}\n!! SKIPPING THE SLURM TESTS: ${reason}\n${'!'.repeat(100)}\n`,
+    );
+    return { ok: false, reason };
+  };
+  if (await answers(conf)) return { ok: true, conf };
+
+  const missing = await installed();
+  if (missing.length > 0) {
+    return unusable(
+      `Slurm is not installed here (missing ${missing.join(', ')}): apt-get install -y slurm-wlm munge`,
+    );
+  }
+  if (process.env.SLURM_CONF !== undefined) {
+    throw new Error(`The Slurm cluster of SLURM_CONF=${conf} does not answer (sinfo)`);
+  }
+  // Installed but not running: bring the test cluster up, as .ci/run does.
+  await run('bash', [join(REPO, 'scripts', 'slurm-up.sh'), dirname(conf)], {}, 60_000);
+  if (!(await answers(conf))) throw new Error(`scripts/slurm-up.sh ran, but sinfo gets no answer`);
+  return { ok: true, conf };
+}
+
+export interface SlurmStack extends TestStack {
+  /** Runs a Slurm command against the test cluster (as an administrator would). */
+  slurm(command: string, ...args: string[]): Promise<string>;
+}
+
+/** Orchestrator + gateway + Slurm plugin, with a catalog whose product is the Slurm partition. */
+export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmStack> {
+  const catalogDir = mkdtempSync(join(tmpdir(), 'ucloud-slurm-catalog-'));
+  const catalogFile = join(catalogDir, 'catalog.json');
+  writeFileSync(catalogFile, JSON.stringify(slurmCatalog()));
+  const stack = await startTestStack({
+    plugin: 'slurm',
+    env: {
+      slurm: {
+        SLURM_CONF: cluster.conf,
+        PRODUCTS: JSON.stringify(PLUGIN_PRODUCTS),
+        POLL_INTERVAL_MS: '250',
+      },
+      orchestrator: {
+        CATALOG_FILE: catalogFile,
+        // Slurm ends jobs at their time limit, up to 30 s late (its timer); the orchestrator's own
+        // backstop must not beat it to it, or the tests would not see Slurm's TIMEOUT.
+        EXPIRY_GRACE_MS: '180000',
+      },
+    },
+  });
+  const slurm = (command: string, ...args: string[]) =>
+    run(command, args, { SLURM_CONF: cluster.conf });
+  return {
+    ...stack,
+    slurm,
+    async dispose() {
+      // Slurm jobs outlive the stack; cancel the ones it left behind before their files go.
+      const jobs = await slurm('squeue', '-h', '-o', '%i %Z');
+      const ours = jobs
+        .split('\n')
+        .map((line) => line.trim().split(' '))
+        .filter(([id, dir]) => id && dir?.startsWith(stack.dataDir))
+        .map(([id]) => id!);
+      if (ours.length > 0) await slurm('scancel', ...ours);
+      await stack.dispose();
+      rmSync(catalogDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * The demo catalog with the Slurm product in place of the demo product: the applications stay
+ * (they run /bin/sh commands, which the compute node has), and the product (and its category,
+ * where the catalog lists categories) keeps every other field of the demo's, so this catalog
+ * follows the catalog format as it grows. It is free to use: these tests are about Slurm, not
+ * about credits.
+ */
+function slurmCatalog(): Record<string, unknown> {
+  const orchestratorDist = dirname(fileURLToPath(import.meta.resolve('@ucloud/orchestrator')));
+  const demo = JSON.parse(
+    readFileSync(join(orchestratorDist, '..', 'catalog', 'demo-catalog.json'), 'utf8'),
+  ) as { products: Array<Record<string, unknown>>; categories?: Array<Record<string, unknown>> };
+  const category = { name: SLURM_PRODUCT.category, provider: SLURM_PRODUCT.provider };
+  const catalog: Record<string, unknown> = {
+    ...demo,
+    products: [
+      {
+        ...demo.products[0],
+        name: SLURM_PRODUCT.id,
+        category,
+        description: 'One CPU of the test cluster partition "batch"',
+        cpu: 1,
+        memoryInGigs: 1,
+        freeToUse: true,
+      },
+    ],
+  };
+  if (demo.categories) {
+    catalog.categories = [{ ...demo.categories[0], ...category, freeToUse: true }];
+  }
+  return catalog;
+}
