@@ -55,6 +55,18 @@ beforeAll(async () => {
     items: [{ group: groupId, username: 'grouped' }],
   });
 
+  // Project jobs are paid from the project's wallet.
+  await as('admin').accounting.rootAllocate.mutate({
+    items: [
+      {
+        owner: { type: 'project', projectId },
+        category: { name: 'example-compute', provider: 'example' },
+        quota: 1_000_000_000_000,
+        startDate: Date.now() - 1000,
+        endDate: Date.now() + 3600_000,
+      },
+    ],
+  });
   const create = async (client: Client, value: string) =>
     (await client.jobs.create.mutate({ items: [acmeBatch(value, 600)] })).responses[0]!.id;
   piJob = await create(as('pi', projectId), 'pi');

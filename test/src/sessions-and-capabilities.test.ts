@@ -25,8 +25,10 @@ let reader: Client;
 /** The demo catalog plus the basic product, in the stack's data directory. */
 function catalogWithBasicProduct(dir: string): string {
   const catalog = JSON.parse(readFileSync(DEMO_CATALOG_FILE, 'utf8')) as {
+    categories: Array<Record<string, unknown>>;
     products: Array<Record<string, unknown>>;
   };
+  catalog.categories.push({ ...catalog.categories[0], name: BASIC.category });
   catalog.products.push({
     ...catalog.products[0],
     name: BASIC.id,

@@ -37,6 +37,7 @@ const stack = await startStack({
 console.log(`
   UCloud Jobs is running at ${stack.url}
   Demo user "user", bearer token: ${stack.userToken}
+  Administrator "ucloud-admin", bearer token: ${stack.adminToken}
 
   Try:  curl -H "Authorization: Bearer ${stack.userToken}" "${stack.url}/api/hpc/apps?itemsPerPage=50&page=0"
   Data: ${config.DATA_DIR}    Stop: Ctrl-C

@@ -4,6 +4,8 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
 import { freePort } from '@ucloud/provider-sdk';
+import { existsSync } from 'node:fs';
+import { DEMO_QUOTA, grantCredits } from './credits.js';
 
 /** The provider plugins a stack can run. */
 export type PluginName = 'native' | 'slurm';
@@ -18,6 +20,11 @@ export interface StackOptions {
   demoToken?: string;
   /** More users as `name:token` pairs. */
   extraUsers?: string[];
+  /**
+   * Quota each user (the demo user and `extraUsers`) gets in every product category when the
+   * database is new; 0 grants nothing. Default: DEMO_QUOTA.
+   */
+  demoCredits?: number;
   logLevel?: string;
   /** The plugin that serves the provider's products; native unless told. */
   plugin?: PluginName;
@@ -36,6 +43,8 @@ export interface StackOptions {
 export interface Stack {
   url: string;
   userToken: string;
+  /** Token of the stack's administrator `ucloud-admin` (grants allocations, creates projects). */
+  adminToken: string;
   providerToken: string;
   gatewayUrl: string;
   /** Sends a signal to one component and waits for it to exit. */
@@ -70,6 +79,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   ]);
   const userToken = options.demoToken ?? randomBytes(24).toString('base64url');
   const providerToken = randomBytes(24).toString('base64url');
+  const adminToken = randomBytes(24).toString('base64url');
+  const users = ['user:' + userToken, ...(options.extraUsers ?? [])];
+  const freshDatabase = !existsSync(join(dataDir, 'orchestrator.sqlite'));
   const url = `http://${host}:${port}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const logLevel = options.logLevel ?? 'info';
@@ -97,7 +109,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PORT: String(port),
       HOST: host,
       DATA_DIR: dataDir,
-      USERS: ['user:' + userToken, ...(options.extraUsers ?? [])].join(','),
+      USERS: [...users, `+ucloud-admin:${adminToken}`].join(','),
       PROVIDERS: `example=${gatewayUrl}=${providerToken}`,
       LOG_LEVEL: logLevel,
       ...options.env?.orchestrator,
@@ -140,10 +152,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   await start(plugin);
   await start('gateway');
   await start('orchestrator');
+  const quota = options.demoCredits ?? DEMO_QUOTA;
+  if (freshDatabase && quota > 0) {
+    const usernames = users.map((u) => u.split(':')[0]!.replace(/^\+/, ''));
+    await grantCredits(url, adminToken, usernames, quota);
+  }
 
   return {
     url,
     userToken,
+    adminToken,
     providerToken,
     gatewayUrl,
     kill,

@@ -1,4 +1,6 @@
 import pino, { type Logger } from 'pino';
+import { Charger } from './accounting/charger.js';
+import { AccountingServiceImpl } from './accounting/service.js';
 import { Authenticator } from './auth.js';
 import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
 import { CatalogServiceImpl } from './catalog/catalog-service.js';
@@ -45,8 +47,17 @@ export async function startOrchestrator(
     config.outboxPollMs,
   );
 
+  const accounting = new AccountingServiceImpl({
+    db,
+    catalog,
+    projects,
+    // Called only while serving requests, when `jobs` below exists.
+    readableJob: (actor, id, field) => jobs.readableJob(actor, id, field),
+  });
   const jobs = new JobService({
     store,
+    requireFunds: (...args) => accounting.requireFunds(...args),
+    accountingMinuteMs: config.accountingMinuteMs,
     notifier,
     catalog,
     projects,
@@ -55,8 +66,18 @@ export async function startOrchestrator(
     gatewayFor: (provider) => gateways.get(provider),
     deliver: () => outbox.wake(),
   });
+  const charger = new Charger(
+    db,
+    store,
+    catalog,
+    notifier,
+    () => outbox.wake(),
+    log.child({ component: 'charger' }),
+    config.accountingTickMs,
+  );
   const services = {
     jobs,
+    accounting,
     projects: new ProjectService(projects),
     control: new ControlService(store, notifier, catalog, log),
     catalog: new CatalogServiceImpl(catalog),
@@ -83,6 +104,7 @@ export async function startOrchestrator(
   const port = typeof address === 'object' && address ? address.port : config.port;
   outbox.start();
   reconciler.start();
+  charger.start();
   log.info(
     { port, database: config.databaseFile, providers: [...gateways.keys()] },
     'orchestrator started',
@@ -92,6 +114,7 @@ export async function startOrchestrator(
     url: `http://${config.host}:${port}`,
     async close() {
       reconciler.stop();
+      await charger.stop();
       await outbox.stop();
       await server.close();
       db.$client.close();

@@ -46,6 +46,10 @@ const Env = z.object({
   VERIFY_INTERVAL_MS: z.coerce.number().int().min(100).default(60_000),
   /** How long past its deadline a job may still run before the orchestrator expires it itself. */
   EXPIRY_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** The length of an accounting "minute": PERIODIC_MINUTE categories charge per this, HOUR per 60 of it. */
+  ACCOUNTING_MINUTE_MS: z.coerce.number().int().min(100).default(60_000),
+  /** How often running jobs are checked for periods to charge. */
+  ACCOUNTING_TICK_MS: z.coerce.number().int().min(10).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -70,6 +74,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     outboxPollMs: c.OUTBOX_POLL_MS,
     verifyIntervalMs: c.VERIFY_INTERVAL_MS,
     expiryGraceMs: c.EXPIRY_GRACE_MS,
+    accountingMinuteMs: c.ACCOUNTING_MINUTE_MS,
+    accountingTickMs: c.ACCOUNTING_TICK_MS,
     logLevel: c.LOG_LEVEL,
   };
 }

@@ -36,6 +36,7 @@ export const badRequest = (message: string) => new ApiError('BAD_REQUEST', messa
 export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const conflict = (message: string) => new ApiError('CONFLICT', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
+export const paymentRequired = (message: string) => new ApiError('PAYMENT_REQUIRED', message);
 
 /** The spec's CommonErrorMessage. */
 export interface CommonErrorMessage {

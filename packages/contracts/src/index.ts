@@ -10,3 +10,4 @@ export * from './job-states.js';
 export * from './provider.js';
 export * from './invocation.js';
 export * from './projects.js';
+export * from './accounting.js';

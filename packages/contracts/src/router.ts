@@ -1,5 +1,12 @@
 import { initTRPC, tracked, TRPCError } from '@trpc/server';
 import { z } from 'zod';
+import {
+  BrowseWalletsRequest,
+  JobUsageRequest,
+  RootAllocateItem,
+  SubAllocateItem,
+  UpdateAllocationItem,
+} from './accounting.js';
 import { ApiError, describeIssues } from './errors.js';
 import {
   JobsBrowseRequest,
@@ -190,8 +197,29 @@ const projectsRouter = t.router({
     .mutation(({ ctx, input }) => ctx.services.projects.deleteGroupMember(ctx.actor, input)),
 });
 
+const accountingRouter = t.router({
+  /** The caller's wallets in their current workspace (personal, or the project of the Project header). */
+  browseWallets: userProcedure
+    .input(BrowseWalletsRequest)
+    .query(({ ctx, input }) => ctx.services.accounting.browseWallets(ctx.actor, input)),
+  /** Administrators only: quota from the root. */
+  rootAllocate: userProcedure
+    .input(BulkRequest(RootAllocateItem))
+    .mutation(({ ctx, input }) => ctx.services.accounting.rootAllocate(ctx.actor, input)),
+  subAllocate: userProcedure
+    .input(BulkRequest(SubAllocateItem))
+    .mutation(({ ctx, input }) => ctx.services.accounting.subAllocate(ctx.actor, input)),
+  updateAllocation: userProcedure
+    .input(BulkRequest(UpdateAllocationItem))
+    .mutation(({ ctx, input }) => ctx.services.accounting.updateAllocation(ctx.actor, input)),
+  retrieveJobUsage: userProcedure
+    .input(JobUsageRequest)
+    .query(({ ctx, input }) => ctx.services.accounting.retrieveJobUsage(ctx.actor, input)),
+});
+
 export const appRouter = t.router({
   jobs: jobsRouter,
+  accounting: accountingRouter,
   projects: projectsRouter,
   control: controlRouter,
   catalog: catalogRouter,

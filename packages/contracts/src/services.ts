@@ -1,4 +1,12 @@
 import type { ApplicationWithFavoriteAndTags } from './applications.js';
+import type {
+  BrowseWalletsRequest,
+  JobUsage,
+  RootAllocateItem,
+  SubAllocateItem,
+  UpdateAllocationItem,
+  WalletV2,
+} from './accounting.js';
 import type { Actor } from './auth.js';
 import type {
   Project,
@@ -145,8 +153,27 @@ export interface ProjectsService {
   ): Promise<BulkResponse<Unit>>;
 }
 
+/** Wallets, allocations and what jobs were charged. */
+export interface AccountingService {
+  browseWallets(actor: UserActor, request: BrowseWalletsRequest): Promise<PageV2<WalletV2>>;
+  rootAllocate(
+    actor: UserActor,
+    request: BulkRequest<RootAllocateItem>,
+  ): Promise<BulkResponse<{ id: number }>>;
+  subAllocate(
+    actor: UserActor,
+    request: BulkRequest<SubAllocateItem>,
+  ): Promise<BulkResponse<{ id: number }>>;
+  updateAllocation(
+    actor: UserActor,
+    request: BulkRequest<UpdateAllocationItem>,
+  ): Promise<BulkResponse<Unit>>;
+  retrieveJobUsage(actor: UserActor, request: { jobId: string }): Promise<JobUsage>;
+}
+
 export interface Services {
   jobs: JobsService;
+  accounting: AccountingService;
   projects: ProjectsService;
   control: JobsControlService;
   catalog: CatalogService;

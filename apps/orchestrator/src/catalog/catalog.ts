@@ -1,6 +1,7 @@
 import {
   Application,
   ComputeProduct,
+  ProductCategory,
   notFound,
   badRequest,
   type ApplicationWithFavoriteAndTags,
@@ -20,18 +21,36 @@ export const DEMO_CATALOG_FILE = join(
   'demo-catalog.json',
 );
 
-const CatalogFile = z.object({
-  products: z.array(ComputeProduct),
-  applications: z.array(Application.extend({ tags: z.array(z.string()).default([]) })),
-});
+const CatalogFile = z
+  .object({
+    /** How each category's usage is counted and charged (accounting unit and frequency). */
+    categories: z.array(ProductCategory),
+    products: z.array(ComputeProduct),
+    applications: z.array(Application.extend({ tags: z.array(z.string()).default([]) })),
+  })
+  .superRefine((file, ctx) => {
+    file.products.forEach((p, i) => {
+      const declared = file.categories.some(
+        (c) => c.name === p.category.name && c.provider === p.category.provider,
+      );
+      if (!declared)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['products', i, 'category'],
+          message: `category ${p.category.name} of provider ${p.category.provider} is not in categories`,
+        });
+    });
+  });
 
 /** The products and applications users can run, loaded from a JSON file at start. */
 export class Catalog {
   private readonly applications = new Map<string, ApplicationWithFavoriteAndTags>();
   private readonly products = new Map<string, z.infer<typeof ComputeProduct>>();
+  private readonly categories = new Map<string, ProductCategory>();
 
   constructor(file: z.input<typeof CatalogFile>) {
     const parsed = CatalogFile.parse(file);
+    for (const c of parsed.categories) this.categories.set(`${c.provider}/${c.name}`, c);
     for (const p of parsed.products)
       this.products.set(
         productKey({ provider: p.category.provider, category: p.category.name, id: p.name }),
@@ -64,6 +83,13 @@ export class Catalog {
 
   listProducts() {
     return [...this.products.values()];
+  }
+
+  /** The category a product belongs to (every product's category is declared; the file is checked). */
+  categoryOf(ref: { provider: string; category: string }): ProductCategory {
+    const category = this.categories.get(`${ref.provider}/${ref.category}`);
+    if (!category) throw new Error(`category ${ref.category} of ${ref.provider} is not declared`);
+    return category;
   }
 
   /** Ids of the providers that offer at least one product. */

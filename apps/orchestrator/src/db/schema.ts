@@ -40,8 +40,19 @@ export const jobs = sqliteTable(
     outputFolder: text('output_folder'),
     providerGeneratedId: text('provider_generated_id'),
     createdAt: integer('created_at').notNull(),
+    /** Why the system ended the job ("No more credits"); becomes the status of its final update. */
+    terminationReason: text('termination_reason'),
+    // Metering (see accounting/metering.ts): null period = free to use, 0 = charged once.
+    chargePeriodMs: integer('charge_period_ms'),
+    chargedPeriods: integer('charged_periods').notNull().default(0),
+    /** Time spent RUNNING before `runningSince`. */
+    runningMs: integer('running_ms').notNull().default(0),
+    runningSince: integer('running_since'),
+    /** When the job next owes a charge; null when it owes nothing until its state changes. */
+    nextChargeAt: integer('next_charge_at'),
   },
   (t) => [
+    index('jobs_next_charge').on(t.nextChargeAt),
     index('jobs_owner_id').on(t.ownerUsername, t.id),
     index('jobs_owner_state').on(t.ownerUsername, t.state, t.id),
     index('jobs_project_id').on(t.ownerProject, t.id),
@@ -195,4 +206,67 @@ export const jobGroupAcl = sqliteTable(
     primaryKey({ columns: [t.jobId, t.groupId, t.permission] }),
     index('job_group_acl_group').on(t.groupId, t.jobId),
   ],
+);
+
+/** One wallet per owner (`user:<name>` or `project:<id>`) and product category. */
+export const wallets = sqliteTable(
+  'wallets',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerKey: text('owner_key').notNull(),
+    category: text('category').notNull(),
+    provider: text('provider').notNull(),
+    lastSignificantUpdateAt: integer('last_significant_update_at').notNull().default(0),
+  },
+  (t) => [uniqueIndex('wallets_owner_category').on(t.ownerKey, t.category, t.provider)],
+);
+
+/** The allocations a wallet got from one parent wallet (parentWalletId 0: from the root). */
+export const allocationGroups = sqliteTable(
+  'allocation_groups',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    walletId: integer('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    parentWalletId: integer('parent_wallet_id').notNull(),
+  },
+  (t) => [
+    uniqueIndex('allocation_groups_pair').on(t.walletId, t.parentWalletId),
+    index('allocation_groups_parent').on(t.parentWalletId),
+  ],
+);
+
+export const allocations = sqliteTable(
+  'allocations',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    groupId: integer('group_id')
+      .notNull()
+      .references(() => allocationGroups.id),
+    startDate: integer('start_date').notNull(),
+    endDate: integer('end_date').notNull(),
+    quota: integer('quota').notNull(),
+    /** Charged to this allocation: the wallet's own jobs and, passed up, its children's. */
+    usage: integer('usage').notNull().default(0),
+    createdAt: integer('created_at').notNull(),
+  },
+  (t) => [index('allocations_group').on(t.groupId)],
+);
+
+/** One row per job and accounting period: the primary key is what makes charging idempotent. */
+export const charges = sqliteTable(
+  'charges',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    period: integer('period').notNull(),
+    walletId: integer('wallet_id')
+      .notNull()
+      .references(() => wallets.id),
+    amount: integer('amount').notNull(),
+    chargedAt: integer('charged_at').notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.jobId, t.period] }), index('charges_wallet').on(t.walletId)],
 );

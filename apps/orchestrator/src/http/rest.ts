@@ -114,6 +114,28 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     route((c, r) => c.control.browse(query(r))),
   );
 
+  // Accounting (UCloud's AccountingV2 routes).
+  app.get(
+    '/api/accounting/v2/browseWallets',
+    route((c, r) => c.accounting.browseWallets(query(r))),
+  );
+  app.post(
+    '/api/accounting/v2/rootAllocate',
+    route((c, r) => c.accounting.rootAllocate(body(r))),
+  );
+  app.post(
+    '/api/accounting/v2/subAllocate',
+    route((c, r) => c.accounting.subAllocate(body(r))),
+  );
+  app.post(
+    '/api/accounting/v2/updateAllocation',
+    route((c, r) => c.accounting.updateAllocation(body(r))),
+  );
+  app.get(
+    '/api/accounting/v2/jobUsage',
+    route((c, r) => c.accounting.retrieveJobUsage(query(r))),
+  );
+
   // Projects (UCloud's v2 routes; members are added directly instead of through invitations).
   app.post(
     '/api/projects/v2',

@@ -48,9 +48,14 @@ import { GatewayError, type GatewayClient } from '../providers/gateway-client.js
 import type { JobNotifier } from './notifier.js';
 import type { BrowseWorkspace, JobStore } from './store.js';
 import type { ProjectStore } from '../projects/store.js';
+import { periodMsOf } from '../accounting/metering.js';
+import { payerOf, type AccountingServiceImpl } from '../accounting/service.js';
 
 export interface JobServiceDeps extends FollowDeps {
   catalog: Catalog;
+  /** Refuses (402) a job its wallet cannot pay for. */
+  requireFunds: AccountingServiceImpl['requireFunds'];
+  accountingMinuteMs: number;
   projects: ProjectStore;
   support: ProductSupportCache;
   /** Wakes the outbox after a commit that queued provider calls. */
@@ -128,8 +133,22 @@ export class JobService implements JobsService {
       const key = configurationKey(spec);
       if (spec.allowDuplicateJob !== true) this.refuseDuplicate(owner, key, spec, accepted, i);
       accepted.push(key);
+      this.deps.requireFunds(
+        payerOf({ ownerUsername: owner.username, ownerProject: owner.project }),
+        product,
+        spec.replicas,
+        at('product'),
+      );
+      const category = this.deps.catalog.categoryOf({
+        provider: product.category.provider,
+        category: product.category.name,
+      });
       return {
         owner,
+        chargePeriodMs:
+          product.freeToUse || category.freeToUse
+            ? null
+            : periodMsOf(category.accountingFrequency, this.deps.accountingMinuteMs),
         specification: spec,
         timeAllocationMs: spec.timeAllocation ? durationToMillis(spec.timeAllocation) : null,
       };
@@ -415,6 +434,11 @@ export class JobService implements JobsService {
 
   private providerJob(row: JobRow): Job {
     return toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.deps.catalog });
+  }
+
+  /** The job, if the caller may read it: for other services that show what belongs to a job. */
+  readableJob(actor: UserActor, id: string, field: string): JobRow {
+    return this.requireJob(actor, id, field, 'READ');
   }
 
   /** The job, if the caller holds `needed` on it (404 without READ, 403 without `needed`). */

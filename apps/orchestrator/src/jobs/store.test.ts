@@ -33,7 +33,10 @@ const update = (id: number, state: string | null, status = 'x') => ({
 
 describe('JobStore', () => {
   it('creates a job in IN_QUEUE with its first update and an outbox row', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     const job = store.get(id!)!;
     expect(job.state).toBe('IN_QUEUE');
     expect(store.updatesOf(id!).map((u) => u.stateAfter)).toEqual(['IN_QUEUE']);
@@ -41,7 +44,10 @@ describe('JobStore', () => {
   });
 
   it('applies a batch with a cursor once, and ignores it when resent', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
     expect(
       store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000).changed,
@@ -53,7 +59,10 @@ describe('JobStore', () => {
   });
 
   it('compares sequences as numbers, not strings', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     store.applyProviderUpdates(
       'example',
       [update(id!, 'RUNNING')],
@@ -71,14 +80,20 @@ describe('JobStore', () => {
   });
 
   it("refuses updates from a provider for another provider's job", () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     const result = store.applyProviderUpdates('other', [update(id!, 'RUNNING')], null, 2000);
     expect(result.changed).toEqual([]);
     expect(store.get(id!)!.state).toBe('IN_QUEUE');
   });
 
   it('sets expiresAt when the job first runs and clears it when it ends', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: 60_000 }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: 60_000, chargePeriodMs: null }],
+      1000,
+    );
     store.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
     expect(store.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
     store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
@@ -86,14 +101,20 @@ describe('JobStore', () => {
   });
 
   it('cancels locally a job whose start was never delivered', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     expect(store.requestTerminate(id!, 2000)).toBe('cancelled');
     expect(store.get(id!)!.state).toBe('SUCCESS');
     expect(store.dueOutbox(3000, 10)).toEqual([]);
   });
 
   it('queues a terminate after a delivered start, once', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     store.completeOutbox(store.dueOutbox(1000, 10).map((r) => r.id));
     expect(store.requestTerminate(id!, 2000)).toBe('queued');
     expect(store.requestTerminate(id!, 2001)).toBe('queued');
@@ -103,8 +124,8 @@ describe('JobStore', () => {
   it('holds back a job’s later outbox rows while an earlier one waits for a retry', () => {
     const [a, b] = store.create(
       [
-        { owner, specification: spec, timeAllocationMs: null },
-        { owner, specification: spec, timeAllocationMs: null },
+        { owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null },
+        { owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null },
       ],
       1000,
     );
@@ -115,7 +136,10 @@ describe('JobStore', () => {
   });
 
   it('fails a job whose start the provider refused', () => {
-    const [id] = store.create([{ owner, specification: spec, timeAllocationMs: null }], 1000);
+    const [id] = store.create(
+      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      1000,
+    );
     store.rejectOutbox(store.dueOutbox(1000, 1)[0]!, 'unknown product', false, 2000);
     expect(store.get(id!)!.state).toBe('FAILURE');
     expect(JSON.parse(store.updatesOf(id!).at(-1)!.update).status).toMatch(/unknown product/);

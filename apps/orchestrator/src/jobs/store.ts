@@ -44,6 +44,7 @@ import {
 } from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
 import { decideUpdate } from './state-machine.js';
+import { afterTransition, nextChargeAt, type Meter } from '../accounting/metering.js';
 
 export type OutboxKind = (typeof outbox.$inferSelect)['kind'];
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -52,6 +53,8 @@ export interface NewJob {
   owner: { username: string; project: string | null };
   specification: JobSpecification;
   timeAllocationMs: number | null;
+  /** Null when the product is free to use; 0 when it is charged once (see accounting/metering). */
+  chargePeriodMs: number | null;
 }
 
 export interface IdempotencyRecord {
@@ -84,6 +87,12 @@ export interface ApplyResult {
 }
 
 const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
+const meterOf = (job: JobRow): Meter => ({
+  chargePeriodMs: job.chargePeriodMs,
+  chargedPeriods: job.chargedPeriods,
+  runningMs: job.runningMs,
+  runningSince: job.runningSince,
+});
 const FINAL = [...FINAL_STATES];
 
 /**
@@ -115,6 +124,7 @@ export class JobStore {
             specification: JSON.stringify(spec),
             state: 'IN_QUEUE',
             timeAllocationMs: item.timeAllocationMs,
+            chargePeriodMs: item.chargePeriodMs,
             createdAt: now,
           })
           .returning({ id: jobs.id })
@@ -495,6 +505,49 @@ export class JobStore {
    * Asks the provider to stop a job. A job whose start was never delivered is cancelled right here
    * instead, so it never reaches the provider.
    */
+  /**
+   * The system ends a job (out of credits, lost permissions): its final update, whatever the
+   * provider reports, says "Your job has been terminated (<reason>)".
+   */
+  terminateBySystem(
+    jobId: number,
+    reason: string,
+    now: number,
+  ): 'queued' | 'cancelled' | 'already-ended' {
+    return inTransaction(this.db, () => {
+      const job = this.get(jobId);
+      if (!job || isFinalState(job.state as JobState)) return 'already-ended';
+      this.db.update(jobs).set({ terminationReason: reason }).where(eq(jobs.id, jobId)).run();
+      return this.requestTerminate(jobId, now);
+    });
+  }
+
+  /** Jobs that owe a charge at `now`, oldest debt first. */
+  dueForCharge(now: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(lte(jobs.nextChargeAt, now))
+      .orderBy(asc(jobs.nextChargeAt))
+      .limit(limit)
+      .all();
+  }
+
+  /** Records how many periods a job has now been charged for and when it next owes one. */
+  setCharged(job: JobRow, chargedPeriods: number, now: number): void {
+    const next = nextChargeAt({ ...meterOf(job), chargedPeriods }, now);
+    this.db
+      .update(jobs)
+      .set({ chargedPeriods, nextChargeAt: next })
+      .where(eq(jobs.id, job.id))
+      .run();
+  }
+
+  /** Stops charging a job that can no longer pay; it is being terminated. */
+  stopCharging(jobId: number): void {
+    this.db.update(jobs).set({ nextChargeAt: null }).where(eq(jobs.id, jobId)).run();
+  }
+
   requestTerminate(jobId: number, now: number): 'queued' | 'cancelled' | 'already-ended' {
     return inTransaction(this.db, () => {
       const job = this.get(jobId);
@@ -623,10 +676,21 @@ export class JobStore {
     if (entersRunning && expiresAt === null && timeAllocationMs !== null)
       expiresAt = now + timeAllocationMs;
     if (final) expiresAt = null;
+    // Running time is measured with the provider's own clock where it gave one, so updates that
+    // arrive late (a gateway or orchestrator was down) do not stretch it.
+    const at = Math.min(now, Math.max(update.timestamp ?? now, job.runningSince ?? 0));
+    const meter = afterTransition(meterOf(job), job.state as JobState, next, at);
+    const status =
+      final && job.terminationReason !== null
+        ? `Your job has been terminated (${job.terminationReason})`
+        : update.status;
     this.db
       .update(jobs)
       .set({
         state: next,
+        runningMs: meter.runningMs,
+        runningSince: meter.runningSince,
+        nextChargeAt: nextChargeAt(meter, now),
         startedAt: entersRunning ? now : job.startedAt,
         expiresAt,
         timeAllocationMs,
@@ -635,7 +699,7 @@ export class JobStore {
       })
       .where(eq(jobs.id, job.id))
       .run();
-    this.insertUpdate(job.id, { ...update, timestamp: now }, next);
+    this.insertUpdate(job.id, { ...update, status, timestamp: now }, next);
     return null;
   }
 

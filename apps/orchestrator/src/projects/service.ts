@@ -176,21 +176,12 @@ export class ProjectService implements ProjectsService {
     return group;
   }
 
-  /** The project and the caller's role in it (null for a non-member administrator); 404 otherwise. */
   private requireVisible(actor: UserActor, id: string, field: string) {
-    const project = this.store.get(id);
-    const role = project ? this.store.roleOf(id, actor.username) : null;
-    if (!project || (role === null && !actor.admin))
-      throw notFound(`${field}: no project with id ${JSON.stringify(id)}`);
-    return { project, role };
+    return requireVisibleProject(this.store, actor, id, field);
   }
 
-  /** The caller's role, if it lets them manage the project (PI or ADMIN, or a system administrator). */
   private requireManager(actor: UserActor, id: string, field: string): ProjectRole | null {
-    const { role } = this.requireVisible(actor, id, field);
-    if (!actor.admin && (role === null || !MANAGERS.includes(role)))
-      throw forbidden(`${field}: only the project's PI and admins may do this`);
-    return role;
+    return requireProjectManager(this.store, actor, id, field);
   }
 
   private view(
@@ -219,4 +210,34 @@ export class ProjectService implements ProjectsService {
       },
     };
   }
+}
+
+/** The project and the caller's role in it (null for a non-member administrator); 404 otherwise. */
+export function requireVisibleProject(
+  store: ProjectStore,
+  actor: UserActor,
+  id: string,
+  field: string,
+): { project: ProjectRow; role: ProjectRole | null } {
+  const project = store.get(id);
+  const role = project ? store.roleOf(id, actor.username) : null;
+  if (!project || (role === null && !actor.admin))
+    throw notFound(`${field}: no project with id ${JSON.stringify(id)}`);
+  return { project, role };
+}
+
+/**
+ * The one rule for managing a project (members, groups, its quota): its PI and admins may, and
+ * system administrators. Answers the caller's role.
+ */
+export function requireProjectManager(
+  store: ProjectStore,
+  actor: UserActor,
+  id: string,
+  field: string,
+): ProjectRole | null {
+  const { role } = requireVisibleProject(store, actor, id, field);
+  if (!actor.admin && (role === null || !MANAGERS.includes(role)))
+    throw forbidden(`${field}: only the project's PI and admins may do this`);
+  return role;
 }

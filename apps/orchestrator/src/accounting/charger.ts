@@ -1,0 +1,126 @@
+import type { Logger } from 'pino';
+import type { Catalog } from '../catalog/catalog.js';
+import { inTransaction, type Db } from '../db/client.js';
+import { charges } from '../db/schema.js';
+import type { JobRow } from '../jobs/job-view.js';
+import type { JobNotifier } from '../jobs/notifier.js';
+import type { JobStore } from '../jobs/store.js';
+import { periodsBegun } from './metering.js';
+import { payerOf } from './service.js';
+import { ownerKeyOf, WalletStore } from './wallets.js';
+
+const BATCH = 500;
+export const NO_MORE_CREDITS = 'No more credits';
+
+export interface ChargeRound {
+  jobs: number;
+  periods: number;
+  terminated: number[];
+}
+
+/**
+ * Charges running jobs for each accounting period they begin (see metering.ts). A job owes
+ * when its `next_charge_at` has passed; each period is one row keyed by (job, period), written
+ * in the same transaction as the wallet's spending, so a repeated round, a restart or a replayed
+ * update never charges a period twice, and a crash never loses one (the debt stays due). A job
+ * whose wallet cannot pay is terminated by the system.
+ */
+export class Charger {
+  private readonly wallets: WalletStore;
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    private readonly store: JobStore,
+    private readonly catalog: Catalog,
+    private readonly notifier: JobNotifier,
+    private readonly deliver: () => void,
+    private readonly log: Logger,
+    private readonly tickMs: number,
+  ) {
+    this.wallets = new WalletStore(db);
+  }
+
+  start(): void {
+    this.timer = setInterval(() => {
+      if (!this.running) this.running = this.tick().finally(() => (this.running = null));
+    }, this.tickMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  private async tick(): Promise<void> {
+    try {
+      for (;;) {
+        const round = this.chargeDue(Date.now());
+        if (round.terminated.length > 0) {
+          this.notifier.notify(round.terminated);
+          this.deliver();
+        }
+        if (round.jobs < BATCH) return;
+        // Yield between batches so requests are served while a large backlog is charged.
+        await new Promise((r) => setImmediate(r));
+      }
+    } catch (err) {
+      this.log.error({ err }, 'charging failed; will retry');
+    }
+  }
+
+  /** Charges one batch of jobs that owe at `now`, in one transaction. */
+  chargeDue(now: number): ChargeRound {
+    return inTransaction(this.db, () => {
+      const due = this.store.dueForCharge(now, BATCH);
+      const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [] };
+      for (const job of due) {
+        const charged = this.chargeJob(job, now);
+        round.periods += charged.periods;
+        if (charged.outOfCredits) {
+          if (this.store.terminateBySystem(job.id, NO_MORE_CREDITS, now) !== 'already-ended')
+            round.terminated.push(job.id);
+          this.store.stopCharging(job.id);
+        }
+      }
+      return round;
+    });
+  }
+
+  private chargeJob(job: JobRow, now: number): { periods: number; outOfCredits: boolean } {
+    const owed = periodsBegun(
+      {
+        chargePeriodMs: job.chargePeriodMs,
+        chargedPeriods: job.chargedPeriods,
+        runningMs: job.runningMs,
+        runningSince: job.runningSince,
+      },
+      now,
+    );
+    const product = this.catalog.findProduct({
+      provider: job.provider,
+      category: job.productCategory,
+      id: job.productId,
+    });
+    const wallet = this.wallets.find(ownerKeyOf(payerOf(job)), job.productCategory, job.provider);
+    const replicas = (JSON.parse(job.specification) as { replicas: number }).replicas;
+    const amount = (product?.pricePerUnit ?? 0) * replicas;
+    let period = job.chargedPeriods;
+    for (; period < owed; period++) {
+      if (!wallet || !this.wallets.spend(wallet.id, amount, now)) {
+        this.store.setCharged(job, period, now);
+        this.log.info({ jobId: job.id, period }, 'job ran out of credits');
+        return { periods: period - job.chargedPeriods, outOfCredits: true };
+      }
+      // The key (job, period) makes this insert fail rather than charge a period twice.
+      this.db
+        .insert(charges)
+        .values({ jobId: job.id, period, walletId: wallet.id, amount, chargedAt: now })
+        .run();
+    }
+    this.store.setCharged(job, period, now);
+    return { periods: period - job.chargedPeriods, outOfCredits: false };
+  }
+}

@@ -1,0 +1,237 @@
+import type { WalletOwner } from '@ucloud/contracts';
+import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { allocationGroups, allocations, charges, wallets } from '../db/schema.js';
+
+export type WalletRow = typeof wallets.$inferSelect;
+export type AllocationRow = typeof allocations.$inferSelect;
+export type GroupRow = typeof allocationGroups.$inferSelect;
+
+/** Parent id of allocations granted from the root rather than from another wallet. */
+export const ROOT = 0;
+
+export const ownerKeyOf = (owner: WalletOwner) =>
+  owner.type === 'user' ? `user:${owner.username}` : `project:${owner.projectId}`;
+
+export function ownerOfKey(key: string): WalletOwner {
+  const [type, ...rest] = key.split(':');
+  const id = rest.join(':');
+  return type === 'user' ? { type: 'user', username: id } : { type: 'project', projectId: id };
+}
+
+const isActive = (a: AllocationRow, at: number) => a.startDate <= at && at < a.endDate;
+
+/**
+ * Wallets, their allocations and the arithmetic of spending them. Every method is synchronous and
+ * meant to run inside the caller's transaction, so a charge and what caused it commit together.
+ */
+export class WalletStore {
+  constructor(private readonly db: Db) {}
+
+  find(ownerKey: string, category: string, provider: string): WalletRow | undefined {
+    return this.db
+      .select()
+      .from(wallets)
+      .where(
+        and(
+          eq(wallets.ownerKey, ownerKey),
+          eq(wallets.category, category),
+          eq(wallets.provider, provider),
+        ),
+      )
+      .get();
+  }
+
+  get(id: number): WalletRow | undefined {
+    return this.db.select().from(wallets).where(eq(wallets.id, id)).get();
+  }
+
+  ensure(ownerKey: string, category: string, provider: string): WalletRow {
+    this.db.insert(wallets).values({ ownerKey, category, provider }).onConflictDoNothing().run();
+    return this.find(ownerKey, category, provider)!;
+  }
+
+  /** The owner's wallets in id order, after the cursor. */
+  ownedBy(ownerKey: string, after: number, limit: number): WalletRow[] {
+    return this.db
+      .select()
+      .from(wallets)
+      .where(and(eq(wallets.ownerKey, ownerKey), gt(wallets.id, after)))
+      .orderBy(asc(wallets.id))
+      .limit(limit)
+      .all();
+  }
+
+  allocate(
+    walletId: number,
+    parentWalletId: number,
+    grant: { startDate: number; endDate: number; quota: number },
+    now: number,
+  ): number {
+    this.db
+      .insert(allocationGroups)
+      .values({ walletId, parentWalletId })
+      .onConflictDoNothing()
+      .run();
+    const group = this.db
+      .select()
+      .from(allocationGroups)
+      .where(
+        and(
+          eq(allocationGroups.walletId, walletId),
+          eq(allocationGroups.parentWalletId, parentWalletId),
+        ),
+      )
+      .get()!;
+    const row = this.db
+      .insert(allocations)
+      .values({ groupId: group.id, ...grant, createdAt: now })
+      .returning({ id: allocations.id })
+      .get();
+    this.touch(walletId, now);
+    return row.id;
+  }
+
+  /** The allocation with the wallet it pays into and the wallet it came from (ROOT: none). */
+  allocation(
+    id: number,
+  ): (AllocationRow & { walletId: number; parentWalletId: number }) | undefined {
+    return this.db
+      .select({
+        allocation: allocations,
+        walletId: allocationGroups.walletId,
+        parentWalletId: allocationGroups.parentWalletId,
+      })
+      .from(allocations)
+      .innerJoin(allocationGroups, eq(allocationGroups.id, allocations.groupId))
+      .where(eq(allocations.id, id))
+      .all()
+      .map((r) => ({ ...r.allocation, walletId: r.walletId, parentWalletId: r.parentWalletId }))[0];
+  }
+
+  updateAllocation(
+    id: number,
+    change: { quota: number; startDate: number; endDate: number },
+    walletId: number,
+    now: number,
+  ): void {
+    this.db.update(allocations).set(change).where(eq(allocations.id, id)).run();
+    this.touch(walletId, now);
+  }
+
+  /** The groups a wallet received, each with its allocations. */
+  groupsOf(walletId: number): Array<GroupRow & { allocations: AllocationRow[] }> {
+    return this.withAllocations(
+      this.db
+        .select()
+        .from(allocationGroups)
+        .where(eq(allocationGroups.walletId, walletId))
+        .orderBy(asc(allocationGroups.id))
+        .all(),
+    );
+  }
+
+  /** The groups this wallet gave to others. */
+  childGroupsOf(walletId: number): Array<GroupRow & { allocations: AllocationRow[] }> {
+    return this.withAllocations(
+      this.db
+        .select()
+        .from(allocationGroups)
+        .where(eq(allocationGroups.parentWalletId, walletId))
+        .orderBy(asc(allocationGroups.id))
+        .all(),
+    );
+  }
+
+  /** What the wallet's own jobs were charged. */
+  localUsage(walletId: number): number {
+    return (
+      this.db
+        .select({ total: sql<number>`coalesce(sum(${charges.amount}), 0)` })
+        .from(charges)
+        .where(eq(charges.walletId, walletId))
+        .get()?.total ?? 0
+    );
+  }
+
+  /** What can be spent now: the unused quota of active allocations, each group limited by its parent. */
+  maxUsable(walletId: number, at: number): number {
+    let total = 0;
+    for (const group of this.groupsOf(walletId)) {
+      let available = group.allocations
+        .filter((a) => isActive(a, at))
+        .reduce((sum, a) => sum + Math.max(0, a.quota - a.usage), 0);
+      if (group.parentWalletId !== ROOT && available > 0)
+        available = Math.min(available, this.maxUsable(group.parentWalletId, at));
+      total += available;
+    }
+    return total;
+  }
+
+  /**
+   * Takes `amount` from the wallet's active allocations, earliest ending first, and passes each
+   * part up to the wallet it was allocated from. All or nothing: false (and no change) when the
+   * wallet cannot pay it all.
+   */
+  spend(walletId: number, amount: number, at: number): boolean {
+    if (amount === 0) return true;
+    if (this.maxUsable(walletId, at) < amount) return false;
+    let remaining = amount;
+    for (const group of this.groupsOf(walletId)) {
+      let parentAvailable =
+        group.parentWalletId === ROOT ? Infinity : this.maxUsable(group.parentWalletId, at);
+      const active = group.allocations
+        .filter((a) => isActive(a, at))
+        .sort((x, y) => x.endDate - y.endDate || x.id - y.id);
+      for (const a of active) {
+        const take = Math.min(remaining, a.quota - a.usage, parentAvailable);
+        if (take <= 0) continue;
+        this.db
+          .update(allocations)
+          .set({ usage: sql`${allocations.usage} + ${take}` })
+          .where(eq(allocations.id, a.id))
+          .run();
+        if (group.parentWalletId !== ROOT) this.spend(group.parentWalletId, take, at);
+        remaining -= take;
+        parentAvailable -= take;
+        if (remaining === 0) return true;
+      }
+    }
+    throw new Error(`wallet ${walletId}: ${remaining} of ${amount} left after a checked spend`);
+  }
+
+  /** Active allocations given by this wallet to others. */
+  totalAllocated(walletId: number, at: number): number {
+    return this.childGroupsOf(walletId)
+      .flatMap((g) => g.allocations)
+      .filter((a) => isActive(a, at))
+      .reduce((sum, a) => sum + a.quota, 0);
+  }
+
+  private touch(walletId: number, now: number): void {
+    this.db
+      .update(wallets)
+      .set({ lastSignificantUpdateAt: now })
+      .where(eq(wallets.id, walletId))
+      .run();
+  }
+
+  private withAllocations(groups: GroupRow[]) {
+    if (groups.length === 0) return [];
+    const rows = this.db
+      .select()
+      .from(allocations)
+      .where(
+        inArray(
+          allocations.groupId,
+          groups.map((g) => g.id),
+        ),
+      )
+      .orderBy(asc(allocations.id))
+      .all();
+    return groups.map((g) => ({ ...g, allocations: rows.filter((a) => a.groupId === g.id) }));
+  }
+}
+
+/** Allocations active at `at` (for tests and the service's quota figure). */
+export const activeAt = (rows: AllocationRow[], at: number) => rows.filter((a) => isActive(a, at));
