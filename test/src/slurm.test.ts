@@ -50,6 +50,8 @@ describe.skipIf(!cluster.ok)(
     it('runs a job as a Slurm job, visible in squeue while it runs; its output arrives through follow; it ends SUCCESS', async () => {
       const id = await create(batch('Hello, Slurm!', 3));
       const job = await running(id);
+      const [queued, started] = job.updates;
+      console.log(`create → RUNNING through Slurm: ${started!.timestamp! - queued!.timestamp!} ms`);
       const slurmId = job.providerGeneratedId!;
       expect(slurmId).toMatch(/^\d+$/);
       expect(await squeueState(slurmId)).toBe('RUNNING');

@@ -1,0 +1,237 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  UnavailableError,
+  type CreateJobSpec,
+  type JobEventInput,
+  type JournalEvent,
+} from '@ucloud/provider-sdk';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ProductConfig } from './config.js';
+import { type SlurmJob } from './job-listing.js';
+import { SlurmBackend } from './slurm-backend.js';
+import { type SlurmCommands } from './slurm-cli.js';
+
+// The whole-stack tests run the plugin against real Slurm. These use a fake of Slurm's commands
+// for what real Slurm cannot be made to do on demand: forget a job, lose sbatch's answer, be down.
+
+/** An in-memory stand-in for squeue/sbatch/…: jobs change only when a test changes them. */
+class FakeSlurm implements SlurmCommands {
+  readonly listed = new Map<number, SlurmJob>();
+  accounted: SlurmJob[] = [];
+  submissions = 0;
+  unreachable = false;
+  /** sbatch reaches Slurm, but its answer is lost (a timeout). */
+  loseAnswer = false;
+  private nextId = 1;
+
+  async submit(scriptPath: string): Promise<number> {
+    this.check();
+    const script = readFileSync(scriptPath, 'utf8');
+    const directive = (name: string) =>
+      new RegExp(`^#SBATCH --${name}=(.*)$`, 'm').exec(script)![1]!;
+    const id = this.nextId++;
+    this.submissions++;
+    this.listed.set(id, job(id, directive('job-name'), directive('comment'), 'PENDING'));
+    if (this.loseAnswer) throw new UnavailableError('sbatch timed out');
+    return id;
+  }
+  async jobs() {
+    this.check();
+    return [...this.listed.values()];
+  }
+  async accountedJobs(ids: number[]) {
+    return this.accounted.filter((j) => ids.includes(j.id));
+  }
+  async nodes() {
+    return [];
+  }
+  async defaultPartition() {
+    return 'batch';
+  }
+  async cancel(slurmId: number) {
+    this.set(slurmId, 'CANCELLED');
+  }
+  async suspend() {}
+  async resume() {}
+  async extendTimeLimit() {}
+
+  set(slurmId: number, state: string) {
+    const found = this.listed.get(slurmId)!;
+    this.listed.set(slurmId, { ...found, state, nodes: state === 'PENDING' ? '' : 'n1' });
+  }
+
+  private check() {
+    if (this.unreachable) throw new UnavailableError('Unable to contact slurm controller');
+  }
+}
+
+function job(id: number, name: string, comment: string, state: string): SlurmJob {
+  return {
+    id,
+    name,
+    comment,
+    state,
+    reason: 'None',
+    exit: { code: 0, signal: 0 },
+    startTime: null,
+    timeLimitMinutes: null,
+    partition: 'batch',
+    nodes: '',
+  };
+}
+
+const spec = (jobId: string): CreateJobSpec => ({
+  jobId,
+  productId: 'cpu',
+  productCategory: 'cpu',
+  replicas: 1,
+  backend: 'NATIVE',
+  argv: ['/bin/true'],
+  environment: {},
+  image: '',
+  timeAllocationMs: null,
+  cpu: 1,
+  memoryBytes: 0,
+  gpu: 0,
+  jobJson: '{}',
+  applicationType: 'BATCH',
+  interactivePort: 0,
+});
+
+let dataDir: string;
+let slurm: FakeSlurm;
+let events: JobEventInput[];
+let backend: SlurmBackend | null;
+
+async function startBackend(pollIntervalMs = 20): Promise<SlurmBackend> {
+  const started = new SlurmBackend({
+    dataDir,
+    jobsDir: join(dataDir, 'jobs'),
+    providerId: 'example',
+    products: [ProductConfig.parse({ id: 'cpu', category: 'cpu' })],
+    pollIntervalMs,
+    slurm,
+  });
+  await started.start({
+    emit: (event) => {
+      events.push(event);
+      return event as JournalEvent;
+    },
+    logger: pino({ level: 'silent' }),
+  });
+  backend = started;
+  return started;
+}
+
+const reported = (jobId: string) =>
+  events.filter((e) => e.jobId === jobId).map((e) => [e.state, e.status]);
+
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'slurm-backend-'));
+  slurm = new FakeSlurm();
+  events = [];
+  backend = null;
+});
+
+afterEach(async () => {
+  await backend?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('SlurmBackend against a fake of Slurm', () => {
+  it('reports a job Slurm no longer lists as lost instead of leaving it RUNNING', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    slurm.set(1, 'RUNNING');
+    await expect.poll(() => reported('1').length).toBe(1);
+
+    slurm.listed.delete(1);
+
+    await expect
+      .poll(() => reported('1'))
+      .toEqual([
+        ['RUNNING', 'The job is now running (Slurm job 1)'],
+        [
+          'FAILURE',
+          "Slurm job 1 disappeared from Slurm's view before the plugin saw it end; how it ended is unknown",
+        ],
+      ]);
+  });
+
+  it('asks accounting how a job ended once slurmctld has forgotten it', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    slurm.accounted = [{ ...slurm.listed.get(1)!, comment: '', state: 'COMPLETED', nodes: 'n1' }];
+
+    slurm.listed.delete(1);
+
+    await expect
+      .poll(() => reported('1'))
+      .toEqual([
+        ['RUNNING', 'The job is now running (Slurm job 1)'],
+        ['SUCCESS', 'The job exited with code 0 (Slurm job 1: COMPLETED)'],
+      ]);
+  });
+
+  it('does not take a job that got the same Slurm id on a new cluster for ours', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    slurm.listed.set(1, job(1, 'someone-else', '', 'RUNNING'));
+
+    await expect.poll(() => reported('1').map(([state]) => state)).toEqual(['FAILURE']);
+  });
+
+  it('after a restart, finds a job whose sbatch answer was lost by its marker: no second submission', async () => {
+    const first = await startBackend(60_000);
+    slurm.loseAnswer = true;
+    await expect(first.create(spec('1'))).rejects.toThrow(UnavailableError);
+    await first.stop();
+    slurm.loseAnswer = false;
+    slurm.set(1, 'RUNNING');
+
+    const second = await startBackend();
+
+    expect(slurm.submissions).toBe(1);
+    await expect
+      .poll(() => reported('1'))
+      .toEqual([['RUNNING', 'The job is now running (Slurm job 1)']]);
+    expect(await second.create(spec('1'))).toEqual({ providerGeneratedId: '1' });
+    expect(slurm.submissions).toBe(1);
+  });
+
+  it('submits a job once Slurm answers again, when it was down at create', async () => {
+    const plugin = await startBackend();
+    slurm.unreachable = true;
+    await expect(plugin.create(spec('1'))).rejects.toThrow(UnavailableError);
+
+    slurm.unreachable = false;
+
+    await expect.poll(() => slurm.submissions).toBe(1);
+    slurm.set(1, 'RUNNING');
+    await expect.poll(() => reported('1').map(([state]) => state)).toEqual(['RUNNING']);
+  });
+
+  it('ends a job cancelled before it reached Slurm without submitting it', async () => {
+    const plugin = await startBackend(60_000);
+    slurm.unreachable = true;
+    await expect(plugin.create(spec('1'))).rejects.toThrow(UnavailableError);
+    slurm.unreachable = false;
+
+    await plugin.terminate('1');
+
+    expect(slurm.submissions).toBe(0);
+    expect(reported('1')).toEqual([['SUCCESS', 'Your job has been cancelled!']]);
+  });
+
+  it('reports a job that ran and ended between two polls as having run', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+
+    slurm.set(1, 'COMPLETED');
+
+    await expect.poll(() => reported('1').map(([state]) => state)).toEqual(['RUNNING', 'SUCCESS']);
+  });
+});
