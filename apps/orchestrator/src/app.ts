@@ -2,6 +2,9 @@ import pino, { type Logger } from 'pino';
 import { Charger } from './accounting/charger.js';
 import { AccountingServiceImpl } from './accounting/service.js';
 import { Authenticator } from './auth.js';
+import { LicenseGuard } from './licenses/guard.js';
+import { LicensesServiceImpl } from './licenses/service.js';
+import { LicenseStore } from './licenses/store.js';
 import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
 import { CatalogServiceImpl } from './catalog/catalog-service.js';
 import type { OrchestratorConfig } from './config.js';
@@ -47,6 +50,8 @@ export async function startOrchestrator(
     config.outboxPollMs,
   );
 
+  const licenseStore = new LicenseStore(db);
+  const licenses = new LicensesServiceImpl(licenseStore, catalog, projects);
   const accounting = new AccountingServiceImpl({
     db,
     catalog,
@@ -57,6 +62,7 @@ export async function startOrchestrator(
   const jobs = new JobService({
     store,
     requireFunds: (...args) => accounting.requireFunds(...args),
+    requireLicense: (...args) => licenses.requireUsable(...args),
     accountingMinuteMs: config.accountingMinuteMs,
     notifier,
     catalog,
@@ -75,9 +81,19 @@ export async function startOrchestrator(
     log.child({ component: 'charger' }),
     config.accountingTickMs,
   );
+  const licenseGuard = new LicenseGuard(
+    licenseStore,
+    projects,
+    store,
+    notifier,
+    () => outbox.wake(),
+    log.child({ component: 'license-guard' }),
+    config.accountingTickMs,
+  );
   const services = {
     jobs,
     accounting,
+    licenses,
     projects: new ProjectService(projects),
     control: new ControlService(store, notifier, catalog, log),
     catalog: new CatalogServiceImpl(catalog),
@@ -105,6 +121,7 @@ export async function startOrchestrator(
   outbox.start();
   reconciler.start();
   charger.start();
+  licenseGuard.start();
   log.info(
     { port, database: config.databaseFile, providers: [...gateways.keys()] },
     'orchestrator started',
@@ -115,6 +132,7 @@ export async function startOrchestrator(
     async close() {
       reconciler.stop();
       await charger.stop();
+      licenseGuard.stop();
       await outbox.stop();
       await server.close();
       db.$client.close();

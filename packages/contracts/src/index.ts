@@ -11,3 +11,4 @@ export * from './provider.js';
 export * from './invocation.js';
 export * from './projects.js';
 export * from './accounting.js';
+export * from './licenses.js';

@@ -8,6 +8,7 @@ import {
   UpdateAllocationItem,
 } from './accounting.js';
 import { ApiError, describeIssues } from './errors.js';
+import { LicensesBrowseRequest, LicensesCreateItem } from './licenses.js';
 import {
   JobsBrowseRequest,
   JobsSearchRequest,
@@ -217,8 +218,25 @@ const accountingRouter = t.router({
     .query(({ ctx, input }) => ctx.services.accounting.retrieveJobUsage(ctx.actor, input)),
 });
 
+const licensesRouter = t.router({
+  create: userProcedure
+    .input(BulkRequest(LicensesCreateItem))
+    .mutation(({ ctx, input }) => ctx.services.licenses.create(ctx.actor, input)),
+  retrieve: userProcedure
+    .input(FindByStringId)
+    .query(({ ctx, input }) => ctx.services.licenses.retrieve(ctx.actor, input)),
+  browse: userProcedure
+    .input(LicensesBrowseRequest)
+    .query(({ ctx, input }) => ctx.services.licenses.browse(ctx.actor, input)),
+  delete: userProcedure
+    .input(BulkRequest(FindByStringId))
+    .mutation(({ ctx, input }) => ctx.services.licenses.delete(ctx.actor, input)),
+  browseProducts: userProcedure.query(({ ctx }) => ctx.services.licenses.browseProducts(ctx.actor)),
+});
+
 export const appRouter = t.router({
   jobs: jobsRouter,
+  licenses: licensesRouter,
   accounting: accountingRouter,
   projects: projectsRouter,
   control: controlRouter,

@@ -9,6 +9,12 @@ import type {
 } from './accounting.js';
 import type { Actor } from './auth.js';
 import type {
+  License,
+  LicenseProduct,
+  LicensesBrowseRequest,
+  LicensesCreateItem,
+} from './licenses.js';
+import type {
   Project,
   ProjectsBrowseRequest,
   ProjectsCreateGroupItem,
@@ -171,8 +177,23 @@ export interface AccountingService {
   retrieveJobUsage(actor: UserActor, request: { jobId: string }): Promise<JobUsage>;
 }
 
+/** Licenses: activated from license products, bound to jobs through license_server parameters. */
+export interface LicensesService {
+  create(
+    actor: UserActor,
+    request: BulkRequest<LicensesCreateItem>,
+  ): Promise<BulkResponse<FindByStringId>>;
+  retrieve(actor: UserActor, request: FindByStringId): Promise<License>;
+  /** The licenses of the caller's workspace. */
+  browse(actor: UserActor, request: LicensesBrowseRequest): Promise<PageV2<License>>;
+  /** Deactivates licenses; running jobs that use them are terminated. */
+  delete(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+  browseProducts(actor: UserActor): Promise<PageV2<LicenseProduct>>;
+}
+
 export interface Services {
   jobs: JobsService;
+  licenses: LicensesService;
   accounting: AccountingService;
   projects: ProjectsService;
   control: JobsControlService;

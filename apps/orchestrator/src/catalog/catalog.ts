@@ -1,6 +1,7 @@
 import {
   Application,
   ComputeProduct,
+  LicenseProduct,
   ProductCategory,
   notFound,
   badRequest,
@@ -26,17 +27,21 @@ const CatalogFile = z
     /** How each category's usage is counted and charged (accounting unit and frequency). */
     categories: z.array(ProductCategory),
     products: z.array(ComputeProduct),
+    licenses: z.array(LicenseProduct).default([]),
     applications: z.array(Application.extend({ tags: z.array(z.string()).default([]) })),
   })
   .superRefine((file, ctx) => {
-    file.products.forEach((p, i) => {
+    [...file.products, ...file.licenses].forEach((p, i) => {
       const declared = file.categories.some(
         (c) => c.name === p.category.name && c.provider === p.category.provider,
       );
       if (!declared)
         ctx.addIssue({
           code: 'custom',
-          path: ['products', i, 'category'],
+          path:
+            i < file.products.length
+              ? ['products', i, 'category']
+              : ['licenses', i - file.products.length, 'category'],
           message: `category ${p.category.name} of provider ${p.category.provider} is not in categories`,
         });
     });
@@ -47,10 +52,16 @@ export class Catalog {
   private readonly applications = new Map<string, ApplicationWithFavoriteAndTags>();
   private readonly products = new Map<string, z.infer<typeof ComputeProduct>>();
   private readonly categories = new Map<string, ProductCategory>();
+  private readonly licenses = new Map<string, LicenseProduct>();
 
   constructor(file: z.input<typeof CatalogFile>) {
     const parsed = CatalogFile.parse(file);
     for (const c of parsed.categories) this.categories.set(`${c.provider}/${c.name}`, c);
+    for (const l of parsed.licenses)
+      this.licenses.set(
+        productKey({ provider: l.category.provider, category: l.category.name, id: l.name }),
+        l,
+      );
     for (const p of parsed.products)
       this.products.set(
         productKey({ provider: p.category.provider, category: p.category.name, id: p.name }),
@@ -90,6 +101,14 @@ export class Catalog {
     const category = this.categories.get(`${ref.provider}/${ref.category}`);
     if (!category) throw new Error(`category ${ref.category} of ${ref.provider} is not declared`);
     return category;
+  }
+
+  findLicenseProduct(ref: ProductReference): LicenseProduct | undefined {
+    return this.licenses.get(productKey(ref));
+  }
+
+  listLicenseProducts(): LicenseProduct[] {
+    return [...this.licenses.values()];
   }
 
   /** Ids of the providers that offer at least one product. */

@@ -270,3 +270,39 @@ export const charges = sqliteTable(
   },
   (t) => [primaryKey({ columns: [t.jobId, t.period] }), index('charges_wallet').on(t.walletId)],
 );
+
+/** Activated licenses; `deletedAt` marks one that was deactivated (its jobs lose it). */
+export const licenses = sqliteTable(
+  'licenses',
+  {
+    id: integer('id').primaryKey({ autoIncrement: true }),
+    ownerUsername: text('owner_username').notNull(),
+    ownerProject: text('owner_project'),
+    productId: text('product_id').notNull(),
+    category: text('category').notNull(),
+    provider: text('provider').notNull(),
+    createdAt: integer('created_at').notNull(),
+    deletedAt: integer('deleted_at'),
+  },
+  (t) => [
+    index('licenses_owner').on(t.ownerUsername, t.id),
+    index('licenses_project').on(t.ownerProject, t.id),
+  ],
+);
+
+/** The licenses a job was started with: it may run only while its owner can still use them. */
+export const jobLicenses = sqliteTable(
+  'job_licenses',
+  {
+    jobId: integer('job_id')
+      .notNull()
+      .references(() => jobs.id),
+    licenseId: integer('license_id')
+      .notNull()
+      .references(() => licenses.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.jobId, t.licenseId] }),
+    index('job_licenses_license').on(t.licenseId),
+  ],
+);

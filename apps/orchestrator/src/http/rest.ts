@@ -136,6 +136,28 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     route((c, r) => c.accounting.retrieveJobUsage(query(r))),
   );
 
+  // Licenses (UCloud's resource routes).
+  app.post(
+    '/api/licenses',
+    route((c, r) => c.licenses.create(body(r))),
+  );
+  app.get(
+    '/api/licenses/browse',
+    route((c, r) => c.licenses.browse(query(r))),
+  );
+  app.get(
+    '/api/licenses/retrieve',
+    route((c, r) => c.licenses.retrieve(query(r))),
+  );
+  app.delete(
+    '/api/licenses',
+    route((c, r) => c.licenses.delete(body(r))),
+  );
+  app.get(
+    '/api/licenses/retrieveProducts',
+    route((c) => c.licenses.browseProducts()),
+  );
+
   // Projects (UCloud's v2 routes; members are added directly instead of through invitations).
   app.post(
     '/api/projects/v2',

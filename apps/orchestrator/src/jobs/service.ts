@@ -50,9 +50,12 @@ import type { BrowseWorkspace, JobStore } from './store.js';
 import type { ProjectStore } from '../projects/store.js';
 import { periodMsOf } from '../accounting/metering.js';
 import { payerOf, type AccountingServiceImpl } from '../accounting/service.js';
+import type { LicensesServiceImpl } from '../licenses/service.js';
 
 export interface JobServiceDeps extends FollowDeps {
   catalog: Catalog;
+  /** The id of a license a job of `owner` may use on `provider`; a 400 naming `field` otherwise. */
+  requireLicense: LicensesServiceImpl['requireUsable'];
   /** Refuses (402) a job its wallet cannot pay for. */
   requireFunds: AccountingServiceImpl['requireFunds'];
   accountingMinuteMs: number;
@@ -143,8 +146,19 @@ export class JobService implements JobsService {
         provider: product.category.provider,
         category: product.category.name,
       });
+      const licenseIds = [
+        ...Object.entries(spec.parameters ?? {}).map(
+          ([name, v]) => [`parameters.${name}`, v] as const,
+        ),
+        ...(spec.resources ?? []).map((v, j) => [`resources[${j}]`, v] as const),
+      ].flatMap(([field, v]) =>
+        v.type === 'license_server'
+          ? [this.deps.requireLicense(v.id, owner, product.category.provider, at(field))]
+          : [],
+      );
       return {
         owner,
+        licenseIds,
         chargePeriodMs:
           product.freeToUse || category.freeToUse
             ? null

@@ -34,7 +34,15 @@ const update = (id: number, state: string | null, status = 'x') => ({
 describe('JobStore', () => {
   it('creates a job in IN_QUEUE with its first update and an outbox row', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     const job = store.get(id!)!;
@@ -45,7 +53,15 @@ describe('JobStore', () => {
 
   it('applies a batch with a cursor once, and ignores it when resent', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
@@ -60,7 +76,15 @@ describe('JobStore', () => {
 
   it('compares sequences as numbers, not strings', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     store.applyProviderUpdates(
@@ -81,7 +105,15 @@ describe('JobStore', () => {
 
   it("refuses updates from a provider for another provider's job", () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     const result = store.applyProviderUpdates('other', [update(id!, 'RUNNING')], null, 2000);
@@ -91,7 +123,15 @@ describe('JobStore', () => {
 
   it('sets expiresAt when the job first runs and clears it when it ends', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: 60_000, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: 60_000,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     store.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
@@ -102,7 +142,15 @@ describe('JobStore', () => {
 
   it('cancels locally a job whose start was never delivered', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     expect(store.requestTerminate(id!, 2000)).toBe('cancelled');
@@ -112,7 +160,15 @@ describe('JobStore', () => {
 
   it('queues a terminate after a delivered start, once', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     store.completeOutbox(store.dueOutbox(1000, 10).map((r) => r.id));
@@ -124,8 +180,20 @@ describe('JobStore', () => {
   it('holds back a job’s later outbox rows while an earlier one waits for a retry', () => {
     const [a, b] = store.create(
       [
-        { owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null },
-        { owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null },
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
       ],
       1000,
     );
@@ -137,7 +205,15 @@ describe('JobStore', () => {
 
   it('fails a job whose start the provider refused', () => {
     const [id] = store.create(
-      [{ owner, specification: spec, timeAllocationMs: null, chargePeriodMs: null }],
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
       1000,
     );
     store.rejectOutbox(store.dueOutbox(1000, 1)[0]!, 'unknown product', false, 2000);

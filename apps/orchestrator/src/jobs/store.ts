@@ -36,6 +36,7 @@ import {
   idempotencyKeys,
   jobAcl,
   jobGroupAcl,
+  jobLicenses,
   jobs,
   jobUpdates,
   outbox,
@@ -55,6 +56,8 @@ export interface NewJob {
   timeAllocationMs: number | null;
   /** Null when the product is free to use; 0 when it is charged once (see accounting/metering). */
   chargePeriodMs: number | null;
+  /** Licenses the job uses; it runs only while its owner may use them. */
+  licenseIds: number[];
 }
 
 export interface IdempotencyRecord {
@@ -129,6 +132,8 @@ export class JobStore {
           })
           .returning({ id: jobs.id })
           .get();
+        for (const licenseId of new Set(item.licenseIds))
+          this.db.insert(jobLicenses).values({ jobId: row.id, licenseId }).run();
         this.insertUpdate(
           row.id,
           fullUpdate({
