@@ -1,30 +1,16 @@
-import { loadConfig, startOrchestrator } from '@ucloud/orchestrator';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import pino from 'pino';
 import type { JobSpecificationInput } from '@ucloud/contracts';
-import { createClient, EXAMPLE_PRODUCT } from '../harness.js';
+import { EXAMPLE_PRODUCT } from '../harness.js';
+import { startStandalone } from './standalone.js';
 import { percentile } from './stats.js';
 
 /**
- * Browse latency over 100,000 stored jobs. The orchestrator runs alone (its provider is
- * unreachable, so the jobs stay queued instead of starting 100,000 processes).
+ * Browse latency over 100,000 stored jobs. The orchestrator runs alone, so the jobs stay queued
+ * instead of starting 100,000 processes.
  */
 export async function benchBrowse(total = 100_000): Promise<void> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'ucloud-bench-browse-'));
-  const orchestrator = await startOrchestrator(
-    loadConfig({
-      PORT: '0',
-      DATA_DIR: dataDir,
-      USERS: 'user:bench-token-1,other:bench-token-2',
-      PROVIDERS: 'example=http://127.0.0.1:9=unused',
-      OUTBOX_POLL_MS: '3600000',
-    }),
-    pino({ level: 'silent' }),
-  );
+  const standalone = await startStandalone();
   try {
-    const client = createClient(orchestrator.url, 'bench-token-1');
+    const client = standalone.user;
     const apps = ['acme-batch', 'a-batch-application'];
     for (let n = 0; n < total; n += 1000) {
       await client.jobs.create.mutate({
@@ -69,7 +55,6 @@ export async function benchBrowse(total = 100_000): Promise<void> {
       );
     }
   } finally {
-    await orchestrator.close();
-    rmSync(dataDir, { recursive: true, force: true });
+    await standalone.close();
   }
 }

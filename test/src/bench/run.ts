@@ -1,6 +1,7 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowse } from './browse.js';
+import { benchCharging } from './charging.js';
 import { percentile } from './stats.js';
 import {
   startTestStack,
@@ -14,7 +15,8 @@ import {
  * Benchmarks of the whole stack on this machine, printed as figures (never asserted):
  * - bulk create throughput: jobs persisted per second through the typed client;
  * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS;
- * - browse latency over 100,000 stored jobs with filters.
+ * - browse latency over 100,000 stored jobs with filters;
+ * - the cost of charging 10,000 running jobs for a period.
  */
 const CATALOG = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -92,4 +94,5 @@ try {
   await stack.dispose();
 }
 
+await benchCharging();
 await benchBrowse();

@@ -57,7 +57,12 @@ export class Charger {
   private async tick(): Promise<void> {
     try {
       for (;;) {
+        const started = performance.now();
         const round = this.chargeDue(Date.now());
+        if (round.jobs > 0) {
+          const ms = performance.now() - started;
+          this.log.debug({ jobs: round.jobs, periods: round.periods, ms }, 'charged a round');
+        }
         if (round.terminated.length > 0) {
           this.notifier.notify(round.terminated);
           this.deliver();
