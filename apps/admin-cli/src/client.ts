@@ -1,0 +1,47 @@
+import { createTRPCClient, httpLink, type TRPCClient, type TRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@ucloud/contracts';
+import type { Command } from 'commander';
+
+export type Client = TRPCClient<AppRouter>;
+
+/** The program's connection options (flags before the command, or the environment). */
+export interface Connection {
+  url: string;
+  token?: string;
+  project?: string;
+}
+
+/** A client acting as the token's user, in the workspace of `--project` when given. */
+export function connect(command: Command): Client {
+  let root = command;
+  while (root.parent) root = root.parent;
+  const { url, token, project } = root.opts<Connection>();
+  if (!token) command.error('error: no bearer token: pass --token <token> or set UCLOUD_TOKEN');
+  const headers: Record<string, string> = { authorization: `Bearer ${token}` };
+  if (project) headers.project = project;
+  return createTRPCClient<AppRouter>({
+    links: [httpLink({ url: `${url.replace(/\/+$/, '')}/trpc`, headers })],
+  });
+}
+
+/** The server's own message; for a request that got no answer, why it got none. */
+export function describeFailure(error: TRPCClientError<AppRouter>): string {
+  const reason = error.cause?.cause;
+  return error.data === undefined && reason instanceof Error
+    ? `${error.message} (${reason.message})`
+    : error.message;
+}
+
+/** Every item of a browse, following `next` to the last page. */
+export async function allPages<T>(
+  browse: (next: string | null) => Promise<{ items: T[]; next: string | null }>,
+): Promise<T[]> {
+  const items: T[] = [];
+  let next: string | null = null;
+  do {
+    const page = await browse(next);
+    items.push(...page.items);
+    next = page.next;
+  } while (next);
+  return items;
+}

@@ -1,0 +1,176 @@
+import type { JobUsage, Project, WalletV2 } from '@ucloud/contracts';
+import { describe, expect, it } from 'vitest';
+import { allocationState, jobUsageText, projectText, table, walletsText } from './format.js';
+
+const DAY = 24 * 3600 * 1000;
+const NOW = Date.UTC(2025, 5, 1);
+
+const wallet: WalletV2 = {
+  owner: { type: 'project', projectId: 'p1' },
+  paysFor: {
+    name: 'example-compute',
+    provider: 'example',
+    productType: 'COMPUTE',
+    accountingUnit: {
+      name: 'DKK',
+      namePlural: 'DKK',
+      floatingPoint: true,
+      displayFrequencySuffix: false,
+    },
+    accountingFrequency: 'PERIODIC_MINUTE',
+    freeToUse: false,
+    allowSubAllocations: true,
+  },
+  allocationGroups: [
+    {
+      parent: { projectId: null, projectTitle: 'Root', pi: 'alice' },
+      group: {
+        id: 1,
+        usage: 1_000_000,
+        allocations: [
+          {
+            id: 7,
+            startDate: NOW - DAY,
+            endDate: NOW + DAY,
+            quota: 2_500_000,
+            grantedIn: null,
+            retiredUsage: null,
+          },
+          {
+            id: 12,
+            startDate: NOW + DAY,
+            endDate: NOW + 2 * DAY,
+            quota: 5,
+            grantedIn: null,
+            retiredUsage: null,
+          },
+        ],
+      },
+    },
+  ],
+  children: null,
+  totalUsage: 1_000_000,
+  localUsage: 1_000_000,
+  maxUsable: 1_500_000,
+  quota: 2_500_000,
+  totalAllocated: 0,
+  lastSignificantUpdateAt: NOW,
+};
+
+describe('table', () => {
+  it('pads each column to its widest cell without trailing blanks', () => {
+    expect(
+      table(
+        ['A', 'LONG'],
+        [
+          ['xyz', '1'],
+          ['', '22'],
+        ],
+      ),
+    ).toBe('A    LONG\nxyz  1\n     22');
+  });
+});
+
+describe('walletsText', () => {
+  it('shows each wallet, then its allocations with ids, dates and whether they pay now', () => {
+    expect(walletsText([wallet], NOW)).toBe(
+      [
+        'CATEGORY         PROVIDER  UNIT  QUOTA    USAGE    MAX USABLE',
+        'example-compute  example   µDKK  2500000  1000000  1500000',
+        '',
+        'ALLOCATION  CATEGORY         PROVIDER  FROM  QUOTA    START                 END                   STATE',
+        '7           example-compute  example   Root  2500000  2025-05-31T00:00:00Z  2025-06-02T00:00:00Z  active',
+        '12          example-compute  example   Root  5        2025-06-02T00:00:00Z  2025-06-03T00:00:00Z  future',
+      ].join('\n'),
+    );
+    expect(walletsText([], NOW)).toBe('no wallets in this workspace');
+  });
+});
+
+describe('allocationState', () => {
+  it('pays from the start up to, not including, the end', () => {
+    const a = { startDate: 10, endDate: 20 };
+    expect([9, 10, 19, 20].map((now) => allocationState(a, now))).toEqual([
+      'future',
+      'active',
+      'active',
+      'expired',
+    ]);
+  });
+});
+
+describe('projectText', () => {
+  it('lists members with roles and groups with their members', () => {
+    const project: Project = {
+      id: 'p1',
+      createdAt: NOW,
+      specification: { parent: null, title: 'Physics' },
+      status: {
+        archived: false,
+        myRole: null,
+        members: [
+          { username: 'alice', role: 'PI' },
+          { username: 'bob', role: 'USER' },
+        ],
+        groups: [
+          {
+            id: 'g1',
+            createdAt: NOW,
+            specification: { project: 'p1', title: 'lab' },
+            status: { members: ['alice', 'bob'] },
+          },
+          {
+            id: 'g2',
+            createdAt: NOW,
+            specification: { project: 'p1', title: 'empty' },
+            status: { members: [] },
+          },
+        ],
+        path: 'Physics',
+      },
+    };
+    expect(projectText(project)).toBe(
+      [
+        'project p1: Physics',
+        'path     Physics',
+        'parent   -',
+        'created  2025-06-01T00:00:00Z',
+        'my role  -',
+        '',
+        'MEMBER  ROLE',
+        'alice   PI',
+        'bob     USER',
+        '',
+        'GROUP  TITLE  MEMBERS',
+        'g1     lab    alice, bob',
+        'g2     empty  -',
+      ].join('\n'),
+    );
+  });
+});
+
+describe('jobUsageText', () => {
+  it('sums up the charges and lists them by period', () => {
+    const usage: JobUsage = {
+      jobId: '42',
+      category: { name: 'example-compute', provider: 'example' },
+      owner: { type: 'user', username: 'alice' },
+      periodsCharged: 2,
+      totalCharged: 2_000_000,
+      charges: [
+        { period: 0, amount: 1_000_000, chargedAt: NOW },
+        { period: 1, amount: 1_000_000, chargedAt: NOW + 60_000 },
+      ],
+    };
+    expect(jobUsageText(usage)).toBe(
+      [
+        'job 42: example-compute of provider example, paid by user alice',
+        '2 period(s) charged, 2000000 in all',
+        '',
+        'PERIOD  AMOUNT   CHARGED AT',
+        '0       1000000  2025-06-01T00:00:00Z',
+        '1       1000000  2025-06-01T00:01:00Z',
+      ].join('\n'),
+    );
+  });
+});

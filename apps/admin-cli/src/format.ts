@@ -1,0 +1,118 @@
+import type { AccountingUnit, JobUsage, Project, WalletOwner, WalletV2 } from '@ucloud/contracts';
+import { formatDate } from './dates.js';
+
+/** Columns padded to their widest cell, two spaces apart. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [header, ...rows]
+    .map((row) =>
+      row
+        .map((cell, i) => cell.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd(),
+    )
+    .join('\n');
+}
+
+export const ownerLabel = (owner: WalletOwner): string =>
+  owner.type === 'user' ? `user ${owner.username}` : `project ${owner.projectId}`;
+
+/** What one of the API's whole-number amounts counts: millionths where the unit has decimals. */
+export const unitLabel = (unit: AccountingUnit): string =>
+  unit.floatingPoint ? `µ${unit.name}` : unit.name;
+
+/** Only active allocations pay, so the operator sees which ones are. */
+export function allocationState(
+  allocation: { startDate: number; endDate: number },
+  now: number,
+): 'active' | 'expired' | 'future' {
+  if (now < allocation.startDate) return 'future';
+  return now < allocation.endDate ? 'active' : 'expired';
+}
+
+/** One line per wallet, then one per allocation paying into it. */
+export function walletsText(wallets: WalletV2[], now: number): string {
+  if (wallets.length === 0) return 'no wallets in this workspace';
+  const summary = table(
+    ['CATEGORY', 'PROVIDER', 'UNIT', 'QUOTA', 'USAGE', 'MAX USABLE'],
+    wallets.map((w) => [
+      w.paysFor.name,
+      w.paysFor.provider,
+      unitLabel(w.paysFor.accountingUnit),
+      String(w.quota),
+      String(w.totalUsage),
+      String(w.maxUsable),
+    ]),
+  );
+  const allocations = table(
+    ['ALLOCATION', 'CATEGORY', 'PROVIDER', 'FROM', 'QUOTA', 'START', 'END', 'STATE'],
+    wallets.flatMap((w) =>
+      w.allocationGroups.flatMap(({ parent, group }) =>
+        group.allocations.map((a) => [
+          String(a.id),
+          w.paysFor.name,
+          w.paysFor.provider,
+          parent?.projectTitle ?? 'Root',
+          String(a.quota),
+          formatDate(a.startDate),
+          formatDate(a.endDate),
+          allocationState(a, now),
+        ]),
+      ),
+    ),
+  );
+  return `${summary}\n\n${allocations}`;
+}
+
+export function projectsText(projects: Project[]): string {
+  if (projects.length === 0) return 'no projects';
+  return table(
+    ['ID', 'PATH', 'MY ROLE'],
+    projects.map((p) => [p.id, p.status.path, p.status.myRole ?? '-']),
+  );
+}
+
+/** A project with its members and groups (as retrieved with both included). */
+export function projectText(project: Project): string {
+  const lines = [
+    `project ${project.id}: ${project.specification.title}`,
+    `path     ${project.status.path}`,
+    `parent   ${project.specification.parent ?? '-'}`,
+    `created  ${formatDate(project.createdAt)}`,
+    `my role  ${project.status.myRole ?? '-'}`,
+  ];
+  if (project.status.archived) lines.push('archived');
+  const members = project.status.members ?? [];
+  lines.push(
+    '',
+    table(
+      ['MEMBER', 'ROLE'],
+      members.map((m) => [m.username, m.role]),
+    ),
+  );
+  const groups = project.status.groups ?? [];
+  lines.push(
+    '',
+    groups.length === 0
+      ? 'no groups'
+      : table(
+          ['GROUP', 'TITLE', 'MEMBERS'],
+          groups.map((g) => [g.id, g.specification.title, g.status.members.join(', ') || '-']),
+        ),
+  );
+  return lines.join('\n');
+}
+
+export function jobUsageText(usage: JobUsage): string {
+  const { category } = usage;
+  const head = [
+    `job ${usage.jobId}: ${category.name} of provider ${category.provider}, paid by ${ownerLabel(usage.owner)}`,
+    `${usage.periodsCharged} period(s) charged, ${usage.totalCharged} in all`,
+  ];
+  if (usage.charges.length === 0) return head.join('\n');
+  const charges = table(
+    ['PERIOD', 'AMOUNT', 'CHARGED AT'],
+    usage.charges.map((c) => [String(c.period), String(c.amount), formatDate(c.chargedAt)]),
+  );
+  return [...head, '', charges].join('\n');
+}
