@@ -242,6 +242,16 @@ describe('allocations', () => {
     expect(wallet.allocationGroups[0]!.group.allocations).toHaveLength(2);
     const refused = await errorOf(broke.jobs.create.mutate({ items: [acmeBatch('x')] }));
     expect(refused.data?.httpStatus).toBe(402);
+
+    // Enough for one job's first period, not two: the second item of one request is refused.
+    await allocate('broke', 1.5 * PRICE);
+    const both = await errorOf(
+      broke.jobs.create.mutate({ items: [acmeBatch('a'), acmeBatch('b')] }),
+    );
+    expect(both.message).toBe(
+      'items[1].product: not enough credits in category example-compute of provider example (1500000 usable, 2000000 needed)',
+    );
+    expect((await broke.jobs.browse.query({})).items).toHaveLength(0);
   });
 
   it('lets only administrators allocate from the root', async () => {
@@ -293,6 +303,85 @@ describe('allocations', () => {
       (await user.accounting.retrieveJobUsage.query({ jobId: id })).periodsCharged,
     ).toBeGreaterThan(atSuspend);
     await user.jobs.terminate.mutate({ items: [{ id }] });
+  });
+});
+
+describe('project sub-allocations', () => {
+  it('passes quota down to a sub-project, whose usage counts in the parent’s wallet', async () => {
+    const [root] = (
+      await admin.projects.create.mutate({
+        items: [{ title: 'Climate', parent: null, pi: 'curl' }],
+      })
+    ).responses;
+    const pi = stack.client(TOKENS.curl);
+    const [sub] = (
+      await pi.projects.create.mutate({ items: [{ title: 'Ocean', parent: root!.id, pi: null }] })
+    ).responses;
+    await admin.accounting.rootAllocate.mutate({
+      items: [
+        {
+          owner: { type: 'project', projectId: root!.id },
+          category: COMPUTE,
+          quota: 10 * PRICE,
+          startDate: Date.now() - 1000,
+          endDate: Date.now() + 3600_000,
+        },
+      ],
+    });
+    const subAllocation = {
+      parentProject: root!.id,
+      owner: { type: 'project' as const, projectId: sub!.id },
+      category: COMPUTE,
+      quota: 3 * PRICE,
+      startDate: Date.now() - 1000,
+      endDate: Date.now() + 3600_000,
+    };
+    const outsider = await errorOf(
+      stack.client(TOKENS.bulk).accounting.subAllocate.mutate({ items: [subAllocation] }),
+    );
+    expect(outsider.data?.code).toBe('NOT_FOUND');
+    const [given] = (await pi.accounting.subAllocate.mutate({ items: [subAllocation] })).responses;
+
+    const inSub = stack.client(TOKENS.curl, sub!.id);
+    const id = (await inSub.jobs.create.mutate({ items: [webApp()] })).responses[0]!.id;
+    await waitForJob(inSub, id, (j) => j.status.state === 'RUNNING');
+    await new Promise((r) => setTimeout(r, 1.5 * MINUTE_MS));
+    await inSub.jobs.terminate.mutate({ items: [{ id }] });
+    await waitForJob(inSub, id, (j) => j.status.state === 'SUCCESS');
+    const used = (await inSub.accounting.retrieveJobUsage.query({ jobId: id })).totalCharged;
+    expect(used).toBeGreaterThanOrEqual(2 * PRICE);
+
+    const subWallet = (await inSub.accounting.browseWallets.query({})).items[0]!;
+    expect(subWallet).toMatchObject({ localUsage: used, totalUsage: used, quota: 3 * PRICE });
+    expect(subWallet.maxUsable).toBe(3 * PRICE - used);
+    expect(subWallet.allocationGroups[0]!.parent).toEqual({
+      projectId: root!.id,
+      projectTitle: 'Climate',
+      pi: 'curl',
+    });
+    const rootWallet = (
+      await stack.client(TOKENS.curl, root!.id).accounting.browseWallets.query({
+        includeChildren: true,
+      })
+    ).items[0]!;
+    expect(rootWallet).toMatchObject({
+      localUsage: 0,
+      totalUsage: used,
+      totalAllocated: 3 * PRICE,
+      maxUsable: 10 * PRICE - used,
+    });
+    expect(rootWallet.children).toEqual([
+      {
+        child: { projectId: sub!.id, projectTitle: 'Ocean', pi: 'curl' },
+        group: expect.objectContaining({ usage: used }),
+      },
+    ]);
+
+    // The parent's PI changes what was given; the sub-project sees it at once.
+    await pi.accounting.updateAllocation.mutate({ items: [{ id: given!.id, quota: 5 * PRICE }] });
+    expect((await inSub.accounting.browseWallets.query({})).items[0]!.maxUsable).toBe(
+      5 * PRICE - used,
+    );
   });
 });
 

@@ -65,7 +65,10 @@ export class AccountingServiceImpl implements AccountingService {
     this.wallets = new WalletStore(deps.db);
   }
 
-  /** Refuses (402) a job whose wallet cannot pay its first period. */
+  /**
+   * Refuses (402) a job whose wallet cannot pay its first period, counting what earlier items of
+   * the same request (`pending`, by wallet) already need.
+   */
   requireFunds(
     owner: WalletOwner,
     product: {
@@ -75,19 +78,22 @@ export class AccountingServiceImpl implements AccountingService {
     },
     replicas: number,
     field: string,
+    pending: Map<string, number>,
   ): void {
     const category = this.deps.catalog.categoryOf({
       provider: product.category.provider,
       category: product.category.name,
     });
     if (product.freeToUse || category.freeToUse) return;
-    const cost = product.pricePerUnit * replicas;
+    const key = `${ownerKeyOf(owner)}/${category.provider}/${category.name}`;
+    const needed = (pending.get(key) ?? 0) + product.pricePerUnit * replicas;
     const wallet = this.wallets.find(ownerKeyOf(owner), category.name, category.provider);
     const usable = wallet ? this.wallets.maxUsable(wallet.id, Date.now()) : 0;
-    if (usable < cost)
+    if (usable < needed)
       throw paymentRequired(
-        `${field}: not enough credits in category ${category.name} of provider ${category.provider} (${usable} usable, ${cost} needed)`,
+        `${field}: not enough credits in category ${category.name} of provider ${category.provider} (${usable} usable, ${needed} needed)`,
       );
+    pending.set(key, needed);
   }
 
   async browseWallets(actor: UserActor, request: BrowseWalletsRequest): Promise<PageV2<WalletV2>> {

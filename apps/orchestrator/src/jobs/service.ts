@@ -109,6 +109,7 @@ export class JobService implements JobsService {
     const owner = { username: actor.username, project: workspace.project };
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const accepted: string[] = [];
+    const funds = new Map<string, number>();
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
       const product = this.deps.catalog.requireProduct(spec.product, at('product'));
@@ -141,6 +142,7 @@ export class JobService implements JobsService {
         product,
         spec.replicas,
         at('product'),
+        funds,
       );
       const category = this.deps.catalog.categoryOf({
         provider: product.category.provider,
