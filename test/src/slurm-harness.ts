@@ -139,34 +139,35 @@ export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmS
 }
 
 /**
- * The demo catalog with the Slurm product in place of the demo product: the applications stay
- * (they run /bin/sh commands, which the compute node has), and the product (and its category,
- * where the catalog lists categories) keeps every other field of the demo's, so this catalog
- * follows the catalog format as it grows. It is free to use: these tests are about Slurm, not
- * about credits.
+ * The demo catalog plus the Slurm product. The demo's applications run /bin/sh commands, which
+ * the compute node has. The Slurm product (and its category, where the catalog lists categories)
+ * is a copy of the demo product with its own name, so this catalog follows the catalog format as
+ * it grows. It is free to use: these tests are about Slurm, not about credits.
  */
 function slurmCatalog(): Record<string, unknown> {
   const orchestratorDist = dirname(fileURLToPath(import.meta.resolve('@ucloud/orchestrator')));
+  type Entry = Record<string, unknown>;
   const demo = JSON.parse(
     readFileSync(join(orchestratorDist, '..', 'catalog', 'demo-catalog.json'), 'utf8'),
-  ) as { products: Array<Record<string, unknown>>; categories?: Array<Record<string, unknown>> };
+  ) as { products: Entry[]; categories?: Entry[] };
+  const template = demo.products[0]!;
+  const templateCategory = template.category as { name: string; provider: string };
   const category = { name: SLURM_PRODUCT.category, provider: SLURM_PRODUCT.provider };
-  const catalog: Record<string, unknown> = {
-    ...demo,
-    products: [
-      {
-        ...demo.products[0],
-        name: SLURM_PRODUCT.id,
-        category,
-        description: 'One CPU of the test cluster partition "batch"',
-        cpu: 1,
-        memoryInGigs: 1,
-        freeToUse: true,
-      },
-    ],
+  const product = {
+    ...template,
+    name: SLURM_PRODUCT.id,
+    category,
+    description: 'One CPU of the test cluster partition "batch"',
+    cpu: 1,
+    memoryInGigs: 1,
+    freeToUse: true,
   };
+  const catalog: Record<string, unknown> = { ...demo, products: [...demo.products, product] };
   if (demo.categories) {
-    catalog.categories = [{ ...demo.categories[0], ...category, freeToUse: true }];
+    const like = demo.categories.find(
+      (c) => c.name === templateCategory.name && c.provider === templateCategory.provider,
+    );
+    catalog.categories = [...demo.categories, { ...like, ...category, freeToUse: true }];
   }
   return catalog;
 }
