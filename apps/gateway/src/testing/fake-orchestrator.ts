@@ -131,6 +131,8 @@ function fakeServices(state: FakeOrchestratorState): Services {
     // Faces a gateway never calls: any method answers that the fake does not implement it.
     jobs: unusedFace(),
     projects: unusedFace(),
+    accounting: unusedFace(),
+    licenses: unusedFace(),
     catalog: unusedFace(),
   };
 }
