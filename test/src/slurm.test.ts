@@ -161,11 +161,19 @@ describe.skipIf(!cluster.ok)(
       const id = await create(batch('measured', 600));
       await running(id);
       const utilization = await client.jobs.retrieveUtilization.query({ jobId: id });
-      const nodes = await stack.slurm('sinfo', '-h', '-p', 'batch', '-o', '%C');
-      const [allocated, , , total] = nodes.trim().split('/').map(Number);
-      expect(utilization.capacity.cpu).toBe(total);
-      expect(utilization.usedCapacity.cpu).toBe(allocated);
-      expect(utilization.queueStatus.running).toBeGreaterThanOrEqual(1);
+      const [cpus, memoryMb] = (await stack.slurm('sinfo', '-h', '-p', 'batch', '-o', '%C %m'))
+        .trim()
+        .split(' ');
+      const totalCpus = Number(cpus!.split('/')[3]);
+      expect(utilization.capacity).toEqual({
+        cpu: totalCpus,
+        memory: Number(memoryMb) * 1024 ** 2,
+      });
+      // At least this job and the one-minute job hold a CPU and 1 GiB each; others may share the cluster.
+      expect(utilization.usedCapacity.cpu).toBeGreaterThanOrEqual(2);
+      expect(utilization.usedCapacity.cpu).toBeLessThanOrEqual(totalCpus);
+      expect(utilization.usedCapacity.memory).toBeGreaterThanOrEqual(2 * 1024 ** 3);
+      expect(utilization.queueStatus.running).toBeGreaterThanOrEqual(2);
       await client.jobs.terminate.mutate({ items: [{ id }] });
     });
 
