@@ -24,12 +24,15 @@ export function connect(command: Command): Client {
   });
 }
 
-/** The server's own message; for a request that got no answer, why it got none. */
+/** The server's own message; for a request it did not answer as tRPC, what went wrong instead. */
 export function describeFailure(error: TRPCClientError<AppRouter>): string {
+  if (error.data !== undefined) return error.message;
+  // Something else answered (a wrong --url, a proxy), or nothing did.
+  const response = error.meta?.response;
+  if (response instanceof Response)
+    return `${error.message} (HTTP ${response.status} from ${response.url.split('?')[0]})`;
   const reason = error.cause?.cause;
-  return error.data === undefined && reason instanceof Error
-    ? `${error.message} (${reason.message})`
-    : error.message;
+  return reason instanceof Error ? `${error.message} (${reason.message})` : error.message;
 }
 
 /** Every item of a browse, following `next` to the last page. */
