@@ -222,6 +222,18 @@ describe('ucloud-admin against a running stack', () => {
     );
   });
 
+  it('removes a member, who then sees neither the project nor its wallets', async () => {
+    expect((await admin('projects', 'remove-member', project, 'bob')).stdout).toBe(
+      `bob removed from project ${project}\n`,
+    );
+    expect((await admin('projects', 'show', project)).stdout).not.toMatch(/^bob\s/m);
+    expect((await cli(TOKENS.bob, 'projects', 'list')).stdout).toBe('no projects\n');
+    expect(await cli(TOKENS.bob, '--project', project, 'wallets', 'list')).toMatchObject({
+      code: 1,
+      stderr: `error: project: no project with id "${project}"\n`,
+    });
+  });
+
   it('reports what the server refuses on stderr, exiting 1', async () => {
     const refused = await cli(
       TOKENS.alice,

@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 export type Client = TRPCClient<AppRouter>;
 
 /** The program's connection options (flags before the command, or the environment). */
-export interface Connection {
+interface Connection {
   url: string;
   token?: string;
   project?: string;
