@@ -97,27 +97,33 @@ export interface SlurmStack extends TestStack {
   slurm(command: string, ...args: string[]): Promise<string>;
 }
 
-/** Orchestrator + gateway + Slurm plugin, with a catalog whose product is the Slurm partition. */
+/** Orchestrator + gateway + Slurm plugin, with a catalog that has the Slurm product. */
 export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmStack> {
   const catalogDir = mkdtempSync(join(tmpdir(), 'ucloud-slurm-catalog-'));
   const catalogFile = join(catalogDir, 'catalog.json');
   writeFileSync(catalogFile, JSON.stringify(slurmCatalog()));
-  const stack = await startTestStack({
-    plugin: 'slurm',
-    env: {
-      slurm: {
-        SLURM_CONF: cluster.conf,
-        PRODUCTS: JSON.stringify(PLUGIN_PRODUCTS),
-        POLL_INTERVAL_MS: '250',
+  let stack: TestStack;
+  try {
+    stack = await startTestStack({
+      plugin: 'slurm',
+      env: {
+        slurm: {
+          SLURM_CONF: cluster.conf,
+          PRODUCTS: JSON.stringify(PLUGIN_PRODUCTS),
+          POLL_INTERVAL_MS: '250',
+        },
+        orchestrator: {
+          CATALOG_FILE: catalogFile,
+          // Slurm ends jobs at their time limit up to 30 s late (its timer); the orchestrator's
+          // own backstop must not beat it to it, or the tests would not see Slurm's TIMEOUT.
+          EXPIRY_GRACE_MS: '180000',
+        },
       },
-      orchestrator: {
-        CATALOG_FILE: catalogFile,
-        // Slurm ends jobs at their time limit, up to 30 s late (its timer); the orchestrator's own
-        // backstop must not beat it to it, or the tests would not see Slurm's TIMEOUT.
-        EXPIRY_GRACE_MS: '180000',
-      },
-    },
-  });
+    });
+  } catch (err) {
+    rmSync(catalogDir, { recursive: true, force: true });
+    throw err;
+  }
   const slurm = (command: string, ...args: string[]) =>
     run(command, args, { SLURM_CONF: cluster.conf });
   return {

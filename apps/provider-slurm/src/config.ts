@@ -31,7 +31,7 @@ export type ProductConfig = z.infer<typeof ProductConfig>;
 
 const DEFAULT_PRODUCTS = [{ id: 'slurm-cpu', category: 'slurm-cpu' }];
 
-/** Job directories end up in #SBATCH --chdir/--output lines, where `%` is a pattern and spaces split. */
+/** Job directories go into #SBATCH --chdir/--output lines: `%` is a pattern there, spaces split. */
 const PLAIN_PATH = /^[^\s%'"\\]+$/;
 
 const Env = z.object({
