@@ -148,14 +148,23 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     stopping.delete(name);
   };
 
-  // Plugin first, orchestrator last: each one's peer is there when it starts.
-  await start(plugin);
-  await start('gateway');
-  await start('orchestrator');
-  const quota = options.demoCredits ?? DEMO_QUOTA;
-  if (freshDatabase && quota > 0) {
-    const usernames = users.map((u) => u.split(':')[0]!.replace(/^\+/, ''));
-    await grantCredits(url, adminToken, usernames, quota);
+  const stopAll = async () => {
+    for (const name of ['orchestrator', 'gateway', plugin] as const) await kill(name);
+  };
+  try {
+    // Plugin first, orchestrator last: each one's peer is there when it starts.
+    await start(plugin);
+    await start('gateway');
+    await start('orchestrator');
+    const quota = options.demoCredits ?? DEMO_QUOTA;
+    if (freshDatabase && quota > 0) {
+      const usernames = users.map((u) => u.split(':')[0]!.replace(/^\+/, ''));
+      await grantCredits(url, adminToken, usernames, quota);
+    }
+  } catch (err) {
+    // A stack that fails to start leaves nothing running behind.
+    await stopAll();
+    throw err;
   }
 
   return {
@@ -166,9 +175,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     gatewayUrl,
     kill,
     start,
-    async stop() {
-      for (const name of ['orchestrator', 'gateway', plugin] as const) await kill(name);
-    },
+    stop: stopAll,
   };
 }
 

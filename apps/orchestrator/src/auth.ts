@@ -19,7 +19,7 @@ export class Authenticator {
     private readonly providers: ReadonlyArray<{ id: string; token: string }>,
   ) {}
 
-  /** Creates or updates a user's token (configuration and the operator CLI use this). */
+  /** Creates or updates a user and their token, as the USERS configuration lists them. */
   upsertUser(username: string, token: string, admin: boolean): void {
     const tokenHash = hashToken(token);
     this.db
