@@ -208,6 +208,62 @@ describe.skipIf(!cluster.ok)(
       expect(stdoutOf(events)).toContain('step 2 of 2\ndone\n');
     });
 
+    it('loses no update when the Slurm plugin and the gateway are killed while jobs run', async () => {
+      // Two jobs end while both are down, one is cancelled outside UCloud meanwhile, one outlives the outage.
+      const ids = {
+        endsA: await create(batch('ends while down A', 2)),
+        endsB: await create(batch('ends while down B', 2)),
+        cancelled: await create(batch('cancelled while down', 600)),
+        outlives: await create(batch('outlives the outage', 20)),
+      };
+      const slurmIds: Record<string, string> = {};
+      for (const [name, id] of Object.entries(ids)) {
+        slurmIds[name] = (await running(id)).providerGeneratedId!;
+      }
+
+      await stack.kill('slurm', 'SIGKILL');
+      await stack.kill('gateway', 'SIGKILL');
+      await stack.slurm('scancel', slurmIds.cancelled!);
+      const deadline = Date.now() + 30_000;
+      const gone = async (name: string) => (await squeueState(slurmIds[name]!)) === '';
+      while (!((await gone('endsA')) && (await gone('endsB')) && (await gone('cancelled')))) {
+        if (Date.now() > deadline) throw new Error('the short jobs did not end in Slurm');
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(await squeueState(slurmIds.outlives!)).toBe('RUNNING');
+
+      await stack.start('slurm');
+      await stack.start('gateway');
+
+      for (const name of ['endsA', 'endsB', 'outlives'] as const) {
+        const ended = await waitForJob(
+          client,
+          ids[name],
+          (j) => j.status.state === 'SUCCESS',
+          60_000,
+        );
+        expect(ended.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+        expect(ended.updates.at(-1)!.status).toBe(
+          `The job exited with code 0 (Slurm job ${slurmIds[name]}: COMPLETED)`,
+        );
+        expect(stdoutOf(await followUntil(client, ids[name]))).toMatch(/\ndone\n$/);
+      }
+      const cancelled = await waitForJob(
+        client,
+        ids.cancelled,
+        (j) => j.status.state === 'SUCCESS',
+      );
+      expect(cancelled.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+      expect(cancelled.updates.at(-1)!.status).toBe(
+        `Slurm job ${slurmIds.cancelled} was cancelled outside UCloud (e.g. with scancel)`,
+      );
+      // Nothing Slurm has finished is left RUNNING.
+      for (const [name, id] of Object.entries(ids)) {
+        expect((await client.jobs.retrieve.query({ id })).status.state).toBe('SUCCESS');
+        expect(await squeueState(slurmIds[name]!)).toBe('');
+      }
+    }, 120_000);
+
     it('ends a job with a one-minute allocation that runs longer EXPIRED (Slurm TIMEOUT)', async () => {
       const job = await waitForJob(
         client,
