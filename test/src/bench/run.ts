@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
+import { benchSlurmSubmission } from './slurm.js';
 import { percentile } from './stats.js';
 import {
   startTestStack,
@@ -16,7 +17,8 @@ import {
  * - bulk create throughput: jobs persisted per second through the typed client;
  * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS;
  * - browse latency over 100,000 stored jobs with filters;
- * - the cost of charging 10,000 running jobs for a period.
+ * - the cost of charging 10,000 running jobs for a period;
+ * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls.
  */
 const CATALOG = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -77,22 +79,38 @@ async function createThroughput(stack: TestStack, total: number, bulk: number): 
   return total / ((performance.now() - started) / 1000);
 }
 
-const stack = await startTestStack({
-  logLevel: 'warn',
-  env: { orchestrator: { CATALOG_FILE: CATALOG } },
-});
-try {
-  const latencies = await updateLatency(stack, 60, 3);
-  console.log(
-    `update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
-  );
-  const rate = await createThroughput(stack, 2000, 500);
-  console.log(
-    `bulk create throughput (2000 jobs in bulks of 500, persisted and acknowledged): ${rate.toFixed(0)} jobs/s`,
-  );
-} finally {
-  await stack.dispose();
+async function benchUpdatesAndCreate(): Promise<void> {
+  const stack = await startTestStack({
+    logLevel: 'warn',
+    env: { orchestrator: { CATALOG_FILE: CATALOG } },
+  });
+  try {
+    const latencies = await updateLatency(stack, 60, 3);
+    console.log(
+      `update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+    );
+    const rate = await createThroughput(stack, 2000, 500);
+    console.log(
+      `bulk create throughput (2000 jobs in bulks of 500, persisted and acknowledged): ${rate.toFixed(0)} jobs/s`,
+    );
+  } finally {
+    await stack.dispose();
+  }
 }
 
-await benchCharging();
-await benchBrowse();
+/** `npm run bench` runs them all; `npm run bench -- slurm browse` runs the ones named. */
+const benches: Record<string, () => Promise<void>> = {
+  jobs: benchUpdatesAndCreate,
+  charging: () => benchCharging(),
+  browse: () => benchBrowse(),
+  slurm: () => benchSlurmSubmission(),
+};
+const named = process.argv.slice(2);
+const unknown = named.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown bench ${unknown.join(', ')}; known: ${Object.keys(benches).join(', ')}`);
+  process.exit(2);
+}
+for (const [name, bench] of Object.entries(benches)) {
+  if (named.length === 0 || named.includes(name)) await bench();
+}

@@ -36,6 +36,12 @@ import {
 
 const DEFAULT_PAGE = 50;
 
+/** What one create request has found usable in a wallet, and what its items so far need of it. */
+export interface PendingFunds {
+  usable: number;
+  needed: number;
+}
+
 export interface AccountingDeps {
   db: Db;
   catalog: Catalog;
@@ -78,7 +84,7 @@ export class AccountingServiceImpl implements AccountingService {
     },
     replicas: number,
     field: string,
-    pending: Map<string, number>,
+    pending: Map<string, PendingFunds>,
   ): void {
     const category = this.deps.catalog.categoryOf({
       provider: product.category.provider,
@@ -86,14 +92,19 @@ export class AccountingServiceImpl implements AccountingService {
     });
     if (product.freeToUse || category.freeToUse) return;
     const key = `${ownerKeyOf(owner)}/${category.provider}/${category.name}`;
-    const needed = (pending.get(key) ?? 0) + product.pricePerUnit * replicas;
-    const wallet = this.wallets.find(ownerKeyOf(owner), category.name, category.provider);
-    const usable = wallet ? this.wallets.maxUsable(wallet.id, Date.now()) : 0;
-    if (usable < needed)
+    // A wallet is read once per request: a bulk of 500 jobs must not walk its allocations 500 times.
+    let funds = pending.get(key);
+    if (!funds) {
+      const wallet = this.wallets.find(ownerKeyOf(owner), category.name, category.provider);
+      funds = { usable: wallet ? this.wallets.maxUsable(wallet.id, Date.now()) : 0, needed: 0 };
+      pending.set(key, funds);
+    }
+    const needed = funds.needed + product.pricePerUnit * replicas;
+    if (funds.usable < needed)
       throw paymentRequired(
-        `${field}: not enough credits in category ${category.name} of provider ${category.provider} (${usable} usable, ${needed} needed)`,
+        `${field}: not enough credits in category ${category.name} of provider ${category.provider} (${funds.usable} usable, ${needed} needed)`,
       );
-    pending.set(key, needed);
+    funds.needed = needed;
   }
 
   async browseWallets(actor: UserActor, request: BrowseWalletsRequest): Promise<PageV2<WalletV2>> {

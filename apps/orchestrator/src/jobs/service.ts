@@ -49,7 +49,7 @@ import type { JobNotifier } from './notifier.js';
 import type { BrowseWorkspace, JobStore } from './store.js';
 import type { ProjectStore } from '../projects/store.js';
 import { periodMsOf } from '../accounting/metering.js';
-import { payerOf, type AccountingServiceImpl } from '../accounting/service.js';
+import { payerOf, type AccountingServiceImpl, type PendingFunds } from '../accounting/service.js';
 import type { LicensesServiceImpl } from '../licenses/service.js';
 
 export interface JobServiceDeps extends FollowDeps {
@@ -109,7 +109,7 @@ export class JobService implements JobsService {
     const owner = { username: actor.username, project: workspace.project };
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const accepted: string[] = [];
-    const funds = new Map<string, number>();
+    const funds = new Map<string, PendingFunds>();
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
       const product = this.deps.catalog.requireProduct(spec.product, at('product'));

@@ -103,7 +103,11 @@ const FINAL = [...FINAL_STATES];
  * is one synchronous transaction; callers notify followers and deliver the outbox after commit.
  */
 export class JobStore {
-  constructor(private readonly db: Db) {}
+  private readonly inserts: ReturnType<typeof prepareInserts>;
+
+  constructor(private readonly db: Db) {
+    this.inserts = prepareInserts(db);
+  }
 
   /**
    * Stores new jobs in IN_QUEUE with their first update and an outbox row asking the provider to
@@ -113,25 +117,20 @@ export class JobStore {
     return inTransaction(this.db, () => {
       const ids = items.map((item) => {
         const spec = item.specification;
-        const row = this.db
-          .insert(jobs)
-          .values({
-            ownerUsername: item.owner.username,
-            ownerProject: item.owner.project,
-            name: spec.name,
-            applicationName: spec.application.name,
-            applicationVersion: spec.application.version,
-            provider: spec.product.provider,
-            productId: spec.product.id,
-            productCategory: spec.product.category,
-            specification: JSON.stringify(spec),
-            state: 'IN_QUEUE',
-            timeAllocationMs: item.timeAllocationMs,
-            chargePeriodMs: item.chargePeriodMs,
-            createdAt: now,
-          })
-          .returning({ id: jobs.id })
-          .get();
+        const row = this.inserts.job.get({
+          ownerUsername: item.owner.username,
+          ownerProject: item.owner.project,
+          name: spec.name,
+          applicationName: spec.application.name,
+          applicationVersion: spec.application.version,
+          provider: spec.product.provider,
+          productId: spec.product.id,
+          productCategory: spec.product.category,
+          specification: JSON.stringify(spec),
+          timeAllocationMs: item.timeAllocationMs,
+          chargePeriodMs: item.chargePeriodMs,
+          now,
+        })!;
         for (const licenseId of new Set(item.licenseIds))
           this.db.insert(jobLicenses).values({ jobId: row.id, licenseId }).run();
         this.insertUpdate(
@@ -143,16 +142,7 @@ export class JobStore {
           }),
           'IN_QUEUE',
         );
-        this.db
-          .insert(outbox)
-          .values({
-            jobId: row.id,
-            provider: spec.product.provider,
-            kind: 'create',
-            nextAttemptAt: now,
-            createdAt: now,
-          })
-          .run();
+        this.inserts.createRequest.run({ jobId: row.id, provider: spec.product.provider, now });
         return row.id;
       });
       if (idempotency) {
@@ -709,9 +699,49 @@ export class JobStore {
   }
 
   private insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
-    this.db
-      .insert(jobUpdates)
-      .values({ jobId, update: JSON.stringify(update), stateAfter })
-      .run();
+    this.inserts.update.run({ jobId, update: JSON.stringify(update), stateAfter });
   }
+}
+
+/**
+ * The inserts of every create, prepared once: building each query with drizzle and preparing it
+ * in SQLite again for every job was most of the cost of a bulk create.
+ */
+function prepareInserts(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  return {
+    job: db
+      .insert(jobs)
+      .values({
+        ownerUsername: p('ownerUsername'),
+        ownerProject: p('ownerProject'),
+        name: p('name'),
+        applicationName: p('applicationName'),
+        applicationVersion: p('applicationVersion'),
+        provider: p('provider'),
+        productId: p('productId'),
+        productCategory: p('productCategory'),
+        specification: p('specification'),
+        state: 'IN_QUEUE',
+        timeAllocationMs: p('timeAllocationMs'),
+        chargePeriodMs: p('chargePeriodMs'),
+        createdAt: p('now'),
+      })
+      .returning({ id: jobs.id })
+      .prepare(),
+    update: db
+      .insert(jobUpdates)
+      .values({ jobId: p('jobId'), update: p('update'), stateAfter: p('stateAfter') })
+      .prepare(),
+    createRequest: db
+      .insert(outbox)
+      .values({
+        jobId: p('jobId'),
+        provider: p('provider'),
+        kind: 'create',
+        nextAttemptAt: p('now'),
+        createdAt: p('now'),
+      })
+      .prepare(),
+  };
 }
