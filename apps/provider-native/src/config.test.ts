@@ -32,6 +32,9 @@ describe('loadConfig', () => {
   it('names what is wrong', () => {
     expect(() => loadConfig({ PRODUCTS: '[{' })).toThrow(/PRODUCTS.*not valid JSON/);
     expect(() => loadConfig({ PRODUCTS: '[{"id":"x"}]' })).toThrow(/PRODUCTS\.0\.category/);
+    expect(() =>
+      loadConfig({ PRODUCTS: '[{"id":"x","category":"a"},{"id":"x","category":"b"}]' }),
+    ).toThrow(/PRODUCTS: product "x" is listed twice/);
     expect(() => loadConfig({ TERMINATE_GRACE_MS: 'soon' })).toThrow(/TERMINATE_GRACE_MS/);
   });
 });

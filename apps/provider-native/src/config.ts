@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { LogLevel, parseEnv, productsSetting } from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
 export const ProductConfig = z.object({
@@ -28,23 +29,11 @@ const Env = z.object({
   GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
   DATA_DIR: z.string().min(1).default('./data/provider-native'),
   PROVIDER_ID: z.string().min(1).default('example'),
-  PRODUCTS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return DEFAULT_PRODUCTS;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'PRODUCTS is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(ProductConfig).min(1)),
+  PRODUCTS: productsSetting(ProductConfig, DEFAULT_PRODUCTS),
   /** Host name in the links of web sessions: where users' browsers reach this machine. */
   PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
   TERMINATE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevel,
 });
 
 export interface NativeConfig {
@@ -60,12 +49,7 @@ export interface NativeConfig {
 
 /** Reads the plugin's configuration from the environment; every setting has a default that runs. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(Env, env);
   return {
     grpcAddress: c.GRPC_ADDRESS,
     dataDir: resolve(c.DATA_DIR),

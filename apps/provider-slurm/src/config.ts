@@ -1,4 +1,5 @@
 import { isAbsolute, join, resolve } from 'node:path';
+import { ConfigurationError, LogLevel, parseEnv, productsSetting } from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
 /** Partition, QoS and account names go into #SBATCH lines: no spaces, quotes or newlines. */
@@ -40,24 +41,12 @@ const Env = z.object({
   /** Per-job working directories; must be on a file system the compute nodes share with us. */
   JOBS_DIR: z.string().regex(PLAIN_PATH, 'must not contain spaces, quotes or %').optional(),
   PROVIDER_ID: z.string().min(1).default('example'),
-  PRODUCTS: z
-    .string()
-    .optional()
-    .transform((text, ctx) => {
-      if (text === undefined) return DEFAULT_PRODUCTS;
-      try {
-        return JSON.parse(text) as unknown;
-      } catch {
-        ctx.addIssue({ code: 'custom', message: 'PRODUCTS is not valid JSON' });
-        return z.NEVER;
-      }
-    })
-    .pipe(z.array(ProductConfig).min(1)),
+  PRODUCTS: productsSetting(ProductConfig, DEFAULT_PRODUCTS),
   /** How often squeue is asked about our jobs. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** How long one Slurm command may take before it counts as failed. */
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_LEVEL: LogLevel,
 });
 
 export interface SlurmConfig {
@@ -78,23 +67,11 @@ export interface SlurmConfig {
  * Slurm's own commands read theirs as usual (SLURM_CONF, or /etc/slurm/slurm.conf).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlurmConfig {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new Error(`Invalid configuration: ${problems.join('; ')}`);
-  }
-  const c = parsed.data;
-  const ids = c.PRODUCTS.map((p) => p.id);
-  const repeated = ids.find((id, i) => ids.indexOf(id) !== i);
-  if (repeated !== undefined) {
-    throw new Error(`Invalid configuration: PRODUCTS: product "${repeated}" is listed twice`);
-  }
+  const c = parseEnv(Env, env);
   const dataDir = resolve(c.DATA_DIR);
   const jobsDir = c.JOBS_DIR === undefined ? join(dataDir, 'jobs') : resolve(c.JOBS_DIR);
   if (!isAbsolute(jobsDir) || !PLAIN_PATH.test(jobsDir)) {
-    throw new Error(
-      `Invalid configuration: JOBS_DIR (${jobsDir}) must not contain spaces, quotes or %`,
-    );
+    throw new ConfigurationError(`JOBS_DIR (${jobsDir}) must not contain spaces, quotes or %`);
   }
   return {
     grpcAddress: c.GRPC_ADDRESS,

@@ -34,6 +34,7 @@ export { EventJournal } from './journal.js';
 export { servePlugin, type PluginServer, type ServePluginOptions } from './server.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export { freePort } from './ports.js';
+export { ConfigurationError, LogLevel, parseEnv, productsSetting } from './plugin-config.js';
 export { stateFromProto, stateToProto } from './wire.js';
 /** The generated messages and enums, for code that handles the wire types directly. */
 export * as proto from '@ucloud/provider-proto';
