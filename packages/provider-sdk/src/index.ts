@@ -31,7 +31,12 @@ export {
 export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';
 export { connectPlugin, type PluginClient } from './client.js';
 export { EventJournal } from './journal.js';
-export { servePlugin, type PluginServer, type ServePluginOptions } from './server.js';
+export {
+  closeOnSignals,
+  servePlugin,
+  type PluginServer,
+  type ServePluginOptions,
+} from './server.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export { freePort } from './ports.js';
 export { ConfigurationError, LogLevel, parseEnv, productsSetting } from './plugin-config.js';

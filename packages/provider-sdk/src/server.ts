@@ -52,6 +52,25 @@ export interface PluginServer {
 }
 
 /**
+ * Closes the plugin on SIGINT or SIGTERM, then exits. Jobs are the scheduler's or run in sessions of
+ * their own, so they keep running; the next start re-attaches to them.
+ */
+export function closeOnSignals(server: PluginServer, logger: Logger): void {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'shutting down');
+      server.close().then(
+        () => process.exit(0),
+        (err: unknown) => {
+          logger.error({ err }, 'shutdown failed');
+          process.exit(1);
+        },
+      );
+    });
+  }
+}
+
+/**
  * Serves `backend` as a ComputePlugin: opens the event journal in `dataDir`, lets the backend
  * re-attach to its jobs (`start`), then accepts calls.
  */
