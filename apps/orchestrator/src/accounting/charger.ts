@@ -1,3 +1,4 @@
+import { sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { inTransaction, type Db } from '../db/client.js';
@@ -27,6 +28,8 @@ export interface ChargeRound {
  */
 export class Charger {
   private readonly wallets: WalletStore;
+  /** Prepared once: it runs for every period of every job. */
+  private readonly insertCharge;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -40,6 +43,17 @@ export class Charger {
     private readonly tickMs: number,
   ) {
     this.wallets = new WalletStore(db);
+    const p = (name: string) => sql.placeholder(name);
+    this.insertCharge = db
+      .insert(charges)
+      .values({
+        jobId: p('jobId'),
+        period: p('period'),
+        walletId: p('walletId'),
+        amount: p('amount'),
+        chargedAt: p('now'),
+      })
+      .prepare();
   }
 
   start(): void {
@@ -120,10 +134,7 @@ export class Charger {
         return { periods: period - job.chargedPeriods, outOfCredits: true };
       }
       // The key (job, period) makes this insert fail rather than charge a period twice.
-      this.db
-        .insert(charges)
-        .values({ jobId: job.id, period, walletId: wallet.id, amount, chargedAt: now })
-        .run();
+      this.insertCharge.run({ jobId: job.id, period, walletId: wallet.id, amount, now });
     }
     this.store.setCharged(job, period, now);
     return { periods: period - job.chargedPeriods, outOfCredits: false };

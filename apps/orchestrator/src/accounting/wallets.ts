@@ -1,5 +1,5 @@
 import type { WalletOwner } from '@ucloud/contracts';
-import { and, asc, eq, gt, inArray, sql } from 'drizzle-orm';
+import { and, asc, eq, gt, sql } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { allocationGroups, allocations, charges, wallets } from '../db/schema.js';
 
@@ -26,20 +26,14 @@ const isActive = (a: AllocationRow, at: number) => a.startDate <= at && at < a.e
  * meant to run inside the caller's transaction, so a charge and what caused it commit together.
  */
 export class WalletStore {
-  constructor(private readonly db: Db) {}
+  private readonly queries: ReturnType<typeof prepareQueries>;
+
+  constructor(private readonly db: Db) {
+    this.queries = prepareQueries(db);
+  }
 
   find(ownerKey: string, category: string, provider: string): WalletRow | undefined {
-    return this.db
-      .select()
-      .from(wallets)
-      .where(
-        and(
-          eq(wallets.ownerKey, ownerKey),
-          eq(wallets.category, category),
-          eq(wallets.provider, provider),
-        ),
-      )
-      .get();
+    return this.queries.find.get({ ownerKey, category, provider });
   }
 
   get(id: number): WalletRow | undefined {
@@ -120,27 +114,13 @@ export class WalletStore {
   }
 
   /** The groups a wallet received, each with its allocations. */
-  groupsOf(walletId: number): Array<GroupRow & { allocations: AllocationRow[] }> {
-    return this.withAllocations(
-      this.db
-        .select()
-        .from(allocationGroups)
-        .where(eq(allocationGroups.walletId, walletId))
-        .orderBy(asc(allocationGroups.id))
-        .all(),
-    );
+  groupsOf(walletId: number): GroupWithAllocations[] {
+    return grouped(this.queries.groupsOf.all({ walletId }));
   }
 
   /** The groups this wallet gave to others. */
-  childGroupsOf(walletId: number): Array<GroupRow & { allocations: AllocationRow[] }> {
-    return this.withAllocations(
-      this.db
-        .select()
-        .from(allocationGroups)
-        .where(eq(allocationGroups.parentWalletId, walletId))
-        .orderBy(asc(allocationGroups.id))
-        .all(),
-    );
+  childGroupsOf(walletId: number): GroupWithAllocations[] {
+    return grouped(this.queries.childGroupsOf.all({ walletId }));
   }
 
   /** What the wallet's own jobs were charged. */
@@ -186,11 +166,7 @@ export class WalletStore {
       for (const a of active) {
         const take = Math.min(remaining, a.quota - a.usage, parentAvailable);
         if (take <= 0) continue;
-        this.db
-          .update(allocations)
-          .set({ usage: sql`${allocations.usage} + ${take}` })
-          .where(eq(allocations.id, a.id))
-          .run();
+        this.queries.addUsage.run({ id: a.id, take });
         if (group.parentWalletId !== ROOT) this.spend(group.parentWalletId, take, at);
         remaining -= take;
         parentAvailable -= take;
@@ -215,22 +191,54 @@ export class WalletStore {
       .where(eq(wallets.id, walletId))
       .run();
   }
+}
 
-  private withAllocations(groups: GroupRow[]) {
-    if (groups.length === 0) return [];
-    const rows = this.db
+type GroupWithAllocations = GroupRow & { allocations: AllocationRow[] };
+
+/** Rows of a group ⟕ allocation join, ordered by group, as groups each with its allocations. */
+function grouped(rows: Array<{ group: GroupRow; allocation: AllocationRow | null }>) {
+  const groups: GroupWithAllocations[] = [];
+  for (const { group, allocation } of rows) {
+    if (groups.at(-1)?.id !== group.id) groups.push({ ...group, allocations: [] });
+    if (allocation) groups.at(-1)!.allocations.push(allocation);
+  }
+  return groups;
+}
+
+/**
+ * The queries charging runs for every job and period, prepared once: building them with drizzle
+ * and preparing them in SQLite each time was most of a charge's cost.
+ */
+function prepareQueries(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  const groupsWhere = (column: 'walletId' | 'parentWalletId') =>
+    db
+      .select({ group: allocationGroups, allocation: allocations })
+      .from(allocationGroups)
+      .leftJoin(allocations, eq(allocations.groupId, allocationGroups.id))
+      .where(eq(allocationGroups[column], p('walletId')))
+      .orderBy(asc(allocationGroups.id), asc(allocations.id))
+      .prepare();
+  return {
+    find: db
       .select()
-      .from(allocations)
+      .from(wallets)
       .where(
-        inArray(
-          allocations.groupId,
-          groups.map((g) => g.id),
+        and(
+          eq(wallets.ownerKey, p('ownerKey')),
+          eq(wallets.category, p('category')),
+          eq(wallets.provider, p('provider')),
         ),
       )
-      .orderBy(asc(allocations.id))
-      .all();
-    return groups.map((g) => ({ ...g, allocations: rows.filter((a) => a.groupId === g.id) }));
-  }
+      .prepare(),
+    groupsOf: groupsWhere('walletId'),
+    childGroupsOf: groupsWhere('parentWalletId'),
+    addUsage: db
+      .update(allocations)
+      .set({ usage: sql`${allocations.usage} + ${p('take')}` })
+      .where(eq(allocations.id, p('id')))
+      .prepare(),
+  };
 }
 
 /** Allocations active at `at` (for tests and the service's quota figure). */

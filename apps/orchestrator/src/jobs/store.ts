@@ -103,10 +103,10 @@ const FINAL = [...FINAL_STATES];
  * is one synchronous transaction; callers notify followers and deliver the outbox after commit.
  */
 export class JobStore {
-  private readonly inserts: ReturnType<typeof prepareInserts>;
+  private readonly prepared: ReturnType<typeof prepareStatements>;
 
   constructor(private readonly db: Db) {
-    this.inserts = prepareInserts(db);
+    this.prepared = prepareStatements(db);
   }
 
   /**
@@ -117,7 +117,7 @@ export class JobStore {
     return inTransaction(this.db, () => {
       const ids = items.map((item) => {
         const spec = item.specification;
-        const row = this.inserts.job.get({
+        const row = this.prepared.job.get({
           ownerUsername: item.owner.username,
           ownerProject: item.owner.project,
           name: spec.name,
@@ -142,7 +142,7 @@ export class JobStore {
           }),
           'IN_QUEUE',
         );
-        this.inserts.createRequest.run({ jobId: row.id, provider: spec.product.provider, now });
+        this.prepared.createRequest.run({ jobId: row.id, provider: spec.product.provider, now });
         return row.id;
       });
       if (idempotency) {
@@ -531,11 +531,7 @@ export class JobStore {
   /** Records how many periods a job has now been charged for and when it next owes one. */
   setCharged(job: JobRow, chargedPeriods: number, now: number): void {
     const next = nextChargeAt({ ...meterOf(job), chargedPeriods }, now);
-    this.db
-      .update(jobs)
-      .set({ chargedPeriods, nextChargeAt: next })
-      .where(eq(jobs.id, job.id))
-      .run();
+    this.prepared.setCharged.run({ id: job.id, chargedPeriods, nextChargeAt: next });
   }
 
   /** Stops charging a job that can no longer pay; it is being terminated. */
@@ -699,15 +695,15 @@ export class JobStore {
   }
 
   private insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
-    this.inserts.update.run({ jobId, update: JSON.stringify(update), stateAfter });
+    this.prepared.update.run({ jobId, update: JSON.stringify(update), stateAfter });
   }
 }
 
 /**
- * The inserts of every create, prepared once: building each query with drizzle and preparing it
- * in SQLite again for every job was most of the cost of a bulk create.
+ * The statements run for every job created, updated or charged, prepared once: building each
+ * query with drizzle and preparing it in SQLite again every time was most of a bulk create's cost.
  */
-function prepareInserts(db: Db) {
+function prepareStatements(db: Db) {
   const p = (name: string) => sql.placeholder(name);
   return {
     job: db
@@ -742,6 +738,12 @@ function prepareInserts(db: Db) {
         nextAttemptAt: p('now'),
         createdAt: p('now'),
       })
+      .prepare(),
+    setCharged: db
+      .update(jobs)
+      // update().set() takes SQL, not bare placeholders.
+      .set({ chargedPeriods: sql`${p('chargedPeriods')}`, nextChargeAt: sql`${p('nextChargeAt')}` })
+      .where(eq(jobs.id, p('id')))
       .prepare(),
   };
 }
