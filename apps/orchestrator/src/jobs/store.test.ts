@@ -140,6 +140,28 @@ describe('JobStore', () => {
     expect(store.get(id!)).toMatchObject({ state: 'SUCCESS', expiresAt: null });
   });
 
+  it('keeps what an update sets (allowRestart, outputFolder) until a later one changes it', () => {
+    const [id] = store.create(
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
+      1000,
+    );
+    const running = update(id!, 'RUNNING') as { id: string; update: Record<string, unknown> };
+    running.update.allowRestart = true;
+    running.update.outputFolder = '/work/out';
+    store.applyProviderUpdates('example', [running as never], null, 2000);
+    expect(store.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
+    store.applyProviderUpdates('example', [update(id!, null, 'still running')], null, 3000);
+    expect(store.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
+  });
+
   it('cancels locally a job whose start was never delivered', () => {
     const [id] = store.create(
       [

@@ -28,7 +28,9 @@ import {
   notExists,
   notInArray,
   or,
+  Param,
   sql,
+  type AnyColumn,
   type SQL,
 } from 'drizzle-orm';
 import { inTransaction, type Db } from '../db/client.js';
@@ -117,7 +119,7 @@ export class JobStore {
     return inTransaction(this.db, () => {
       const ids = items.map((item) => {
         const spec = item.specification;
-        const row = this.prepared.job.get({
+        const row = this.prepared.insertJob.get({
           ownerUsername: item.owner.username,
           ownerProject: item.owner.project,
           name: spec.name,
@@ -142,7 +144,11 @@ export class JobStore {
           }),
           'IN_QUEUE',
         );
-        this.prepared.createRequest.run({ jobId: row.id, provider: spec.product.provider, now });
+        this.prepared.insertCreateRequest.run({
+          jobId: row.id,
+          provider: spec.product.provider,
+          now,
+        });
         return row.id;
       });
       if (idempotency) {
@@ -264,7 +270,7 @@ export class JobStore {
   }
 
   get(id: number): JobRow | undefined {
-    return this.db.select().from(jobs).where(eq(jobs.id, id)).get();
+    return this.prepared.job.get({ id });
   }
 
   updatesOf(jobId: number, afterSeq = 0): UpdateRow[] {
@@ -675,27 +681,24 @@ export class JobStore {
       final && job.terminationReason !== null
         ? `Your job has been terminated (${job.terminationReason})`
         : update.status;
-    this.db
-      .update(jobs)
-      .set({
-        state: next,
-        runningMs: meter.runningMs,
-        runningSince: meter.runningSince,
-        nextChargeAt: nextChargeAt(meter, now),
-        startedAt: entersRunning ? now : job.startedAt,
-        expiresAt,
-        timeAllocationMs,
-        outputFolder: update.outputFolder ?? job.outputFolder,
-        allowRestart: update.allowRestart ?? job.allowRestart,
-      })
-      .where(eq(jobs.id, job.id))
-      .run();
+    this.prepared.transition.run({
+      id: job.id,
+      state: next,
+      runningMs: meter.runningMs,
+      runningSince: meter.runningSince,
+      nextChargeAt: nextChargeAt(meter, now),
+      startedAt: entersRunning ? now : job.startedAt,
+      expiresAt,
+      timeAllocationMs,
+      outputFolder: update.outputFolder ?? job.outputFolder,
+      allowRestart: update.allowRestart ?? job.allowRestart,
+    });
     this.insertUpdate(job.id, { ...update, status, timestamp: now }, next);
     return null;
   }
 
   private insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
-    this.prepared.update.run({ jobId, update: JSON.stringify(update), stateAfter });
+    this.prepared.insertUpdate.run({ jobId, update: JSON.stringify(update), stateAfter });
   }
 }
 
@@ -705,8 +708,15 @@ export class JobStore {
  */
 function prepareStatements(db: Db) {
   const p = (name: string) => sql.placeholder(name);
+  // update().set() takes SQL, not bare placeholders; the Param keeps the column's encoding.
+  const placeholders = <K extends keyof typeof jobs.$inferInsert & keyof typeof jobs>(
+    ...columns: K[]
+  ) =>
+    Object.fromEntries(
+      columns.map((c) => [c, sql`${new Param(p(c), jobs[c] as AnyColumn)}`]),
+    ) as Record<K, SQL>;
   return {
-    job: db
+    insertJob: db
       .insert(jobs)
       .values({
         ownerUsername: p('ownerUsername'),
@@ -725,11 +735,11 @@ function prepareStatements(db: Db) {
       })
       .returning({ id: jobs.id })
       .prepare(),
-    update: db
+    insertUpdate: db
       .insert(jobUpdates)
       .values({ jobId: p('jobId'), update: p('update'), stateAfter: p('stateAfter') })
       .prepare(),
-    createRequest: db
+    insertCreateRequest: db
       .insert(outbox)
       .values({
         jobId: p('jobId'),
@@ -739,10 +749,31 @@ function prepareStatements(db: Db) {
         createdAt: p('now'),
       })
       .prepare(),
+    job: db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.id, p('id')))
+      .prepare(),
+    transition: db
+      .update(jobs)
+      .set(
+        placeholders(
+          'state',
+          'runningMs',
+          'runningSince',
+          'nextChargeAt',
+          'startedAt',
+          'expiresAt',
+          'timeAllocationMs',
+          'outputFolder',
+          'allowRestart',
+        ),
+      )
+      .where(eq(jobs.id, p('id')))
+      .prepare(),
     setCharged: db
       .update(jobs)
-      // update().set() takes SQL, not bare placeholders.
-      .set({ chargedPeriods: sql`${p('chargedPeriods')}`, nextChargeAt: sql`${p('nextChargeAt')}` })
+      .set(placeholders('chargedPeriods', 'nextChargeAt'))
       .where(eq(jobs.id, p('id')))
       .prepare(),
   };
