@@ -199,30 +199,42 @@ describe('JobStore', () => {
     expect(store.dueOutbox(3000, 10).map((r) => r.kind)).toEqual(['terminate']);
   });
 
-  it('holds back a job’s later outbox rows while an earlier one waits for a retry', () => {
-    const [a, b] = store.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
+  it('waits out the backoff of a provider that is down, without holding back another provider', () => {
+    const other = JobSpecification.parse({
+      ...spec,
+      product: { id: 'other-compute', category: 'other-compute', provider: 'other' },
+    });
+    const job = (specification: JobSpecification) => ({
+      owner,
+      specification,
+      timeAllocationMs: null,
+      chargePeriodMs: null,
+      licenseIds: [],
+    });
+    const ids = store.create(
+      [job(spec), job(spec), job(spec), job(spec), job(other), job(spec)],
       1000,
     );
+    const [a, b, c] = [ids.slice(0, 4), ids[4]!, ids[5]!];
     const rows = store.dueOutbox(1000, 10);
-    store.retryOutbox([rows[0]!.id], 'down', 10_000);
-    expect(store.dueOutbox(2000, 10).map((r) => r.jobId)).toEqual([b]);
-    expect(store.dueOutbox(10_000, 10).map((r) => r.jobId)).toEqual([a, b]);
+    expect(rows.map((r) => r.jobId)).toEqual(ids);
+
+    // The calls for a failed: c, to the same provider, waits too, but is not counted as tried.
+    store.retryOutbox(
+      'example',
+      rows.slice(0, 4).map((r) => r.id),
+      'down',
+      10_000,
+    );
+    // The rows waiting ahead of b do not hide it.
+    expect(store.dueOutbox(2000, 1).map((r) => r.jobId)).toEqual([b]);
+    const later = store.dueOutbox(10_000, 10);
+    expect(later.map((r) => [r.jobId, r.attempts])).toEqual([
+      ...a.map((id) => [id, 1]),
+      [b, 0],
+      [c, 0],
+    ]);
+    expect(store.dueOutbox(10_000, 10, ['example']).map((r) => r.jobId)).toEqual([b]);
   });
 
   it('fails a job whose start the provider refused', () => {

@@ -33,6 +33,7 @@ import {
   type AnyColumn,
   type SQL,
 } from 'drizzle-orm';
+import { alias } from 'drizzle-orm/sqlite-core';
 import { inTransaction, type Db } from '../db/client.js';
 import {
   idempotencyKeys,
@@ -584,22 +585,31 @@ export class JobStore {
     });
   }
 
-  /** Outbox rows due now, oldest first, skipping rows queued behind an undelivered earlier row of the same job. */
-  dueOutbox(now: number, limit: number): OutboxRow[] {
-    const rows = this.db
+  /**
+   * Outbox rows due now, oldest first, except rows queued behind an earlier row of the same job
+   * (a job's calls go out in order) and rows for the providers in `skip`. Rows that are not due
+   * never hide later ones, so one provider that is down does not hold back the others.
+   */
+  dueOutbox(now: number, limit: number, skip: readonly string[] = []): OutboxRow[] {
+    const earlier = alias(outbox, 'earlier');
+    return this.db
       .select()
       .from(outbox)
+      .where(
+        and(
+          lte(outbox.nextAttemptAt, now),
+          skip.length > 0 ? notInArray(outbox.provider, [...skip]) : undefined,
+          notExists(
+            this.db
+              .select({ id: earlier.id })
+              .from(earlier)
+              .where(and(eq(earlier.jobId, outbox.jobId), lt(earlier.id, outbox.id))),
+          ),
+        ),
+      )
       .orderBy(asc(outbox.id))
-      .limit(limit * 4)
+      .limit(limit)
       .all();
-    const blocked = new Set<number>();
-    const due: OutboxRow[] = [];
-    for (const row of rows) {
-      if (!blocked.has(row.jobId) && row.nextAttemptAt <= now) due.push(row);
-      blocked.add(row.jobId);
-      if (due.length >= limit) break;
-    }
-    return due;
   }
 
   nextOutboxAttempt(): number | null {
@@ -619,16 +629,28 @@ export class JobStore {
     });
   }
 
-  retryOutbox(ids: number[], error: string, nextAttemptAt: number): void {
-    this.db
-      .update(outbox)
-      .set({
-        attempts: sql`${outbox.attempts} + 1`,
-        lastError: error.slice(0, 1000),
-        nextAttemptAt,
-      })
-      .where(inArray(outbox.id, ids))
-      .run();
+  /**
+   * A call to `provider` failed and may succeed later: its rows are tried again at
+   * `nextAttemptAt`, and so is every other call to that provider due before then, so a provider
+   * that is down is not called again for each of its rows.
+   */
+  retryOutbox(provider: string, ids: number[], error: string, nextAttemptAt: number): void {
+    inTransaction(this.db, () => {
+      this.db
+        .update(outbox)
+        .set({
+          attempts: sql`${outbox.attempts} + 1`,
+          lastError: error.slice(0, 1000),
+          nextAttemptAt,
+        })
+        .where(inArray(outbox.id, ids))
+        .run();
+      this.db
+        .update(outbox)
+        .set({ nextAttemptAt })
+        .where(and(eq(outbox.provider, provider), lt(outbox.nextAttemptAt, nextAttemptAt)))
+        .run();
+    });
   }
 
   /**

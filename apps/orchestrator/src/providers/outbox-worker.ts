@@ -64,24 +64,30 @@ export class OutboxWorker {
   }
 
   private async deliverAll(): Promise<void> {
+    // Providers whose call failed this round are not called again until their rows are due.
+    const unreachable = new Set<string>();
     for (;;) {
-      const due = this.store.dueOutbox(Date.now(), BATCH);
+      const due = this.store.dueOutbox(Date.now(), BATCH, [...unreachable]);
       if (due.length === 0 || this.stopped) return;
       const groups = new Map<string, OutboxRow[]>();
       for (const row of due) {
         const key = `${row.provider}/${row.kind}`;
         groups.set(key, [...(groups.get(key) ?? []), row]);
       }
-      await Promise.all([...groups.values()].map((rows) => this.deliver(rows)));
+      const delivered = await Promise.all(
+        [...groups.values()].map(async (rows) => [rows[0]!.provider, await this.deliver(rows)]),
+      );
+      for (const [provider, ok] of delivered) if (!ok) unreachable.add(provider as string);
     }
   }
 
-  private async deliver(rows: OutboxRow[]): Promise<void> {
+  /** False when the provider could not be reached (the rows wait for a retry). */
+  private async deliver(rows: OutboxRow[]): Promise<boolean> {
     const first = rows[0]!;
     const gateway = this.gateways.get(first.provider);
     if (!gateway) {
       for (const row of rows) this.reject(row, `provider ${row.provider} is not configured`, false);
-      return;
+      return true;
     }
     const jobs = rows.map((row) => {
       const job = this.store.get(row.jobId)!;
@@ -108,7 +114,7 @@ export class OutboxWorker {
         } else {
           this.reject(first, e.message, e.status === 404);
         }
-        return;
+        return true;
       }
       const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
       const backoff =
@@ -124,11 +130,14 @@ export class OutboxWorker {
         'provider call failed; will retry',
       );
       this.store.retryOutbox(
+        first.provider,
         rows.map((r) => r.id),
         (e as Error).message,
         Date.now() + backoff,
       );
+      return false;
     }
+    return true;
   }
 
   private reject(row: OutboxRow, why: string, unknownAtProvider: boolean): void {
