@@ -95,6 +95,10 @@ export async function slurmCluster(): Promise<SlurmCluster> {
 export interface SlurmStack extends TestStack {
   /** Runs a Slurm command against the test cluster (as an administrator would). */
   slurm(command: string, ...args: string[]): Promise<string>;
+  /** Shuts slurmctld down (its state is kept) and waits until it no longer answers. */
+  stopController(): Promise<void>;
+  /** Starts slurmctld again on its saved state and waits until it answers. */
+  startController(): Promise<void>;
 }
 
 /** Orchestrator + gateway + Slurm plugin, with a catalog that has the Slurm product. */
@@ -126,9 +130,29 @@ export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmS
   }
   const slurm = (command: string, ...args: string[]) =>
     run(command, args, { SLURM_CONF: cluster.conf });
+  const waitFor = async (answering: boolean) => {
+    const deadline = Date.now() + 30_000;
+    while ((await answers(cluster.conf)) !== answering) {
+      if (Date.now() > deadline) {
+        throw new Error(`slurmctld still ${answering ? 'does not answer' : 'answers'} after 30 s`);
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  };
   return {
     ...stack,
     slurm,
+    async stopController() {
+      await slurm('scontrol', 'shutdown', 'slurmctld');
+      await waitFor(false);
+    },
+    async startController() {
+      // Without -c: the jobs slurmctld knew are read back from its state directory.
+      await run('sh', ['-c', 'PATH="$PATH:/usr/sbin:/sbin" exec slurmctld'], {
+        SLURM_CONF: cluster.conf,
+      });
+      await waitFor(true);
+    },
     async dispose() {
       // Slurm jobs outlive the stack; cancel the ones it left behind before their files go.
       const jobs = await slurm('squeue', '-h', '-o', '%i %Z');

@@ -264,6 +264,26 @@ describe.skipIf(!cluster.ok)(
       }
     }, 120_000);
 
+    it('submits a job created while slurmctld is down once it is back', async () => {
+      await stack.stopController();
+      let id: string;
+      try {
+        id = await create(batch('while slurmctld is down', 1));
+        await new Promise((r) => setTimeout(r, 2000));
+        const waiting = await client.jobs.retrieve.query({ id });
+        expect(waiting.status.state).toBe('IN_QUEUE');
+        expect(waiting.providerGeneratedId ?? null).toBeNull();
+      } finally {
+        await stack.startController();
+      }
+
+      const ended = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS');
+      expect(ended.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+      expect(stdoutOf(await followUntil(client, id))).toBe(
+        'acme-batch: value=while slurmctld is down debug=false\nstep 1 of 1\ndone\n',
+      );
+    });
+
     it('ends a job with a one-minute allocation that runs longer EXPIRED (Slurm TIMEOUT)', async () => {
       const job = await waitForJob(
         client,
