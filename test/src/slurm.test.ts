@@ -279,6 +279,12 @@ describe.skipIf(!cluster.ok)(
 
       const ended = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS');
       expect(ended.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+      // Its Slurm id, learned after create was answered, reached the orchestrator all the same.
+      const slurmId = ended.providerGeneratedId!;
+      expect(slurmId).toMatch(/^\d+$/);
+      expect(
+        (await stack.slurm('squeue', '-h', '-t', 'all', '-j', slurmId, '-o', '%j')).trim(),
+      ).toBe(`ucloud-${id}`);
       expect(stdoutOf(await followUntil(client, id))).toBe(
         'acme-batch: value=while slurmctld is down debug=false\nstep 1 of 1\ndone\n',
       );

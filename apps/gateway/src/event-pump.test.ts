@@ -70,8 +70,9 @@ describe('event pump', () => {
       expectedState: JobState.JOB_STATE_RUNNING,
     });
     plugin.emit('252', JobState.JOB_STATE_UNSPECIFIED, 'Still pulling the image');
-    await waitFor(() => plugin.acks.at(-1) === '252', 'live events to be acked');
-    expect(orchestrator.state.items.slice(-2)).toEqual([
+    plugin.emit('253', JobState.JOB_STATE_RUNNING, 'Running', { providerGeneratedId: 'slurm-17' });
+    await waitFor(() => plugin.acks.at(-1) === '253', 'live events to be acked');
+    expect(orchestrator.state.items.slice(-3)).toEqual([
       {
         id: '251',
         update: expect.objectContaining({
@@ -84,6 +85,12 @@ describe('event pump', () => {
       {
         id: '252',
         update: expect.objectContaining({ state: null, status: 'Still pulling the image' }),
+      },
+      // The provider's own id, when the plugin learned it after create, goes along.
+      {
+        id: '253',
+        update: expect.objectContaining({ state: 'RUNNING' }),
+        providerGeneratedId: 'slurm-17',
       },
     ]);
     expect(orchestrator.state.ignored).toEqual([]);

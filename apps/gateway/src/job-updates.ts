@@ -35,6 +35,7 @@ export function toResourceUpdate(event: JobEvent): ResourceUpdateAndId {
       expectedState: STATES[event.expectedState] ?? null,
       timestamp: timestamp > 0 ? timestamp : null,
     },
+    ...(event.providerGeneratedId ? { providerGeneratedId: event.providerGeneratedId } : {}),
   };
 }
 

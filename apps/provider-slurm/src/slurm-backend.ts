@@ -303,14 +303,20 @@ export class SlurmBackend implements ComputeBackend {
         : state === 'SUSPENDED'
           ? STATUS.suspended(slurmId)
           : STATUS.requeued(slurmId);
-    this.emit({ jobId: job.jobId, state, status });
+    // The Slurm id goes along: the orchestrator has not seen it if Slurm was down at create.
+    this.emit({ jobId: job.jobId, state, status, providerGeneratedId: String(slurmId) });
     this.store.setReportedState(job.jobId, state);
   }
 
   /** Reports the end of a job, first its start if it ran and ended between two polls. */
   private finish(job: JobRecord, seen: SlurmJob): void {
     if (job.reportedState === 'IN_QUEUE' && everRan(seen)) {
-      this.emit({ jobId: job.jobId, state: 'RUNNING', status: STATUS.running(seen.id) });
+      this.emit({
+        jobId: job.jobId,
+        state: 'RUNNING',
+        status: STATUS.running(seen.id),
+        providerGeneratedId: String(seen.id),
+      });
     }
     const outcome = outcomeOf({
       slurm: seen,
@@ -319,7 +325,7 @@ export class SlurmBackend implements ComputeBackend {
     });
     // Report first: after a crash here the restart reports it again, and the orchestrator
     // ignores a repeated final state, while a lost one would leave the job running forever.
-    this.emit({ jobId: job.jobId, ...outcome });
+    this.emit({ jobId: job.jobId, ...outcome, providerGeneratedId: String(seen.id) });
     this.store.markEnded(job.jobId);
     this.log.info({ jobId: job.jobId, slurmId: seen.id, ...outcome }, 'job ended');
   }

@@ -217,8 +217,16 @@ export const JobsRetrieveUtilizationResponse = z.object({
 });
 export type JobsRetrieveUtilizationResponse = z.infer<typeof JobsRetrieveUtilizationResponse>;
 
-/** JobsControl.update item: a provider's report about one job. */
-export const ResourceUpdateAndId = z.object({ id: z.string().min(1), update: JobUpdate });
+/**
+ * JobsControl.update item: a provider's report about one job. `providerGeneratedId` is our
+ * extension of the spec's shape: the provider's own id for the job, for providers that learn it
+ * only after answering create (a scheduler that was down when the job came).
+ */
+export const ResourceUpdateAndId = z.object({
+  id: z.string().min(1),
+  update: JobUpdate,
+  providerGeneratedId: z.string().min(1).nullish(),
+});
 export type ResourceUpdateAndId = z.infer<typeof ResourceUpdateAndId>;
 
 /** Jobs.create: the spec's BulkRequest, plus an optional key that makes a retried request return the first answer. */

@@ -162,6 +162,36 @@ describe('JobStore', () => {
     expect(store.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
   });
 
+  it('takes the provider’s id for a job from an update that carries one', () => {
+    const [id] = store.create(
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
+      1000,
+    );
+    expect(store.get(id!)!.providerGeneratedId).toBeNull();
+    store.applyProviderUpdates(
+      'example',
+      [{ ...update(id!, 'RUNNING'), providerGeneratedId: '4711' }],
+      null,
+      2000,
+    );
+    expect(store.get(id!)!.providerGeneratedId).toBe('4711');
+    store.applyProviderUpdates(
+      'other',
+      [{ ...update(id!, null), providerGeneratedId: 'x' }],
+      null,
+      3000,
+    );
+    expect(store.get(id!)!.providerGeneratedId).toBe('4711');
+  });
+
   it('cancels locally a job whose start was never delivered', () => {
     const [id] = store.create(
       [

@@ -449,6 +449,13 @@ export class JobStore {
           result.ignored.push({ id: item.id, reason: 'no such job at this provider' });
           continue;
         }
+        if (item.providerGeneratedId && item.providerGeneratedId !== job.providerGeneratedId) {
+          this.db
+            .update(jobs)
+            .set({ providerGeneratedId: item.providerGeneratedId })
+            .where(eq(jobs.id, job.id))
+            .run();
+        }
         const reason = this.applyUpdate(job, item.update, now);
         if (reason === null) result.changed.push(job.id);
         else result.ignored.push({ id: item.id, reason });
