@@ -33,6 +33,10 @@ afterAll(async () => {
   await stack?.dispose();
 });
 
+/** A job connected to `peer` (the spec's "Connect to Job"). */
+const asPeer = (peer: string) =>
+  acmeBatch('peer', 0, { resources: [{ type: 'peer', hostname: 'web', jobId: peer }] });
+
 const grant = (username: string, permissions: Array<'READ' | 'EDIT'>) =>
   owner.jobs.updateAcl.mutate({
     items: [
@@ -55,11 +59,16 @@ describe('sharing a job', () => {
         () => who.jobs.retrieveUtilization.query({ jobId }),
         () => who.jobs.updateAcl.mutate({ items: [{ id: jobId, added: [], deleted: [] }] }),
         () => followUntil(who, jobId, { timeoutMs: 10_000 }),
+        // Connecting to it as a peer is touching it too.
+        () => who.jobs.create.mutate({ items: [asPeer(jobId)] }),
       ];
       for (const call of calls) expect((await errorOf(call())).data?.code).toBe('NOT_FOUND');
       expect((await who.jobs.browse.query({})).items).toHaveLength(0);
       expect((await who.jobs.search.query({ query: jobId })).items).toHaveLength(0);
     }
+    expect((await errorOf(alice.jobs.create.mutate({ items: [asPeer(jobId)] }))).message).toBe(
+      `items[0].resources[0].jobId: no job with id ${JSON.stringify(jobId)}`,
+    );
     expect((await owner.jobs.retrieve.query({ id: jobId })).status.state).toBe('RUNNING');
   });
 
@@ -87,8 +96,8 @@ describe('sharing a job', () => {
   });
 
   it('lists shared jobs among the caller’s own, newest first, across pages', async () => {
-    const own = (await alice.jobs.create.mutate({ items: [acmeBatch('alice', 0)] })).responses[0]!
-      .id;
+    // Seeing the job is enough to connect a new job of one's own to it as a peer.
+    const own = (await alice.jobs.create.mutate({ items: [asPeer(jobId)] })).responses[0]!.id;
     expect((await alice.jobs.browse.query({})).items.map((j) => j.id)).toEqual([own, jobId]);
     const first = await alice.jobs.browse.query({ itemsPerPage: 1 });
     expect(first.items.map((j) => j.id)).toEqual([own]);
@@ -135,6 +144,9 @@ describe('sharing a job', () => {
     });
     await alice.jobs.terminate.mutate({ items: [{ id: jobId }] });
     await waitForJob(owner, jobId, (j) => j.status.state === 'SUCCESS');
+    expect((await errorOf(alice.jobs.create.mutate({ items: [asPeer(jobId)] }))).message).toBe(
+      `items[0].resources[0].jobId: job ${jobId} has ended (SUCCESS) and cannot be a peer`,
+    );
 
     await owner.jobs.updateAcl.mutate({
       items: [{ id: jobId, added: [], deleted: [{ type: 'user', username: 'alice' }] }],

@@ -148,12 +148,16 @@ export class JobService implements JobsService {
         provider: product.category.provider,
         category: product.category.name,
       });
-      const licenseIds = [
+      const values = [
         ...Object.entries(spec.parameters ?? {}).map(
           ([name, v]) => [`parameters.${name}`, v] as const,
         ),
         ...(spec.resources ?? []).map((v, j) => [`resources[${j}]`, v] as const),
-      ].flatMap(([field, v]) =>
+      ];
+      for (const [field, v] of values) {
+        if (v.type === 'peer') this.requirePeer(actor, v.jobId, at(`${field}.jobId`));
+      }
+      const licenseIds = values.flatMap(([field, v]) =>
         v.type === 'license_server'
           ? [this.deps.requireLicense(v.id, owner, product.category.provider, at(field))]
           : [],
@@ -172,6 +176,17 @@ export class JobService implements JobsService {
     const ids = this.store.create(items, Date.now(), idempotency);
     this.deps.deliver();
     return { responses: ids.map((id) => ({ id: String(id) })) };
+  }
+
+  /**
+   * A peer opens the way from the new job to another: the caller must be able to see that job
+   * (else it answers as missing, like any job they cannot see), and it must not have ended.
+   */
+  private requirePeer(actor: UserActor, jobId: string, field: string): void {
+    const peer = this.requireJob(actor, jobId, field, 'READ');
+    if (isFinalState(peer.state as JobState)) {
+      throw badRequest(`${field}: job ${jobId} has ended (${peer.state}) and cannot be a peer`);
+    }
   }
 
   /** Unless allowed, a job identical to an active one of the caller's (or an earlier item) is refused. */
