@@ -66,6 +66,11 @@ describe('bad input', () => {
       /colour/,
     ],
     ['a missing required parameter', { ...valid(), parameters: {} }, /parameters\.value/],
+    [
+      'a public link, which no provider here offers',
+      { ...valid(), resources: [{ type: 'ingress', id: 'ing-1' }] },
+      /items\[0\]\.resources\[0\]: this deployment has no public links \(ingress\) to attach/,
+    ],
   ])('refuses %s with a 400 naming the field, storing nothing', async (_what, item, message) => {
     const before = await jobCount();
     // The bad item comes second: the valid first one must not be stored either.

@@ -1,4 +1,5 @@
 import {
+  type AppParameterValue,
   ApiError,
   badRequest,
   durationToMillis,
@@ -73,6 +74,13 @@ const SESSION_FEATURE: Record<InteractiveSessionType, SupportFeature> = {
   SHELL: 'terminal',
   WEB: 'web',
   VNC: 'vnc',
+};
+
+/** Resources of the spec that no provider here offers yet, as a user would name them. */
+const UNOFFERED_RESOURCES: Partial<Record<AppParameterValue['type'], string>> = {
+  ingress: 'public links (ingress) to attach',
+  network: 'public IP addresses to attach',
+  block_storage: 'block storage volumes to attach',
 };
 
 /** The Jobs face: what end users call. */
@@ -156,6 +164,9 @@ export class JobService implements JobsService {
       ];
       for (const [field, v] of values) {
         if (v.type === 'peer') this.requirePeer(actor, v.jobId, at(`${field}.jobId`));
+        const missing = UNOFFERED_RESOURCES[v.type];
+        // Accepting one would start the job without what the user asked it to have.
+        if (missing) throw badRequest(`${at(field)}: this deployment has no ${missing}`);
       }
       const licenseIds = values.flatMap(([field, v]) =>
         v.type === 'license_server'
