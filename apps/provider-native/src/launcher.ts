@@ -53,6 +53,11 @@ export interface LaunchOptions {
   rank: number;
   argv: string[];
   env: Record<string, string>;
+  /**
+   * Called when the rank exits, if it does while this process runs (its exit code and output are
+   * written by then). A rank found again after a restart has no such call; the monitor finds it.
+   */
+  onExit?: () => void;
 }
 
 /**
@@ -77,6 +82,7 @@ export function launchRank(options: LaunchOptions): LaunchedRank {
     );
     // Failures to spawn /bin/sh itself arrive asynchronously; a missing pid already tells us.
     child.on('error', () => undefined);
+    if (options.onExit) child.on('exit', options.onExit);
     if (child.pid === undefined) throw new Error('the process could not be spawned');
     child.unref();
     // Our own child cannot be reaped before the event loop runs again, so /proc still has it.

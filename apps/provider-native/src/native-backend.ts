@@ -119,7 +119,17 @@ export class NativeBackend implements ComputeBackend {
       const interactive = spec.applicationType === 'WEB' || spec.applicationType === 'VNC';
       for (let rank = 0; rank < spec.replicas; rank++) {
         const port = interactive ? await freePort() : null;
-        const r = launchRank({ jobDir, rank, argv: spec.argv, env: env(rank, port) });
+        const r = launchRank({
+          jobDir,
+          rank,
+          argv: spec.argv,
+          env: env(rank, port),
+          // Report the end at once rather than at the next monitor pass.
+          onExit: () =>
+            setImmediate(() => {
+              if (this.monitor) this.check();
+            }),
+        });
         launched.push(r);
         this.store.addRank(spec.jobId, r, port);
       }
