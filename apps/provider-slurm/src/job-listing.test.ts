@@ -6,11 +6,62 @@ import {
   ListingParseError,
   parseSacct,
   parseScontrolJobs,
+  parseSqueueFields,
   parseSqueueJson,
 } from './job-listing.js';
 
 const fixture = (name: string) => readFileSync(join(import.meta.dirname, 'fixtures', name), 'utf8');
 const at = (local: string) => new Date(local).getTime();
+
+describe('parseSqueueFields', () => {
+  it('reads squeue -O of Slurm 22.05, skipping a line a | in a name garbles', () => {
+    expect(parseSqueueFields(fixture('squeue-fields-22.05.txt'))).toEqual([
+      {
+        id: 24,
+        name: 'test-fmt',
+        comment: 'x:y',
+        state: 'FAILED',
+        reason: 'NonZeroExitCode',
+        exit: { code: 3, signal: 0 },
+        startTime: at('2026-11-23T17:38:15'),
+        timeLimitMinutes: null,
+        partition: 'batch',
+        nodes: 'vm',
+      },
+      {
+        id: 27,
+        name: 'ucloud-77',
+        comment: 'ucloud:abc123:77',
+        state: 'RUNNING',
+        reason: 'None',
+        exit: { code: 0, signal: 0 },
+        startTime: at('2026-11-23T17:39:11'),
+        timeLimitMinutes: 90,
+        partition: 'batch',
+        nodes: 'vm',
+      },
+      {
+        id: 1,
+        name: 'ucloud-1',
+        comment: 'ucloud:5a7e220b0c6d:1',
+        state: 'TIMEOUT',
+        reason: 'TimeLimit',
+        exit: { code: 143, signal: 0 },
+        startTime: at('2026-11-23T17:32:25'),
+        timeLimitMinutes: 1,
+        partition: 'batch',
+        nodes: 'vm',
+      },
+    ]);
+  });
+
+  it('reads a pending job without comment, start time or nodes', () => {
+    const [job] = parseSqueueFields(
+      '31|ucloud-9|(null)|PENDING|Priority|0|N/A|UNLIMITED|batch||\n',
+    );
+    expect(job).toMatchObject({ comment: '', startTime: null, timeLimitMinutes: null, nodes: '' });
+  });
+});
 
 describe('parseSqueueJson', () => {
   it('reads squeue --json of Slurm 22.05 (openapi v0.0.38)', () => {

@@ -156,6 +156,42 @@ export function parseScontrolJobs(text: string): SlurmJob[] {
 const nullText = (value: string | undefined) =>
   value === undefined || value === '(null)' ? '' : value;
 
+/**
+ * The fields asked of `squeue -O`, each ended by `|` (squeue prints them unpadded and whole).
+ * `exit_code` is the raw wait status, as in squeue --json of 22.05.
+ */
+export const SQUEUE_FIELDS =
+  'JobID:|,Name:|,Comment:|,State:|,Reason:|,exit_code:|,StartTime:|,TimeLimit:|,Partition:|,NodeList:|';
+
+/**
+ * The jobs of `squeue -h -O SQUEUE_FIELDS`. A line that does not split into the fields (a name
+ * or comment with a `|` in it) is not one of ours, whose names and comments never have one.
+ */
+export function parseSqueueFields(text: string): SlurmJob[] {
+  return text.split('\n').flatMap((line) => {
+    const fields = line.split('|');
+    if (fields.length !== 11) return [];
+    const [rawId, name, comment, state, reason, wait, start, limit, partition, nodes] = fields;
+    const id = Number(rawId);
+    const status = Number(wait);
+    if (!rawId || !Number.isSafeInteger(id)) return [];
+    return [
+      {
+        id,
+        name: name!,
+        comment: nullText(comment),
+        state: state!,
+        reason: reason!,
+        exit: wait === '' || Number.isNaN(status) ? null : decodeWaitStatus(status),
+        startTime: parseLocalTime(start!),
+        timeLimitMinutes: parseDurationMinutes(limit!),
+        partition: partition!,
+        nodes: nodes!,
+      },
+    ];
+  });
+}
+
 /** The fields asked of sacct, in this order (`sacct -X -n -P -o …`). */
 export const SACCT_FIELDS = 'JobIDRaw,JobName,State,ExitCode,Start,Timelimit,Partition,NodeList';
 

@@ -42,6 +42,9 @@ class FakeSlurm implements SlurmCommands {
     this.check();
     return [...this.listed.values()];
   }
+  async ownJobs() {
+    return this.jobs();
+  }
   async accountedJobs(ids: number[]) {
     return this.accounted.filter((j) => ids.includes(j.id));
   }

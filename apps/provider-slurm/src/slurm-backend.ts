@@ -96,7 +96,7 @@ export class SlurmBackend implements ComputeBackend {
     if (existing) {
       // A retried create: the first attempt may have stopped before or after reaching Slurm.
       if (existing.slurmId === null && !existing.ended) {
-        await this.submit(existing, await this.slurm.jobs());
+        await this.submit(existing, await this.slurm.ownJobs());
       }
       return this.created(spec.jobId);
     }
@@ -142,7 +142,7 @@ export class SlurmBackend implements ComputeBackend {
     this.store.markCancelRequested(jobId);
     if (job.slurmId === null) {
       // Not in Slurm as far as we know: the submission path finds and cancels it, or ends it.
-      await this.submit(job, await this.slurm.jobs());
+      await this.submit(job, await this.slurm.ownJobs());
     } else {
       await this.slurm.cancel(job.slurmId);
     }
@@ -161,7 +161,7 @@ export class SlurmBackend implements ComputeBackend {
     );
     if (job.timeAllocationMs !== null) this.store.addTimeAllocation(jobId, extendByMs);
     this.log.info({ jobId, slurmId, minutes }, 'time limit extended');
-    const seen = (await this.slurm.jobs()).find((j) => j.id === slurmId);
+    const seen = (await this.slurm.ownJobs()).find((j) => j.id === slurmId);
     if (!seen || seen.timeLimitMinutes === null || phaseOf(seen.state).kind !== 'active') {
       return null;
     }
@@ -250,7 +250,7 @@ export class SlurmBackend implements ComputeBackend {
     const listedAt = Date.now();
     let listing: SlurmJob[];
     try {
-      listing = await this.slurm.jobs();
+      listing = await this.slurm.ownJobs();
     } catch (err) {
       if (this.slurmReachable) this.log.warn({ err }, 'cannot list Slurm jobs; will keep trying');
       this.slurmReachable = false;

@@ -1,11 +1,14 @@
 import { execFile } from 'node:child_process';
+import { userInfo } from 'node:os';
 import { UnavailableError } from '@ucloud/provider-sdk';
 import {
   ListingParseError,
   parseSacct,
   parseScontrolJobs,
+  parseSqueueFields,
   parseSqueueJson,
   SACCT_FIELDS,
+  SQUEUE_FIELDS,
   type SlurmJob,
 } from './job-listing.js';
 import { parseScontrolNodes, parseSinfoJson, type SlurmNode } from './node-listing.js';
@@ -16,6 +19,11 @@ export interface SlurmCommands {
   submit(scriptPath: string): Promise<number>;
   /** Every job slurmctld knows: pending, running and those ended within MinJobAge. */
   jobs(): Promise<SlurmJob[]>;
+  /**
+   * The jobs of the user the plugin submits as, the same way: all of its own jobs, but selected
+   * by slurmctld, which on a busy cluster is a small part of `jobs()`.
+   */
+  ownJobs(): Promise<SlurmJob[]>;
   /** Of `ids`, the jobs accounting remembers; none when the cluster keeps no accounting. */
   accountedJobs(ids: number[]): Promise<SlurmJob[]>;
   nodes(): Promise<SlurmNode[]>;
@@ -74,6 +82,8 @@ export class SlurmCli implements SlurmCommands {
   private json: Promise<boolean> | null = null;
   private accounting: boolean | null = null;
   private defaultPartitionName: string | null = null;
+  /** Whose jobs ownJobs() lists: sbatch submits as the plugin's own user. */
+  private readonly user = userInfo().username;
 
   constructor(private readonly options: SlurmCliOptions) {
     this.env = options.env ?? process.env;
@@ -99,6 +109,16 @@ export class SlurmCli implements SlurmCommands {
       return reachable(() => parseSqueueJson(out));
     }
     return parseScontrolJobs(await this.run('scontrol', ['-o', 'show', 'job']));
+  }
+
+  async ownJobs(): Promise<SlurmJob[]> {
+    const out = await this.run('squeue', [
+      '-h',
+      '--states=all',
+      `--user=${this.user}`,
+      `--Format=${SQUEUE_FIELDS}`,
+    ]);
+    return parseSqueueFields(out);
   }
 
   async accountedJobs(ids: number[]): Promise<SlurmJob[]> {
