@@ -37,6 +37,7 @@ export const notFound = (message: string) => new ApiError('NOT_FOUND', message);
 export const conflict = (message: string) => new ApiError('CONFLICT', message);
 export const forbidden = (message: string) => new ApiError('FORBIDDEN', message);
 export const paymentRequired = (message: string) => new ApiError('PAYMENT_REQUIRED', message);
+export const serviceUnavailable = (message: string) => new ApiError('SERVICE_UNAVAILABLE', message);
 
 /** The spec's CommonErrorMessage. */
 export interface CommonErrorMessage {

@@ -2,6 +2,7 @@ import {
   type AppParameterValue,
   ApiError,
   badRequest,
+  serviceUnavailable,
   durationToMillis,
   validateParameters,
   type BulkRequest,
@@ -460,12 +461,19 @@ export class JobService implements JobsService {
       row.provider,
       row.productId,
       row.productCategory,
+      true,
     );
     const app = this.deps.catalog.findApplication({
       name: row.applicationName,
       version: row.applicationVersion,
     });
     const backend = app?.invocation.tool.tool?.description.backend;
+    if (gateway && !support && !this.deps.support.knows(row.provider)) {
+      // Not "unsupported": the provider has not been reached to say.
+      throw serviceUnavailable(
+        `${what} cannot be checked: provider ${row.provider} is unreachable; try again later`,
+      );
+    }
     if (!gateway || !support || !backend || !supports(support, backend, feature)) {
       throw badRequest(
         `${what} is not supported by product ${row.productId} of provider ${row.provider}`,

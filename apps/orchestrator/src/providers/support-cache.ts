@@ -18,15 +18,23 @@ export class ProductSupportCache {
     private readonly log: Logger,
   ) {}
 
+  /**
+   * The product's declarations. `mustKnow` asks the provider again even during the backoff when
+   * nothing is known yet: a call that depends on the answer should not fail for 5 s after the
+   * gateway is back, while a browse should not wait on an unreachable one each time.
+   */
   async supportOf(
     provider: string,
     productId: string,
     category: string,
+    mustKnow = false,
   ): Promise<ComputeSupport | null> {
     const entry = this.entries.get(provider);
     const now = Date.now();
     const stale = !entry || now - entry.at > TTL_MS;
-    const backingOff = now - (this.failedAt.get(provider) ?? -Infinity) < RETRY_AFTER_FAILURE_MS;
+    const backingOff =
+      !(mustKnow && !entry) &&
+      now - (this.failedAt.get(provider) ?? -Infinity) < RETRY_AFTER_FAILURE_MS;
     if (stale && !backingOff) {
       let refresh = this.inFlight.get(provider);
       if (!refresh) {
@@ -36,6 +44,11 @@ export class ProductSupportCache {
       await refresh;
     }
     return this.cached(provider, productId, category);
+  }
+
+  /** Whether the provider has ever answered what it supports (so a product absent is declared absent). */
+  knows(provider: string): boolean {
+    return this.entries.has(provider);
   }
 
   cached(provider: string, productId: string, category: string): ComputeSupport | null {
