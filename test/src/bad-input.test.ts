@@ -67,6 +67,11 @@ describe('bad input', () => {
     ],
     ['a missing required parameter', { ...valid(), parameters: {} }, /parameters\.value/],
     [
+      'a time allocation of nothing',
+      { ...valid(), timeAllocation: { hours: 0, minutes: 0, seconds: 0 } },
+      /items\[0\]\.timeAllocation: must be longer than zero/,
+    ],
+    [
       'a public link, which no provider here offers',
       { ...valid(), resources: [{ type: 'ingress', id: 'ing-1' }] },
       /items\[0\]\.resources\[0\]: this deployment has no public links \(ingress\) to attach/,
@@ -87,6 +92,18 @@ describe('bad input', () => {
     const error = await errorOf(client.jobs.create.mutate({ items: [item as never] }));
     expect(error.data?.code).toBe('BAD_REQUEST');
     expect(error.message).toMatch(message);
+  });
+
+  it('answers a call to no route with a 404 in the spec error shape', async () => {
+    const response = await fetch(`${stack.url}/api/jobs/nothing-here?x=1`, {
+      method: 'DELETE',
+      headers: { authorization: `Bearer ${stack.userToken}` },
+    });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toEqual({
+      why: 'No such call: DELETE /api/jobs/nothing-here?x=1',
+      errorCode: 'NOT_FOUND',
+    });
   });
 
   it('refuses malformed JSON with a 400', async () => {

@@ -19,11 +19,14 @@ export const ProductReference = z.object({
 });
 export type ProductReference = z.infer<typeof ProductReference>;
 
-export const SimpleDuration = z.object({
-  hours: z.number().int().min(0),
-  minutes: z.number().int().min(0),
-  seconds: z.number().int().min(0),
-});
+export const SimpleDuration = z
+  .object({
+    hours: z.number().int().min(0),
+    minutes: z.number().int().min(0),
+    seconds: z.number().int().min(0),
+  })
+  // A job allotted no time would expire as it starts; an extension by nothing changes nothing.
+  .refine((d) => d.hours + d.minutes + d.seconds > 0, 'must be longer than zero');
 export type SimpleDuration = z.infer<typeof SimpleDuration>;
 
 export const durationToMillis = (d: SimpleDuration): number =>

@@ -2,6 +2,7 @@ import { appRouter, type Actor, type ApiContext, type Services } from '@ucloud/c
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
+import { toHttpError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
 
 export interface HttpDeps {
@@ -37,6 +38,16 @@ export async function buildHttpServer(deps: HttpDeps) {
   });
   await app.register(async (scope) => registerRestRoutes(scope, contextOf));
   app.get('/healthz', async () => ({ ok: true }));
+  // Calls that reach no route still answer in the spec's CommonErrorMessage shape.
+  app.setNotFoundHandler((request, reply) =>
+    reply
+      .status(404)
+      .send({ why: `No such call: ${request.method} ${request.url}`, errorCode: 'NOT_FOUND' }),
+  );
+  app.setErrorHandler((error, _request, reply) => {
+    const { status, body } = toHttpError(error);
+    void reply.status(status).send(body);
+  });
   return app;
 }
 
