@@ -204,7 +204,7 @@ describe('the REST face with the spec’s curl commands', () => {
       (ended.updates as Array<{ state: string; status: string }>).map((u) => [u.state, u.status]),
     ).toEqual([
       ['IN_QUEUE', 'Your job is now waiting in the queue!'],
-      ['RUNNING', 'The job is now running'],
+      ['RUNNING', 'Your job is now running!'],
       ['SUCCESS', 'Your job has been cancelled!'],
     ]);
     expect((ended.status as { expiresAt: number | null }).expiresAt).toBeNull();

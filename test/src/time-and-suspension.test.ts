@@ -55,7 +55,7 @@ describe('time allocation', () => {
     const ended = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS');
     expect(ended.updates.map((u) => [u.state, u.status])).toEqual([
       ['IN_QUEUE', 'Your job is now waiting in the queue!'],
-      ['RUNNING', 'The job is now running'],
+      ['RUNNING', 'Your job is now running!'],
       ['SUCCESS', 'Your job has been cancelled!'],
     ]);
     expect(ended.status.expiresAt).toBeNull();

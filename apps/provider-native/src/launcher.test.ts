@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { launchRank, rankFiles, readExitCode, resolveCommand } from './launcher.js';
+import { launchRank, rankFiles, readRankExit, resolveCommand } from './launcher.js';
 import { isRunning, liveGroupMembers, readProcStat, signalGroup } from './proc.js';
 
 let dir: string;
@@ -26,7 +26,9 @@ describe('launchRank', () => {
     const rank = launchRank({ jobDir: dir, rank: 0, argv: ['sh', '-c', 'echo out; exit 5'], env });
     expect(readProcStat(rank.pid)?.pgid).toBe(rank.pid);
     await until(() => !isRunning(rank.pid, rank.startTime));
-    expect(readExitCode(dir, 0)).toBe(5);
+    const seenGone = Date.now();
+    expect(readRankExit(dir, 0)?.code).toBe(5);
+    expect(readRankExit(dir, 0)?.endedAt).toBeLessThanOrEqual(seenGone);
     expect(readFileSync(rankFiles(dir, 0).stdout, 'utf8')).toBe('out\n');
   });
 
@@ -35,7 +37,7 @@ describe('launchRank', () => {
     await new Promise((r) => setTimeout(r, 100));
     signalGroup(rank.pid, 'SIGTERM');
     await until(() => !isRunning(rank.pid, rank.startTime));
-    expect(readExitCode(dir, 1)).toBe(143);
+    expect(readRankExit(dir, 1)?.code).toBe(143);
     expect(liveGroupMembers(rank.pid)).toEqual([]);
   });
 });
@@ -45,7 +47,7 @@ describe('isRunning', () => {
     const self = readProcStat(process.pid)!;
     expect(isRunning(process.pid, self.startTime)).toBe(true);
     expect(isRunning(process.pid, String(Number(self.startTime) + 1))).toBe(false);
-    expect(readExitCode(dir, 9)).toBeNull();
+    expect(readRankExit(dir, 9)).toBeNull();
   });
 });
 

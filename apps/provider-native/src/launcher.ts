@@ -95,11 +95,19 @@ export function launchRank(options: LaunchOptions): LaunchedRank {
   }
 }
 
-/** The exit code the wrapper recorded for a rank, or null when it recorded none. */
-export function readExitCode(jobDir: string, rank: number): number | null {
+/** How a rank ended, as its wrapper recorded it. */
+export interface RankExit {
+  code: number;
+  /** When the command exited (Unix epoch ms): the record is written at that moment. */
+  endedAt: number;
+}
+
+/** What the wrapper recorded for a rank, or null when it recorded nothing. */
+export function readRankExit(jobDir: string, rank: number): RankExit | null {
+  const file = rankFiles(jobDir, rank).exitCode;
   try {
-    const text = readFileSync(rankFiles(jobDir, rank).exitCode, 'utf8').trim();
-    return /^\d+$/.test(text) ? Number(text) : null;
+    const text = readFileSync(file, 'utf8').trim();
+    return /^\d+$/.test(text) ? { code: Number(text), endedAt: statSync(file).mtimeMs } : null;
   } catch {
     return null;
   }

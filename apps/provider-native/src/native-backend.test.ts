@@ -28,6 +28,7 @@ interface SeenEvent {
   jobId: string;
   state: JobStateName | null;
   status: string;
+  timestamp: number;
 }
 
 /** A plugin on port 0 over a data dir, with a client and every event it reports. */
@@ -73,6 +74,7 @@ class Harness {
         jobId: e.jobId,
         state: stateFromProto(e.state),
         status: e.status,
+        timestamp: Number(e.timestamp),
       }),
     );
     this.watch.on('error', () => undefined); // cancelled on stop
@@ -276,7 +278,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
         .of('j1')
         .map((e) => e.state),
     ).toEqual(['RUNNING', 'SUCCESS']);
-    expect(p().of('j1')[0]!.status).toBe('The job is now running');
+    expect(p().of('j1')[0]!.status).toBe('Your job is now running!');
     expect(logs).toEqual({
       '0/stdout': `line 1\nline 2 in ${join(dataDir, 'jobs', 'j1')}\n`,
       '0/stderr': 'oops\n',
@@ -519,11 +521,13 @@ describe('native plugin', { timeout: 30_000 }, () => {
 
       go('r2');
       await until(() => groupGone(pgid!));
+      const goneAt = Date.now();
+      await sleep(1000);
       await restart();
-      expect(await p().end('r2')).toMatchObject({
-        state: 'SUCCESS',
-        status: 'The job exited with code 7',
-      });
+      const end = await p().end('r2');
+      expect(end).toMatchObject({ state: 'SUCCESS', status: 'The job exited with code 7' });
+      // Stamped with when it exited, not when the new plugin noticed.
+      expect(end.timestamp).toBeLessThanOrEqual(goneAt);
     });
 
     it('fails a job whose processes were killed while the plugin was down', async () => {

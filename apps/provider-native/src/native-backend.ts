@@ -26,7 +26,7 @@ import { JobStore, type JobRecord, type StopReason } from './job-store.js';
 import {
   launchRank,
   rankFiles,
-  readExitCode,
+  readRankExit,
   resolveCommand,
   type LaunchedRank,
 } from './launcher.js';
@@ -279,14 +279,19 @@ export class NativeBackend implements ComputeBackend {
   /** Reports the end of a job whose ranks have all exited. */
   private finish(job: JobRecord, observedLive: boolean): void {
     const jobDir = this.jobDir(job.jobId);
+    const exits = job.ranks.map((r) => readRankExit(jobDir, r.rank));
     const outcome = outcomeOf({
       stopReason: job.stopReason,
-      exitCodes: job.ranks.map((r) => readExitCode(jobDir, r.rank)),
+      exitCodes: exits.map((e) => e?.code ?? null),
       observedLive,
     });
+    // The job ended when its last rank did, which may be long before a restarted plugin looks.
+    const recorded = exits.filter((e) => e !== null);
+    const endedAt =
+      recorded.length === exits.length ? Math.max(...recorded.map((e) => e.endedAt)) : undefined;
     // Report first: if we crash before recording the end, the restart reports it again, and a
     // repeated final state is ignored by the orchestrator, while a lost one would not be.
-    this.emit({ jobId: job.jobId, ...outcome });
+    this.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
     this.store.markEnded(job.jobId);
     if (observedLive) {
       // Whatever the command left behind in its group goes with it. Only done right after the

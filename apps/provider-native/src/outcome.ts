@@ -2,7 +2,7 @@ import { type JobStateName } from '@ucloud/provider-sdk';
 import { type StopReason } from './job-store.js';
 
 export const STATUS = {
-  running: 'The job is now running',
+  running: 'Your job is now running!',
   suspended: 'The job has been suspended',
   cancelled: 'Your job has been cancelled!',
   expired: 'Your job has reached its time limit',

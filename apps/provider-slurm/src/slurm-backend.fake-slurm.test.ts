@@ -156,7 +156,7 @@ describe('SlurmBackend against a fake of Slurm', () => {
     await expect
       .poll(() => reported('1'))
       .toEqual([
-        ['RUNNING', 'The job is now running (Slurm job 1)'],
+        ['RUNNING', 'Your job is now running!'],
         [
           'FAILURE',
           "Slurm job 1 disappeared from Slurm's view before the plugin saw it end; how it ended is unknown",
@@ -174,7 +174,7 @@ describe('SlurmBackend against a fake of Slurm', () => {
     await expect
       .poll(() => reported('1'))
       .toEqual([
-        ['RUNNING', 'The job is now running (Slurm job 1)'],
+        ['RUNNING', 'Your job is now running!'],
         ['SUCCESS', 'The job exited with code 0 (Slurm job 1: COMPLETED)'],
       ]);
   });
@@ -198,9 +198,7 @@ describe('SlurmBackend against a fake of Slurm', () => {
     const second = await startBackend();
 
     expect(slurm.submissions).toBe(1);
-    await expect
-      .poll(() => reported('1'))
-      .toEqual([['RUNNING', 'The job is now running (Slurm job 1)']]);
+    await expect.poll(() => reported('1')).toEqual([['RUNNING', 'Your job is now running!']]);
     expect(await second.create(spec('1'))).toEqual({ providerGeneratedId: '1' });
     expect(slurm.submissions).toBe(1);
   });

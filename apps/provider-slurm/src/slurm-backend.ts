@@ -299,7 +299,7 @@ export class SlurmBackend implements ComputeBackend {
   private report(job: JobRecord, state: ActiveState, slurmId: number): void {
     const status =
       state === 'RUNNING'
-        ? STATUS.running(slurmId)
+        ? STATUS.running
         : state === 'SUSPENDED'
           ? STATUS.suspended(slurmId)
           : STATUS.requeued(slurmId);
@@ -314,7 +314,7 @@ export class SlurmBackend implements ComputeBackend {
       this.emit({
         jobId: job.jobId,
         state: 'RUNNING',
-        status: STATUS.running(seen.id),
+        status: STATUS.running,
         providerGeneratedId: String(seen.id),
       });
     }

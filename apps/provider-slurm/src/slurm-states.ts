@@ -51,7 +51,7 @@ export function phaseOf(slurmState: string): Phase {
 }
 
 export const STATUS = {
-  running: (slurmId: number) => `The job is now running (Slurm job ${slurmId})`,
+  running: 'Your job is now running!',
   suspended: (slurmId: number) => `The job has been suspended (Slurm job ${slurmId})`,
   requeued: (slurmId: number) => `Slurm put the job back in its queue (Slurm job ${slurmId})`,
   cancelled: 'Your job has been cancelled!',

@@ -17,6 +17,11 @@ export interface JobEventInput {
   /** The job's new deadline, Unix epoch ms. */
   newExpiresAt?: number;
   providerGeneratedId?: string;
+  /**
+   * When it happened (Unix epoch ms), if earlier than now: a job that ended while the plugin was
+   * down is reported with its real end, so the time it ran (and is charged for) is not stretched.
+   */
+  occurredAt?: number;
 }
 
 /** An event as the journal stored it: numbered, stamped and tagged with the journal's stream id. */

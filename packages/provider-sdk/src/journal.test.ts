@@ -43,7 +43,7 @@ async function take(
 describe('EventJournal', () => {
   it('numbers events 1, 2, 3 and stores every field', () => {
     const journal = openJournal();
-    const a = journal.append({ jobId: 'j1', state: 'RUNNING', status: 'The job is now running' });
+    const a = journal.append({ jobId: 'j1', state: 'RUNNING', status: 'Your job is now running!' });
     const b = journal.append({ jobId: 'j1', newExpiresAt: 1234, expectedState: 'RUNNING' });
     const c = journal.append({ jobId: 'j2', state: 'SUCCESS', providerGeneratedId: 'p-2' });
     expect([a.seq, b.seq, c.seq]).toEqual([1, 2, 3]);

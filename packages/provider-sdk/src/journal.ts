@@ -73,7 +73,9 @@ export class EventJournal {
 
   append(input: JobEventInput): JournalEvent {
     if (this.closed) throw new Error('The event journal is closed');
-    const timestamp = Date.now();
+    const now = Date.now();
+    // Never in the future: the plugin's own clock is the only one it can vouch for.
+    const timestamp = Math.min(now, input.occurredAt ?? now);
     const row = {
       jobId: input.jobId,
       timestamp,
