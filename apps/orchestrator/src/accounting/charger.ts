@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { inTransaction, type Db } from '../db/client.js';
@@ -6,9 +6,9 @@ import { charges } from '../db/schema.js';
 import type { JobRow } from '../jobs/job-view.js';
 import type { JobNotifier } from '../jobs/notifier.js';
 import type { JobStore } from '../jobs/store.js';
-import { periodsBegun } from './metering.js';
+import { meterOf, periodsBegun } from './metering.js';
 import { payerOf } from './service.js';
-import { ownerKeyOf, WalletStore } from './wallets.js';
+import { ownerKeyOf, WalletStore, type Debit } from './wallets.js';
 
 const BATCH = 500;
 export const NO_MORE_CREDITS = 'No more credits';
@@ -30,6 +30,8 @@ export class Charger {
   private readonly wallets: WalletStore;
   /** Prepared once: it runs for every period of every job. */
   private readonly insertCharge;
+  private readonly chargesFrom;
+  private readonly deleteChargesFrom;
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<void> | null = null;
 
@@ -52,8 +54,12 @@ export class Charger {
         walletId: p('walletId'),
         amount: p('amount'),
         chargedAt: p('now'),
+        debits: p('debits'),
       })
       .prepare();
+    const fromPeriod = and(eq(charges.jobId, p('jobId')), gte(charges.period, p('period')));
+    this.chargesFrom = db.select().from(charges).where(fromPeriod).prepare();
+    this.deleteChargesFrom = db.delete(charges).where(fromPeriod).prepare();
   }
 
   start(): void {
@@ -108,16 +114,24 @@ export class Charger {
     });
   }
 
+  /**
+   * Brings the job's charges to what it owes at `now`: charges the periods it has begun since,
+   * or refunds those it was charged for but never began (its end was reported late).
+   */
   private chargeJob(job: JobRow, now: number): { periods: number; outOfCredits: boolean } {
-    const owed = periodsBegun(
-      {
-        chargePeriodMs: job.chargePeriodMs,
-        chargedPeriods: job.chargedPeriods,
-        runningMs: job.runningMs,
-        runningSince: job.runningSince,
-      },
-      now,
-    );
+    const owed = periodsBegun(meterOf(job), now);
+    if (owed < job.chargedPeriods) {
+      for (const charge of this.chargesFrom.all({ jobId: job.id, period: owed })) {
+        this.wallets.refund(JSON.parse(charge.debits) as Debit[]);
+      }
+      this.deleteChargesFrom.run({ jobId: job.id, period: owed });
+      this.store.setCharged(job, owed, now);
+      this.log.info(
+        { jobId: job.id, refunded: job.chargedPeriods - owed },
+        'refunded periods the job never began',
+      );
+      return { periods: 0, outOfCredits: false };
+    }
     const product = this.catalog.findProduct({
       provider: job.provider,
       category: job.productCategory,
@@ -128,13 +142,21 @@ export class Charger {
     const amount = (product?.pricePerUnit ?? 0) * replicas;
     let period = job.chargedPeriods;
     for (; period < owed; period++) {
-      if (!wallet || !this.wallets.spend(wallet.id, amount, now)) {
+      const debits = wallet ? this.wallets.spend(wallet.id, amount, now) : null;
+      if (!wallet || !debits) {
         this.store.setCharged(job, period, now);
         this.log.info({ jobId: job.id, period }, 'job ran out of credits');
         return { periods: period - job.chargedPeriods, outOfCredits: true };
       }
       // The key (job, period) makes this insert fail rather than charge a period twice.
-      this.insertCharge.run({ jobId: job.id, period, walletId: wallet.id, amount, now });
+      this.insertCharge.run({
+        jobId: job.id,
+        period,
+        walletId: wallet.id,
+        amount,
+        now,
+        debits: JSON.stringify(debits),
+      });
     }
     this.store.setCharged(job, period, now);
     return { periods: period - job.chargedPeriods, outOfCredits: false };

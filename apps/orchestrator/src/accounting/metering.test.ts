@@ -4,9 +4,14 @@ import { afterTransition, nextChargeAt, periodMsOf, periodsBegun, type Meter } f
 const fresh = (chargePeriodMs: number | null): Meter => ({
   chargePeriodMs,
   chargedPeriods: 0,
+  started: false,
   runningMs: 0,
   runningSince: null,
 });
+
+/** A job that ran from 0 for `ms` (provider time) with 4-second periods, then ended. */
+const ranFor = (ms: number) =>
+  afterTransition(afterTransition(fresh(4000), 'IN_QUEUE', 'RUNNING', 0), 'RUNNING', 'SUCCESS', ms);
 
 describe('metering', () => {
   it('charges the first period when the job starts running, then one per period of running', () => {
@@ -14,10 +19,37 @@ describe('metering', () => {
     expect(periodsBegun(m, 10_000)).toBe(1);
     expect(nextChargeAt(m, 10_000)).toBe(10_000);
     m = { ...m, chargedPeriods: 1 };
-    expect(nextChargeAt(m, 10_500)).toBe(11_000);
-    expect(periodsBegun(m, 10_999)).toBe(1);
-    expect(periodsBegun(m, 11_000)).toBe(2);
+    expect(nextChargeAt(m, 10_500)).toBe(11_001);
+    expect(periodsBegun(m, 11_000)).toBe(1);
+    expect(periodsBegun(m, 11_001)).toBe(2);
     expect(periodsBegun(m, 13_500)).toBe(4);
+  });
+
+  it('charges a period only once the running time is past its start, on both sides of the boundary', () => {
+    expect(periodsBegun(ranFor(0), 1e9)).toBe(1);
+    expect(periodsBegun(ranFor(3_985), 1e9)).toBe(1);
+    expect(periodsBegun(ranFor(3_999), 1e9)).toBe(1);
+    expect(periodsBegun(ranFor(4_000), 1e9)).toBe(1);
+    expect(periodsBegun(ranFor(4_001), 1e9)).toBe(2);
+    expect(periodsBegun(ranFor(4_061), 1e9)).toBe(2);
+    expect(periodsBegun(ranFor(8_000), 1e9)).toBe(2);
+    expect(periodsBegun(ranFor(8_001), 1e9)).toBe(3);
+    // A running job is charged its second period at the first millisecond past 4,000 ms.
+    const running = {
+      ...afterTransition(fresh(4000), 'IN_QUEUE', 'RUNNING', 0),
+      chargedPeriods: 1,
+    };
+    expect(nextChargeAt(running, 100)).toBe(4_001);
+    expect(periodsBegun(running, 4_000)).toBe(1);
+    expect(periodsBegun(running, 4_001)).toBe(2);
+  });
+
+  it('settles a job whose end, reported late, shows it was charged for a period it never began', () => {
+    // Charged for two periods while its end was not yet known; it really ran 3,985 ms.
+    const m = { ...ranFor(3_985), chargedPeriods: 2 };
+    expect(periodsBegun(m, 60_000)).toBe(1);
+    expect(nextChargeAt(m, 60_000)).toBe(60_000);
+    expect(nextChargeAt({ ...m, chargedPeriods: 1 }, 60_000)).toBeNull();
   });
 
   it('does not count suspended time', () => {
@@ -26,9 +58,10 @@ describe('metering', () => {
     expect(nextChargeAt(m, 5_000)).toBeNull();
     expect(periodsBegun(m, 60_000)).toBe(1);
     m = afterTransition(m, 'SUSPENDED', 'RUNNING', 10_000);
-    // 600 ms ran before; the second period begins 400 ms after resuming.
-    expect(nextChargeAt(m, 10_000)).toBe(10_400);
-    expect(periodsBegun(m, 10_400)).toBe(2);
+    // 600 ms ran before; the second period begins once 400 ms more have run.
+    expect(nextChargeAt(m, 10_000)).toBe(10_401);
+    expect(periodsBegun(m, 10_400)).toBe(1);
+    expect(periodsBegun(m, 10_401)).toBe(2);
   });
 
   it('still owes the periods begun before the job ended, once', () => {

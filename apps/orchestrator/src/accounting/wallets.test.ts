@@ -22,7 +22,7 @@ describe('wallets', () => {
     wallets.allocate(w, ROOT, { ...open, endDate: NOW + 5000, quota: 30 }, NOW);
     wallets.allocate(w, ROOT, { ...open, quota: 20 }, NOW);
     expect(wallets.maxUsable(w, NOW)).toBe(50);
-    expect(wallets.spend(w, 25, NOW)).toBe(true);
+    expect(wallets.spend(w, 25, NOW)).not.toBeNull();
     // The allocation ending at NOW+1000 (quota 20) is drained before the one ending at NOW+5000.
     expect(usageOf(w)).toEqual([0, 0, 5, 20]);
     expect(wallets.maxUsable(w, NOW)).toBe(25);
@@ -31,10 +31,10 @@ describe('wallets', () => {
   it('refuses a spend it cannot cover whole, changing nothing', () => {
     const w = wallet('user:a');
     wallets.allocate(w, ROOT, { ...open, quota: 10 }, NOW);
-    expect(wallets.spend(w, 11, NOW)).toBe(false);
+    expect(wallets.spend(w, 11, NOW)).toBeNull();
     expect(usageOf(w)).toEqual([0]);
-    expect(wallets.spend(w, 10, NOW)).toBe(true);
-    expect(wallets.spend(w, 1, NOW)).toBe(false);
+    expect(wallets.spend(w, 10, NOW)).not.toBeNull();
+    expect(wallets.spend(w, 1, NOW)).toBeNull();
   });
 
   it('passes a child’s spending up to its parent and limits the child by what the parent has left', () => {
@@ -43,13 +43,17 @@ describe('wallets', () => {
     wallets.allocate(parent, ROOT, { ...open, quota: 100 }, NOW);
     wallets.allocate(child, parent, { ...open, quota: 80 }, NOW);
     expect(wallets.totalAllocated(parent, NOW)).toBe(80);
-    expect(wallets.spend(parent, 40, NOW)).toBe(true);
+    expect(wallets.spend(parent, 40, NOW)).not.toBeNull();
     // 80 were given, but the parent has only 60 left for everyone.
     expect(wallets.maxUsable(child, NOW)).toBe(60);
-    expect(wallets.spend(child, 50, NOW)).toBe(true);
+    const debits = wallets.spend(child, 50, NOW);
     expect(usageOf(child)).toEqual([50]);
     expect(usageOf(parent)).toEqual([90]);
     expect(wallets.maxUsable(child, NOW)).toBe(10);
-    expect(wallets.spend(child, 11, NOW)).toBe(false);
+    expect(wallets.spend(child, 11, NOW)).toBeNull();
+    // A refund gives back to the child and to the parent it was passed up to.
+    wallets.refund(debits!);
+    expect(usageOf(child)).toEqual([0]);
+    expect(usageOf(parent)).toEqual([40]);
   });
 });

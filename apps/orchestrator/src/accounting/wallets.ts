@@ -150,12 +150,13 @@ export class WalletStore {
 
   /**
    * Takes `amount` from the wallet's active allocations, earliest ending first, and passes each
-   * part up to the wallet it was allocated from. All or nothing: false (and no change) when the
-   * wallet cannot pay it all.
+   * part up to the wallet it was allocated from. All or nothing: null (and no change) when the
+   * wallet cannot pay it all; otherwise what each allocation paid, for `refund`.
    */
-  spend(walletId: number, amount: number, at: number): boolean {
-    if (amount === 0) return true;
-    if (this.maxUsable(walletId, at) < amount) return false;
+  spend(walletId: number, amount: number, at: number): Debit[] | null {
+    if (amount === 0) return [];
+    if (this.maxUsable(walletId, at) < amount) return null;
+    const debits: Debit[] = [];
     let remaining = amount;
     for (const group of this.groupsOf(walletId)) {
       let parentAvailable =
@@ -167,13 +168,20 @@ export class WalletStore {
         const take = Math.min(remaining, a.quota - a.usage, parentAvailable);
         if (take <= 0) continue;
         this.queries.addUsage.run({ id: a.id, take });
-        if (group.parentWalletId !== ROOT) this.spend(group.parentWalletId, take, at);
+        debits.push([a.id, take]);
+        if (group.parentWalletId !== ROOT)
+          debits.push(...this.spend(group.parentWalletId, take, at)!);
         remaining -= take;
         parentAvailable -= take;
-        if (remaining === 0) return true;
+        if (remaining === 0) return debits;
       }
     }
     throw new Error(`wallet ${walletId}: ${remaining} of ${amount} left after a checked spend`);
+  }
+
+  /** Gives back what `spend` took, to the same allocations. */
+  refund(debits: readonly Debit[]): void {
+    for (const [id, amount] of debits) this.queries.addUsage.run({ id, take: -amount });
   }
 
   /** Active allocations given by this wallet to others. */
@@ -192,6 +200,9 @@ export class WalletStore {
       .run();
   }
 }
+
+/** What one allocation paid of a charge: [allocation id, amount]. */
+export type Debit = [allocationId: number, amount: number];
 
 type GroupWithAllocations = GroupRow & { allocations: AllocationRow[] };
 

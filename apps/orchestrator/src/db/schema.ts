@@ -40,6 +40,8 @@ export const jobs = sqliteTable(
     outputFolder: text('output_folder'),
     providerGeneratedId: text('provider_generated_id'),
     createdAt: integer('created_at').notNull(),
+    /** The timestamp of the job's latest update: a later one is never stamped before it. */
+    updatedAt: integer('updated_at'),
     /** Why the system ended the job ("No more credits"); becomes the status of its final update. */
     terminationReason: text('termination_reason'),
     // Metering (see accounting/metering.ts): null period = free to use, 0 = charged once.
@@ -267,6 +269,11 @@ export const charges = sqliteTable(
       .references(() => wallets.id),
     amount: integer('amount').notNull(),
     chargedAt: integer('charged_at').notNull(),
+    /**
+     * JSON [[allocationId, amount], …]: what each allocation (the wallet's, and those above it
+     * that the charge was passed up to) paid, so a refund gives back exactly that.
+     */
+    debits: text('debits').notNull().default('[]'),
   },
   (t) => [primaryKey({ columns: [t.jobId, t.period] }), index('charges_wallet').on(t.walletId)],
 );

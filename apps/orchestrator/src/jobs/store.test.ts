@@ -16,7 +16,12 @@ beforeEach(() => {
   store = new JobStore(openDatabase(':memory:'));
 });
 
-const update = (id: number, state: string | null, status = 'x') => ({
+const update = (
+  id: number,
+  state: string | null,
+  status = 'x',
+  timestamp: number | null = null,
+) => ({
   id: String(id),
   update: {
     state,
@@ -27,7 +32,7 @@ const update = (id: number, state: string | null, status = 'x') => ({
     newTimeAllocation: null,
     allowRestart: null,
     newMounts: null,
-    timestamp: 0,
+    timestamp,
   } as never,
 });
 
@@ -138,6 +143,45 @@ describe('JobStore', () => {
     expect(store.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
     store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
     expect(store.get(id!)).toMatchObject({ state: 'SUCCESS', expiresAt: null });
+  });
+
+  it('stamps updates with when they happened on the provider, never before the previous one nor after now', () => {
+    const [id] = store.create(
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: 60_000,
+          chargePeriodMs: 1000,
+          licenseIds: [],
+        },
+      ],
+      1000,
+    );
+    // Provider clock behind: not before the job was created.
+    store.applyProviderUpdates('example', [update(id!, 'RUNNING', 'x', 500)], null, 2000);
+    expect(store.get(id!)).toMatchObject({ startedAt: 1000, expiresAt: 61_000 });
+    // An end that happened at 3,500 but arrived at 60,000 (the plugin was down) ran 2,500 ms.
+    store.applyProviderUpdates('example', [update(id!, 'SUCCESS', 'x', 3500)], null, 60_000);
+    expect(store.get(id!)).toMatchObject({ runningMs: 2500, updatedAt: 3500 });
+    expect(store.updatesOf(id!).map((u) => JSON.parse(u.update).timestamp)).toEqual([
+      1000, 1000, 3500,
+    ]);
+    // Provider clock ahead: not after now.
+    const [other] = store.create(
+      [
+        {
+          owner,
+          specification: spec,
+          timeAllocationMs: null,
+          chargePeriodMs: null,
+          licenseIds: [],
+        },
+      ],
+      1000,
+    );
+    store.applyProviderUpdates('example', [update(other!, 'RUNNING', 'x', 99_999)], null, 5000);
+    expect(store.get(other!)).toMatchObject({ startedAt: 5000 });
   });
 
   it('keeps what an update sets (allowRestart, outputFolder) until a later one changes it', () => {

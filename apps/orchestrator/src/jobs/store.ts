@@ -48,7 +48,7 @@ import {
 } from '../db/schema.js';
 import type { JobRow, UpdateRow } from './job-view.js';
 import { decideUpdate } from './state-machine.js';
-import { afterTransition, nextChargeAt, type Meter } from '../accounting/metering.js';
+import { afterTransition, meterOf, nextChargeAt } from '../accounting/metering.js';
 
 export type OutboxKind = (typeof outbox.$inferSelect)['kind'];
 export type OutboxRow = typeof outbox.$inferSelect;
@@ -93,12 +93,6 @@ export interface ApplyResult {
 }
 
 const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
-const meterOf = (job: JobRow): Meter => ({
-  chargePeriodMs: job.chargePeriodMs,
-  chargedPeriods: job.chargedPeriods,
-  runningMs: job.runningMs,
-  runningSince: job.runningSince,
-});
 const FINAL = [...FINAL_STATES];
 
 /**
@@ -694,17 +688,18 @@ export class JobStore {
     const next = decision.nextState;
     const entersRunning = next === 'RUNNING' && job.state !== 'RUNNING';
     const final = next === 'SUCCESS' || next === 'FAILURE' || next === 'EXPIRED';
+    // Stamped with when it happened on the provider's clock, where it says, so that updates which
+    // arrive late (a plugin, gateway or orchestrator was down) do not stretch the time a job ran
+    // and is charged for; but never before the job's previous update, nor after now.
+    const at = Math.min(now, Math.max(update.timestamp ?? now, job.updatedAt ?? job.createdAt));
     const timeAllocationMs = update.newTimeAllocation ?? job.timeAllocationMs;
     let expiresAt = job.expiresAt;
     // The deadline counts from the first time the job ran; suspending does not move it, extending does.
     if (expiresAt !== null && update.newTimeAllocation !== null)
       expiresAt += update.newTimeAllocation - (job.timeAllocationMs ?? 0);
     if (entersRunning && expiresAt === null && timeAllocationMs !== null)
-      expiresAt = now + timeAllocationMs;
+      expiresAt = at + timeAllocationMs;
     if (final) expiresAt = null;
-    // Running time is measured with the provider's own clock where it gave one, so updates that
-    // arrive late (a gateway or orchestrator was down) do not stretch it.
-    const at = Math.min(now, Math.max(update.timestamp ?? now, job.runningSince ?? 0));
     const meter = afterTransition(meterOf(job), job.state as JobState, next, at);
     const status =
       final && job.terminationReason !== null
@@ -716,13 +711,14 @@ export class JobStore {
       runningMs: meter.runningMs,
       runningSince: meter.runningSince,
       nextChargeAt: nextChargeAt(meter, now),
-      startedAt: entersRunning ? now : job.startedAt,
+      startedAt: entersRunning ? at : job.startedAt,
       expiresAt,
       timeAllocationMs,
       outputFolder: update.outputFolder ?? job.outputFolder,
       allowRestart: update.allowRestart ?? job.allowRestart,
+      updatedAt: at,
     });
-    this.insertUpdate(job.id, { ...update, status, timestamp: now }, next);
+    this.insertUpdate(job.id, { ...update, status, timestamp: at }, next);
     return null;
   }
 
@@ -761,6 +757,7 @@ function prepareStatements(db: Db) {
         timeAllocationMs: p('timeAllocationMs'),
         chargePeriodMs: p('chargePeriodMs'),
         createdAt: p('now'),
+        updatedAt: p('now'),
       })
       .returning({ id: jobs.id })
       .prepare(),
@@ -796,6 +793,7 @@ function prepareStatements(db: Db) {
           'timeAllocationMs',
           'outputFolder',
           'allowRestart',
+          'updatedAt',
         ),
       )
       .where(eq(jobs.id, p('id')))

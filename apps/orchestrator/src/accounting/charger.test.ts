@@ -1,0 +1,103 @@
+import { JobSpecification, JobUpdate, type JobState } from '@ucloud/contracts';
+import { pino } from 'pino';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
+import { openDatabase, type Db } from '../db/client.js';
+import { JobNotifier } from '../jobs/notifier.js';
+import { JobStore } from '../jobs/store.js';
+import { Charger } from './charger.js';
+import { ROOT, WalletStore } from './wallets.js';
+
+const PERIOD = 4000;
+/** The demo product's price per period. */
+const PRICE = 1_000_000;
+const spec = JobSpecification.parse({
+  application: { name: 'acme-batch', version: '1.0.0' },
+  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
+  parameters: { value: { type: 'text', value: 'x' } },
+});
+
+let db: Db;
+let store: JobStore;
+let wallets: WalletStore;
+let charger: Charger;
+let wallet: number;
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  store = new JobStore(db);
+  wallets = new WalletStore(db);
+  const catalog = Catalog.fromFile(DEMO_CATALOG_FILE);
+  charger = new Charger(
+    db,
+    store,
+    catalog,
+    new JobNotifier(),
+    () => {},
+    pino({ level: 'silent' }),
+    1000,
+  );
+  wallet = wallets.ensure('user:user', 'example-compute', 'example').id;
+  wallets.allocate(wallet, ROOT, { startDate: 0, endDate: 1e13, quota: 100 * PRICE }, 0);
+});
+
+/** A job created at 0 that the provider reports RUNNING at `startedAt` (provider clock). */
+function runningJob(startedAt: number): number {
+  const [id] = store.create(
+    [
+      {
+        owner: { username: 'user', project: null },
+        specification: spec,
+        timeAllocationMs: null,
+        chargePeriodMs: PERIOD,
+        licenseIds: [],
+      },
+    ],
+    0,
+  );
+  report(id!, 'RUNNING', startedAt, startedAt);
+  return id!;
+}
+
+function report(id: number, state: JobState, timestamp: number, receivedAt: number) {
+  const update = JobUpdate.parse({ state, status: 'x', timestamp });
+  store.applyProviderUpdates('example', [{ id: String(id), update }], null, receivedAt);
+}
+
+const used = () => wallets.groupsOf(wallet).flatMap((g) => g.allocations)[0]!.usage;
+
+describe('Charger', () => {
+  it('charges each period as it begins: the first at the start, the next past one period of running', () => {
+    const id = runningJob(1000);
+    expect(charger.chargeDue(1000).periods).toBe(1);
+    expect(charger.chargeDue(5000).periods).toBe(0); // exactly one period: nothing more begun
+    expect(charger.chargeDue(5001).periods).toBe(1);
+    expect(store.get(id)!.chargedPeriods).toBe(2);
+    expect(used()).toBe(2 * PRICE);
+  });
+
+  it('refunds a period charged while the end was not yet known, once the end shows it never began', () => {
+    const id = runningJob(0);
+    charger.chargeDue(0);
+    // The plugin was down: the orchestrator still thought the job ran, and charged on.
+    charger.chargeDue(4001);
+    charger.chargeDue(8001);
+    expect(used()).toBe(3 * PRICE);
+    // The job really ended 3,985 ms after it started; the end arrives 50 s late.
+    report(id, 'SUCCESS', 3985, 54_000);
+    charger.chargeDue(54_000);
+    expect(store.get(id)).toMatchObject({ chargedPeriods: 1, nextChargeAt: null });
+    expect(used()).toBe(PRICE);
+    expect(charger.chargeDue(60_000).jobs).toBe(0);
+  });
+
+  it('charges the periods a job began before an end reported late, once', () => {
+    const id = runningJob(0);
+    charger.chargeDue(0);
+    report(id, 'SUCCESS', 4061, 30_000);
+    charger.chargeDue(30_000);
+    charger.chargeDue(31_000);
+    expect(store.get(id)!.chargedPeriods).toBe(2);
+    expect(used()).toBe(2 * PRICE);
+  });
+});
