@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { startStack, type ComponentName } from './stack.js';
+import { startStack, type Stack } from './stack.js';
 
 /** `npm start`: the whole system on one machine, with the demo catalog and a demo user. */
 const Env = z.object({
@@ -18,21 +18,39 @@ if (!env.success) {
   process.exit(2);
 }
 const config = env.data;
-let shuttingDown = false;
 
-const stack = await startStack({
-  dataDir: config.DATA_DIR,
-  port: config.PORT,
-  host: config.HOST,
-  demoToken: config.DEMO_TOKEN,
-  logLevel: config.LOG_LEVEL,
-  onLog: (component, line) => process.stdout.write(`[${component.padEnd(12)}] ${line}\n`),
-  onUnexpectedExit: (component: ComponentName, code, signal) => {
-    if (shuttingDown) return;
-    console.error(`${component} exited unexpectedly (${signal ?? `code ${code}`}); stopping`);
-    void shutdown(1);
-  },
-});
+// Installed before anything starts: a signal during start-up stops what has been started.
+const starting = new AbortController();
+let stack: Stack | undefined;
+let stopping = false;
+const stop = () => {
+  if (stopping) return;
+  stopping = true;
+  if (stack) void stack.stop().then(() => process.exit(0));
+  else starting.abort();
+};
+process.on('SIGINT', stop);
+process.on('SIGTERM', stop);
+
+const line = (component: string, text: string) =>
+  process.stdout.write(`[${component.padEnd(12)}] ${text}\n`);
+try {
+  stack = await startStack({
+    dataDir: config.DATA_DIR,
+    port: config.PORT,
+    host: config.HOST,
+    demoToken: config.DEMO_TOKEN,
+    logLevel: config.LOG_LEVEL,
+    supervise: true,
+    signal: starting.signal,
+    onLog: line,
+    onNotice: (component, message) => line('launcher', `${component} ${message}`),
+  });
+} catch (err) {
+  if (stopping) process.exit(0);
+  console.error(`could not start: ${(err as Error).message}`);
+  process.exit(1);
+}
 
 console.log(`
   UCloud Jobs is running at ${stack.url}
@@ -42,12 +60,3 @@ console.log(`
   Try:  curl -H "Authorization: Bearer ${stack.userToken}" "${stack.url}/api/hpc/apps?itemsPerPage=50&page=0"
   Data: ${config.DATA_DIR}    Stop: Ctrl-C
 `);
-
-async function shutdown(code: number) {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  await stack.stop();
-  process.exit(code);
-}
-process.once('SIGINT', () => void shutdown(0));
-process.once('SIGTERM', () => void shutdown(0));

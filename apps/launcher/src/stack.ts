@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { freePort } from '@ucloud/provider-sdk';
 import { existsSync } from 'node:fs';
 import { DEMO_QUOTA, grantCredits } from './credits.js';
+import { Supervisor } from './supervisor.js';
 
 /** The provider plugins a stack can run. */
 export type PluginName = 'native' | 'slurm';
@@ -36,6 +37,15 @@ export interface StackOptions {
     code: number | null,
     signal: NodeJS.Signals | null,
   ) => void;
+  /**
+   * Restart a component that exits without having been asked to, with backoff (`npm start`).
+   * Off by default: tests kill and start components themselves. `kill` never causes a restart.
+   */
+  supervise?: boolean;
+  /** What the launcher does to a component and why (restarts, a stop forced), one line each. */
+  onNotice?: (component: ComponentName, message: string) => void;
+  /** Aborted during start, stops what has started; startStack then rejects. */
+  signal?: AbortSignal;
   /** Extra environment per component (tests use it to shorten timeouts). */
   env?: Partial<Record<ComponentName, Record<string, string>>>;
 }
@@ -47,12 +57,19 @@ export interface Stack {
   adminToken: string;
   providerToken: string;
   gatewayUrl: string;
-  /** Sends a signal to one component and waits for it to exit. */
+  /** Sends a signal to one component and waits for it to exit; supervision leaves it stopped. */
   kill(component: ComponentName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a component that was killed, with the same configuration. */
   start(component: ComponentName): Promise<void>;
+  /** Stops every component: SIGTERM, then SIGKILL for one still running 5 s later. */
   stop(): Promise<void>;
 }
+
+/** How long a component may take to stop on SIGTERM when the stack stops. */
+const STOP_GRACE_MS = 5_000;
+
+/** Watches each component's stdin, so that it stops when the launcher dies. */
+const EXIT_WITH_LAUNCHER = new URL('./exit-with-launcher.js', import.meta.url).href;
 
 /** Each app's process entry point sits beside its library entry point in dist/. */
 const mainOf = (pkg: string) => join(dirname(fileURLToPath(import.meta.resolve(pkg))), 'main.js');
@@ -117,15 +134,37 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
 
   const children = new Map<ComponentName, ChildProcess>();
-  const stopping = new Set<ComponentName>();
+  /** Children sent a signal by the stack: their exit is no surprise. */
+  const asked = new WeakSet<ChildProcess>();
+  /** Set once the stack is up: a component failing to start before that fails the start. */
+  let supervisor: Supervisor<ComponentName> | undefined;
 
-  const start = async (name: ComponentName) => {
+  /** Stops `name` with `signal`; with `graceMs`, SIGKILL follows if it has not exited by then. */
+  const terminate = async (name: ComponentName, signal: NodeJS.Signals, graceMs?: number) => {
+    const child = children.get(name);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    asked.add(child);
+    const exited = new Promise<void>((r) => child.once('exit', () => r()));
+    child.kill(signal);
+    const force =
+      graceMs === undefined
+        ? undefined
+        : setTimeout(() => {
+            options.onNotice?.(name, `still running ${graceMs} ms after ${signal}; killing it`);
+            child.kill('SIGKILL');
+          }, graceMs);
+    await exited;
+    clearTimeout(force);
+  };
+
+  const launch = async (name: ComponentName, signal?: AbortSignal) => {
     const componentEnv = env[name];
     if (!componentEnv)
       throw new Error(`${name} is not part of this stack (its plugin is ${plugin})`);
-    const child = spawn(process.execPath, [MAINS[name]], {
+    signal?.throwIfAborted();
+    const child = spawn(process.execPath, ['--import', EXIT_WITH_LAUNCHER, MAINS[name]], {
       env: { ...process.env, ...componentEnv },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.set(name, child);
     for (const stream of [child.stdout!, child.stderr!]) {
@@ -133,38 +172,46 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     }
     child.once('exit', (code, signal) => {
       if (children.get(name) === child) children.delete(name);
-      if (!stopping.has(name)) options.onUnexpectedExit?.(name, code, signal);
+      if (asked.has(child)) return;
+      options.onUnexpectedExit?.(name, code, signal);
+      supervisor?.exited(name, code, signal);
     });
-    await waitUntilListening(name, child, componentEnv);
-  };
-
-  const kill = async (name: ComponentName, signal: NodeJS.Signals = 'SIGTERM') => {
-    const child = children.get(name);
-    if (!child || child.exitCode !== null) return;
-    stopping.add(name);
-    const exited = new Promise<void>((r) => child.once('exit', () => r()));
-    child.kill(signal);
-    await exited;
-    stopping.delete(name);
+    try {
+      await waitUntilListening(name, child, componentEnv, signal);
+    } catch (err) {
+      await terminate(name, 'SIGTERM', STOP_GRACE_MS);
+      throw err;
+    }
+    supervisor?.up(name);
   };
 
   const stopAll = async () => {
-    for (const name of ['orchestrator', 'gateway', plugin] as const) await kill(name);
+    supervisor?.close();
+    for (const name of ['orchestrator', 'gateway', plugin] as const) {
+      await terminate(name, 'SIGTERM', STOP_GRACE_MS);
+    }
   };
   try {
     // Plugin first, orchestrator last: each one's peer is there when it starts.
-    await start(plugin);
-    await start('gateway');
-    await start('orchestrator');
+    await launch(plugin, options.signal);
+    await launch('gateway', options.signal);
+    await launch('orchestrator', options.signal);
     const quota = options.demoCredits ?? DEMO_QUOTA;
     if (freshDatabase && quota > 0) {
       const usernames = users.map((u) => u.split(':')[0]!.replace(/^\+/, ''));
       await grantCredits(url, adminToken, usernames, quota);
     }
+    options.signal?.throwIfAborted();
   } catch (err) {
-    // A stack that fails to start leaves nothing running behind.
+    // A stack that fails to start, or is told to stop while starting, leaves nothing behind.
     await stopAll();
     throw err;
+  }
+  if (options.supervise) {
+    supervisor = new Supervisor({
+      start: (name) => launch(name),
+      log: (name, message) => options.onNotice?.(name, message),
+    });
   }
 
   return {
@@ -173,17 +220,27 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     adminToken,
     providerToken,
     gatewayUrl,
-    kill,
-    start,
+    async kill(name, signal = 'SIGTERM') {
+      supervisor?.release(name);
+      await terminate(name, signal);
+    },
+    async start(name) {
+      supervisor?.release(name);
+      await launch(name);
+    },
     stop: stopAll,
   };
 }
 
-/** Resolves once the component accepts connections on its port (or rejects if it dies first). */
+/**
+ * Resolves once the component accepts connections on its port; rejects if it dies first or
+ * `signal` is aborted.
+ */
 async function waitUntilListening(
   name: ComponentName,
   child: ChildProcess,
   env: Record<string, string>,
+  signal: AbortSignal | undefined,
 ): Promise<void> {
   const address =
     name === 'orchestrator' || name === 'gateway'
@@ -196,6 +253,7 @@ async function waitUntilListening(
   const { connect } = await import('node:net');
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
+    signal?.throwIfAborted();
     if (child.exitCode !== null || child.signalCode !== null)
       throw new Error(`${name} exited during start (code ${child.exitCode ?? child.signalCode})`);
     const ok = await new Promise<boolean>((r) => {
