@@ -3,6 +3,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import {
+  acmeBatchRequest,
+  eventually,
+  npmStart,
+  rest,
+  type Component,
+  type NpmStart,
+} from './npm-start.js';
 
 /** Pids of processes whose environment points into `dir`. */
 function processesUsing(dir: string): number[] {
@@ -16,6 +24,36 @@ function processesUsing(dir: string): number[] {
       }
     })
     .map(Number);
+}
+
+/** Waits until `condition` holds, polling every 20 ms. */
+async function until(condition: () => boolean, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Creates README's example job through the REST API and waits for it to end SUCCESS. */
+async function jobRunsToSuccess(launched: NpmStart, url: string): Promise<void> {
+  const created = await eventually(() =>
+    rest<{ responses: Array<{ id: string }> }>(
+      url,
+      launched.token,
+      '/api/jobs',
+      acmeBatchRequest('after a restart', 1),
+    ),
+  );
+  const id = created.responses[0]!.id;
+  await eventually(async () => {
+    const job = await rest<{ status: { state: string } }>(
+      url,
+      launched.token,
+      `/api/jobs/retrieve?id=${id}`,
+    );
+    if (job.status.state !== 'SUCCESS') throw new Error(`job ${id} is ${job.status.state}`);
+  });
 }
 
 describe('launcher', () => {
@@ -34,4 +72,55 @@ describe('launcher', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+});
+
+describe('npm start', () => {
+  it.each([1, 3])(
+    'leaves no process behind on SIGTERM during start-up, once %i of its components is started',
+    async (started) => {
+      const launched = npmStart();
+      try {
+        await until(
+          () => Object.keys(launched.components()).length >= started,
+          `${started} components to be spawned`,
+        );
+        launched.process.kill('SIGTERM');
+        const exit = await launched.exited;
+        expect(processesUsing(launched.dataDir)).toEqual([]);
+        expect(exit).toEqual({ code: 0, signal: null });
+      } finally {
+        for (const pid of processesUsing(launched.dataDir)) process.kill(pid, 'SIGKILL');
+        await launched.dispose();
+      }
+    },
+  );
+
+  it('restarts only the component that was killed, after which jobs run again', async () => {
+    const launched = npmStart();
+    try {
+      const url = await launched.running;
+      await jobRunsToSuccess(launched, url);
+      for (const victim of ['native', 'gateway', 'orchestrator'] as const satisfies Component[]) {
+        const before = launched.components();
+        process.kill(before[victim]!, 'SIGKILL');
+        await until(() => {
+          const now = launched.components()[victim];
+          return now !== undefined && now !== before[victim];
+        }, `${victim} to be restarted`);
+        expect(launched.process.exitCode).toBeNull();
+        expect(launched.components()).toEqual({
+          ...before,
+          [victim]: launched.components()[victim],
+        });
+        await jobRunsToSuccess(launched, url);
+        expect(launched.output).toContainEqual(
+          expect.stringMatching(
+            new RegExp(`${victim} exited unexpectedly \\(signal SIGKILL\\); restarting`),
+          ),
+        );
+      }
+    } finally {
+      await launched.dispose();
+    }
+  }, 300_000);
 });
