@@ -31,6 +31,10 @@ describe('a job through orchestrator, gateway and native plugin', () => {
 
     const states = events.flatMap((e) => e.data.updates.map((u) => u.state));
     expect(states).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+    // Each message shows the job as of its updates: not started while still queued.
+    const running = events.find((e) => e.data.updates[0]?.state === 'RUNNING')!.data;
+    expect(events[0]!.data.newStatus).toMatchObject({ state: 'IN_QUEUE', startedAt: null });
+    expect(running.newStatus?.startedAt).toBe(running.updates[0]!.timestamp);
     const kinds = events.map((e) => (e.data.updates.length > 0 ? e.data.updates[0]!.state : 'LOG'));
     const firstLog = kinds.indexOf('LOG');
     expect(firstLog).toBeGreaterThan(kinds.indexOf('RUNNING'));

@@ -59,7 +59,9 @@ export async function startOrchestrator(
     // Called only while serving requests, when `jobs` below exists.
     readableJob: (actor, id, field) => jobs.readableJob(actor, id, field),
   });
+  const closing = new AbortController();
   const jobs = new JobService({
+    closing: closing.signal,
     store,
     requireFunds: (...args) => accounting.requireFunds(...args),
     requireLicense: (...args) => licenses.requireUsable(...args),
@@ -130,6 +132,8 @@ export async function startOrchestrator(
   return {
     url: `http://${config.host}:${port}`,
     async close() {
+      // Open follow streams end first; otherwise the server would wait for their clients to leave.
+      closing.abort();
       reconciler.stop();
       await charger.stop();
       licenseGuard.stop();

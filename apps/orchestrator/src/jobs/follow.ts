@@ -1,5 +1,6 @@
 import {
   isFinalState,
+  serviceUnavailable,
   type FollowEvent,
   type JobsLog,
   type JobState,
@@ -22,6 +23,8 @@ export interface FollowDeps {
   catalog: Catalog;
   gatewayFor(provider: string): GatewayClient | undefined;
   log: Logger;
+  /** Aborted when the orchestrator shuts down: every follow then ends, for its client to resume. */
+  closing: AbortSignal;
 }
 
 const LOG_RETRIES = 5;
@@ -41,13 +44,16 @@ export class JobFollower {
   private wakeUp: () => void = () => {};
   private everRan: boolean;
   private state: JobState;
+  /** The follower went away, or the server is shutting down. */
+  private readonly signal: AbortSignal;
 
   constructor(
     private readonly deps: FollowDeps,
     private readonly jobId: number,
     private readonly cursor: FollowCursor,
-    private readonly signal: AbortSignal | undefined,
+    callerGone: AbortSignal | undefined,
   ) {
+    this.signal = callerGone ? AbortSignal.any([callerGone, deps.closing]) : deps.closing;
     for (const o of cursor.logOffsets()) this.fetched.set(`${o.rank}/${o.stream}`, o.offset);
     const seen = deps.store.updatesOf(jobId).filter((u) => u.seq <= cursor.updateSeq);
     this.everRan = seen.some((u) => u.stateAfter === 'RUNNING');
@@ -57,9 +63,9 @@ export class JobFollower {
   async *events(): AsyncGenerator<FollowEvent> {
     const unsubscribe = this.deps.notifier.subscribe(this.jobId, () => this.wakeUp());
     const onAbort = () => this.wakeUp();
-    this.signal?.addEventListener('abort', onAbort);
+    this.signal.addEventListener('abort', onAbort);
     try {
-      while (!this.signal?.aborted) {
+      while (!this.signal.aborted) {
         const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
         if (this.queue.length > 0) {
           yield this.logEvent(this.queue.splice(0));
@@ -80,9 +86,12 @@ export class JobFollower {
         if (this.everRan && !this.live) this.startLiveLogs();
         await woken;
       }
+      // Ended as an error, not as the end of the job: the client follows again from its last id.
+      if (this.deps.closing.aborted)
+        throw serviceUnavailable('The server is restarting; follow again from the last event id');
     } finally {
       unsubscribe();
-      this.signal?.removeEventListener('abort', onAbort);
+      this.signal.removeEventListener('abort', onAbort);
       this.live?.abort();
     }
   }
@@ -93,6 +102,8 @@ export class JobFollower {
 
   private status(): JobStatus {
     const status = toApiJob(this.job(), [], {}, { catalog: this.deps.catalog }).status;
+    // The job as of the updates sent so far: not started yet, though the row may say so already.
+    if (!this.everRan) return { ...status, state: this.state, startedAt: null, expiresAt: null };
     return { ...status, state: this.state };
   }
 
@@ -149,13 +160,13 @@ export class JobFollower {
     const gateway = this.gateway();
     if (!gateway) return;
     const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
-    for (let attempt = 1; attempt <= LOG_RETRIES && !this.signal?.aborted; attempt++) {
+    for (let attempt = 1; attempt <= LOG_RETRIES && !this.signal.aborted; attempt++) {
       try {
         for await (const chunk of gateway.followLogs(
           job,
           this.offsets(),
           false,
-          this.signal ?? new AbortController().signal,
+          this.signal,
         )) {
           if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
         }
@@ -165,7 +176,7 @@ export class JobFollower {
           { jobId: this.jobId, attempt, err: (e as Error).message },
           'could not fetch the rest of the output',
         );
-        await sleep(200 * attempt);
+        await sleep(200 * attempt, undefined, { signal: this.signal }).catch(() => {});
       }
     }
     const rest = this.flushPartial();
