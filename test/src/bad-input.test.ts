@@ -72,6 +72,21 @@ describe('bad input', () => {
       /items\[0\]\.timeAllocation: must be longer than zero/,
     ],
     [
+      'a time allocation of a quadrillion hours',
+      { ...valid(), timeAllocation: { hours: 1e15, minutes: 0, seconds: 0 } },
+      /items\[0\]\.timeAllocation: must be at most 87600 hours \(10 years\) in all/,
+    ],
+    [
+      'a time allocation of 2^53 - 1 seconds',
+      { ...valid(), timeAllocation: { hours: 0, minutes: 0, seconds: 2 ** 53 - 1 } },
+      /items\[0\]\.timeAllocation: must be at most 87600 hours/,
+    ],
+    [
+      'a time allocation beyond the integers a number holds exactly',
+      { ...valid(), timeAllocation: { hours: 1e300, minutes: 0, seconds: 0 } },
+      /items\[0\]\.timeAllocation\.hours: /,
+    ],
+    [
       'a public link, which no provider here offers',
       { ...valid(), resources: [{ type: 'ingress', id: 'ing-1' }] },
       /items\[0\]\.resources\[0\]: this deployment has no public links \(ingress\) to attach/,
@@ -93,6 +108,21 @@ describe('bad input', () => {
     expect(error.data?.code).toBe('BAD_REQUEST');
     expect(error.message).toMatch(message);
   });
+
+  it.each([1e15, 2 ** 53 - 1, 2.7e12])(
+    'refuses to extend by %d hours with a 400 naming the field',
+    async (hours) => {
+      const { status, body } = await rest(
+        'POST',
+        '/api/jobs/extend',
+        JSON.stringify({
+          items: [{ jobId: '1', requestedTime: { hours, minutes: 0, seconds: 0 } }],
+        }),
+      );
+      expect(status).toBe(400);
+      expect(body.why).toMatch(/^items\[0\]\.requestedTime: must be at most 87600 hours/);
+    },
+  );
 
   it('answers a call to no route with a 404 in the spec error shape', async () => {
     const response = await fetch(`${stack.url}/api/jobs/nothing-here?x=1`, {

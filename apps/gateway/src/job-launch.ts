@@ -15,7 +15,7 @@ const BACKENDS: Record<ToolBackend, Backend> = {
   VIRTUAL_MACHINE: Backend.BACKEND_VIRTUAL_MACHINE,
 };
 
-const GIB = 1024n ** 3n;
+const GIB = 1024 ** 3;
 
 /**
  * Everything a plugin needs to start `job`: the command line rendered from the resolved
@@ -72,7 +72,7 @@ export function toCreateJobRequest(
     image: tool.description.image ?? tool.description.container ?? '',
     timeAllocationMs: spec.timeAllocation ? String(durationToMillis(spec.timeAllocation)) : '0',
     cpu: product.cpu ?? 0,
-    memoryBytes: String(BigInt(product.memoryInGigs ?? 0) * GIB),
+    memoryBytes: String(Math.round((product.memoryInGigs ?? 0) * GIB)),
     gpu: product.gpu ?? 0,
     jobJson: JSON.stringify(job),
     applicationType: type,

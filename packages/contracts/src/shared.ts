@@ -19,6 +19,9 @@ export const ProductReference = z.object({
 });
 export type ProductReference = z.infer<typeof ProductReference>;
 
+/** The longest time allocation or extension accepted: ten years. */
+export const MAX_DURATION_HOURS = 87_600;
+
 export const SimpleDuration = z
   .object({
     hours: z.number().int().min(0),
@@ -26,7 +29,12 @@ export const SimpleDuration = z
     seconds: z.number().int().min(0),
   })
   // A job allotted no time would expire as it starts; an extension by nothing changes nothing.
-  .refine((d) => d.hours + d.minutes + d.seconds > 0, 'must be longer than zero');
+  .refine((d) => d.hours + d.minutes + d.seconds > 0, 'must be longer than zero')
+  // Beyond this a deadline stops being a number every scheduler (and uint64 milliseconds) can hold.
+  .refine(
+    (d) => d.hours * 3600 + d.minutes * 60 + d.seconds <= MAX_DURATION_HOURS * 3600,
+    `must be at most ${MAX_DURATION_HOURS} hours (10 years) in all`,
+  );
 export type SimpleDuration = z.infer<typeof SimpleDuration>;
 
 export const durationToMillis = (d: SimpleDuration): number =>
