@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
+import { benchRecovery } from './recovery.js';
 import { benchSlurmSubmission } from './slurm.js';
 import { percentile } from './stats.js';
 import {
@@ -18,7 +19,8 @@ import {
  * - update latency: from a job's last output (its exit) to the follower receiving SUCCESS;
  * - browse latency over 100,000 stored jobs with filters;
  * - the cost of charging 10,000 running jobs for a period;
- * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls.
+ * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls;
+ * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again.
  */
 const CATALOG = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -104,6 +106,7 @@ const benches: Record<string, () => Promise<void>> = {
   charging: () => benchCharging(),
   browse: () => benchBrowse(),
   slurm: () => benchSlurmSubmission(),
+  recovery: () => benchRecovery(),
 };
 const named = process.argv.slice(2);
 const unknown = named.filter((name) => !(name in benches));
