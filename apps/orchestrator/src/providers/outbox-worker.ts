@@ -6,7 +6,24 @@ import type { JobStore, OutboxRow } from '../jobs/store.js';
 import { GatewayError, type GatewayClient } from './gateway-client.js';
 
 const BATCH = 100;
-const MAX_BACKOFF_MS = 30_000;
+
+export interface RetryPolicy {
+  /** The first retry waits about this long, doubling with each attempt up to `maxBackoffMs`. */
+  baseBackoffMs: number;
+  maxBackoffMs: number;
+  /**
+   * Attempts after which a start the gateway keeps failing on itself (500: it was reached, and the
+   * request breaks it) is given up like a refused one, failing the job. Unreachable or unavailable providers (502,
+   * 503, no answer) are retried for as long as they are down.
+   */
+  giveUpOnInternalErrorAfter: number;
+}
+
+const DEFAULT_RETRY: RetryPolicy = {
+  baseBackoffMs: 250,
+  maxBackoffMs: 30_000,
+  giveUpOnInternalErrorAfter: 10,
+};
 
 /**
  * Delivers the outbox: calls to providers that transactions decided on. A call is retried with
@@ -26,6 +43,7 @@ export class OutboxWorker {
     private readonly notifier: JobNotifier,
     private readonly log: Logger,
     private readonly pollMs: number,
+    private readonly retry: RetryPolicy = DEFAULT_RETRY,
   ) {}
 
   start(): void {
@@ -107,7 +125,14 @@ export class OutboxWorker {
         this.store.completeOutbox(rows.map((r) => r.id));
       }
     } catch (e) {
-      if (e instanceof GatewayError && !e.retryable) {
+      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
+      const brokenRequest =
+        e instanceof GatewayError &&
+        (!e.retryable ||
+          (first.kind === 'create' &&
+            e.status === 500 &&
+            attempts >= this.retry.giveUpOnInternalErrorAfter));
+      if (brokenRequest) {
         // One bad job must not sink its batch: find the culprit by retrying one at a time.
         if (rows.length > 1) {
           for (const row of rows) await this.deliver([row]);
@@ -116,9 +141,9 @@ export class OutboxWorker {
         }
         return true;
       }
-      const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
       const backoff =
-        Math.min(MAX_BACKOFF_MS, 250 * 2 ** Math.min(attempts, 10)) * (0.5 + Math.random() / 2);
+        Math.min(this.retry.maxBackoffMs, this.retry.baseBackoffMs * 2 ** Math.min(attempts, 10)) *
+        (0.5 + Math.random() / 2);
       this.log.warn(
         {
           provider: first.provider,

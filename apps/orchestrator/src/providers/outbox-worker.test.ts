@@ -1,0 +1,108 @@
+import { JobSpecification } from '@ucloud/contracts';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { pino } from 'pino';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
+import { openDatabase } from '../db/client.js';
+import { JobNotifier } from '../jobs/notifier.js';
+import { JobStore } from '../jobs/store.js';
+import { GatewayClient } from './gateway-client.js';
+import { OutboxWorker } from './outbox-worker.js';
+
+const spec = JobSpecification.parse({
+  application: { name: 'acme-batch', version: '1.0.0' },
+  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
+  parameters: { value: { type: 'text', value: 'x' } },
+});
+
+/** A stand-in gateway (a real HTTP server) answering every call with `answer`. */
+let answer: { status: number; body: unknown };
+let calls: number;
+let gateway: Server;
+let store: JobStore;
+let worker: OutboxWorker;
+
+beforeEach(async () => {
+  calls = 0;
+  gateway = createServer((_req, res) => {
+    calls++;
+    res.writeHead(answer.status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(answer.body));
+  });
+  await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
+  const { port } = gateway.address() as AddressInfo;
+  store = new JobStore(openDatabase(':memory:'));
+  const client = new GatewayClient({ id: 'example', url: `http://127.0.0.1:${port}`, token: 't' });
+  worker = new OutboxWorker(
+    store,
+    new Map([['example', client]]),
+    Catalog.fromFile(DEMO_CATALOG_FILE),
+    new JobNotifier(),
+    pino({ level: 'silent' }),
+    20,
+    { baseBackoffMs: 1, maxBackoffMs: 5, giveUpOnInternalErrorAfter: 4 },
+  );
+});
+
+afterEach(async () => {
+  await worker.stop();
+  await new Promise((r) => gateway.close(r));
+});
+
+const create = () =>
+  store.create(
+    [
+      {
+        owner: { username: 'u', project: null },
+        specification: spec,
+        timeAllocationMs: null,
+        chargePeriodMs: null,
+        licenseIds: [],
+      },
+    ],
+    Date.now(),
+  )[0]!;
+
+async function until(condition: () => boolean): Promise<void> {
+  for (let i = 0; !condition(); i++) {
+    if (i > 500) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('OutboxWorker', () => {
+  it('fails a job whose start the provider refuses as invalid, with the reason, without retrying', async () => {
+    answer = { status: 400, body: { why: 'items[0]: memory too large', errorCode: 'BAD_REQUEST' } };
+    const id = create();
+    worker.start();
+    await until(() => store.get(id)!.state === 'FAILURE');
+    expect(JSON.parse(store.updatesOf(id).at(-1)!.update).status).toBe(
+      'The provider refused to start the job: provider example answered 400: items[0]: memory too large',
+    );
+    expect(calls).toBe(1);
+    expect(store.nextOutboxAttempt()).toBeNull();
+  });
+
+  it('gives up a start the gateway keeps failing on after a few attempts, failing the job', async () => {
+    answer = { status: 500, body: { why: 'Internal error', errorCode: 'INTERNAL_SERVER_ERROR' } };
+    const id = create();
+    worker.start();
+    await until(() => store.get(id)!.state === 'FAILURE');
+    expect(calls).toBe(4);
+  });
+
+  it('keeps retrying a provider that is unavailable, and delivers once it answers', async () => {
+    answer = {
+      status: 503,
+      body: { why: 'Plugin native is unavailable', errorCode: 'SERVICE_UNAVAILABLE' },
+    };
+    const id = create();
+    worker.start();
+    await until(() => calls >= 6);
+    expect(store.get(id)!.state).toBe('IN_QUEUE');
+    answer = { status: 200, body: { responses: [{ id: 'p-1' }] } };
+    await until(() => store.get(id)!.providerGeneratedId === 'p-1');
+    expect(store.nextOutboxAttempt()).toBeNull();
+  });
+});
