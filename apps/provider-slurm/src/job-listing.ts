@@ -19,6 +19,11 @@ export interface SlurmJob {
   exit: ExitStatus | null;
   /** Epoch ms; for a pending job Slurm may give an estimate, so do not read it as "it ran". */
   startTime: number | null;
+  /**
+   * Epoch ms. When the job ended only once it has (see `endedAt`); before that, Slurm's estimate
+   * (start plus time limit) or nothing.
+   */
+  endTime: number | null;
   /** Null when unlimited or unknown. */
   timeLimitMinutes: number | null;
   /** Comma-separated when a pending job may run in several. */
@@ -70,6 +75,7 @@ const SqueueJob = z.object({
     ])
     .nullish(),
   start_time: NumberField.optional(),
+  end_time: NumberField.optional(),
   time_limit: NumberField.optional(),
   partition: z.string().nullish(),
   nodes: z.string().nullish(),
@@ -101,6 +107,7 @@ export function parseSqueueJson(text: string): SlurmJob[] {
   }
   return parsed.data.jobs.map((j) => {
     const start = numberOf(j.start_time);
+    const end = numberOf(j.end_time);
     return {
       id: j.job_id,
       name: j.name,
@@ -109,6 +116,7 @@ export function parseSqueueJson(text: string): SlurmJob[] {
       reason: j.state_reason ?? '',
       exit: exitOf(j.exit_code),
       startTime: start ? start * 1000 : null,
+      endTime: end ? end * 1000 : null,
       timeLimitMinutes: numberOf(j.time_limit),
       partition: j.partition ?? '',
       nodes: j.nodes ?? '',
@@ -145,6 +153,7 @@ export function parseScontrolJobs(text: string): SlurmJob[] {
         reason: r.get('Reason') ?? '',
         exit: code === undefined || Number.isNaN(code) ? null : { code, signal: signal || 0 },
         startTime: parseLocalTime(r.get('StartTime') ?? ''),
+        endTime: parseLocalTime(r.get('EndTime') ?? ''),
         timeLimitMinutes: parseDurationMinutes(r.get('TimeLimit') ?? ''),
         partition: nullText(r.get('Partition')),
         nodes: nullText(nodes),
@@ -161,7 +170,7 @@ const nullText = (value: string | undefined) =>
  * `exit_code` is the raw wait status, as in squeue --json of 22.05.
  */
 export const SQUEUE_FIELDS =
-  'JobID:|,Name:|,Comment:|,State:|,Reason:|,exit_code:|,StartTime:|,TimeLimit:|,Partition:|,NodeList:|';
+  'JobID:|,Name:|,Comment:|,State:|,Reason:|,exit_code:|,StartTime:|,EndTime:|,TimeLimit:|,Partition:|,NodeList:|';
 
 /**
  * The jobs of `squeue -h -O SQUEUE_FIELDS`. A line that does not split into the fields (a name
@@ -170,8 +179,8 @@ export const SQUEUE_FIELDS =
 export function parseSqueueFields(text: string): SlurmJob[] {
   return text.split('\n').flatMap((line) => {
     const fields = line.split('|');
-    if (fields.length !== 11) return [];
-    const [rawId, name, comment, state, reason, wait, start, limit, partition, nodes] = fields;
+    if (fields.length !== 12) return [];
+    const [rawId, name, comment, state, reason, wait, start, end, limit, partition, nodes] = fields;
     const id = Number(rawId);
     const status = Number(wait);
     if (!rawId || !Number.isSafeInteger(id)) return [];
@@ -184,6 +193,7 @@ export function parseSqueueFields(text: string): SlurmJob[] {
         reason: reason!,
         exit: wait === '' || Number.isNaN(status) ? null : decodeWaitStatus(status),
         startTime: parseLocalTime(start!),
+        endTime: parseLocalTime(end!),
         timeLimitMinutes: parseDurationMinutes(limit!),
         partition: partition!,
         nodes: nodes!,
@@ -193,7 +203,8 @@ export function parseSqueueFields(text: string): SlurmJob[] {
 }
 
 /** The fields asked of sacct, in this order (`sacct -X -n -P -o …`). */
-export const SACCT_FIELDS = 'JobIDRaw,JobName,State,ExitCode,Start,Timelimit,Partition,NodeList';
+export const SACCT_FIELDS =
+  'JobIDRaw,JobName,State,ExitCode,Start,End,Timelimit,Partition,NodeList';
 
 /**
  * Jobs from accounting (`sacct -X -n -P -o SACCT_FIELDS`), for jobs slurmctld has already
@@ -201,7 +212,7 @@ export const SACCT_FIELDS = 'JobIDRaw,JobName,State,ExitCode,Start,Timelimit,Par
  */
 export function parseSacct(text: string): SlurmJob[] {
   return text.split('\n').flatMap((line) => {
-    const [rawId, name, state, exitCode, start, limit, partition, nodes] = line.split('|');
+    const [rawId, name, state, exitCode, start, end, limit, partition, nodes] = line.split('|');
     const id = Number(rawId);
     if (!rawId || !Number.isSafeInteger(id) || state === undefined) return [];
     const [code, signal] = (exitCode ?? '').split(':').map(Number);
@@ -215,6 +226,7 @@ export function parseSacct(text: string): SlurmJob[] {
         reason: '',
         exit: code === undefined || Number.isNaN(code) ? null : { code, signal: signal || 0 },
         startTime: parseLocalTime(start ?? ''),
+        endTime: parseLocalTime(end ?? ''),
         timeLimitMinutes: parseDurationMinutes(limit ?? ''),
         partition: partition ?? '',
         nodes: nodes === 'None assigned' ? '' : (nodes ?? ''),

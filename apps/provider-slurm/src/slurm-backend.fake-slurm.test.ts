@@ -61,9 +61,14 @@ class FakeSlurm implements SlurmCommands {
   async resume() {}
   async extendTimeLimit() {}
 
-  set(slurmId: number, state: string) {
+  /** Slurm's StartTime and EndTime, where the test gives them, as squeue would list them. */
+  set(
+    slurmId: number,
+    state: string,
+    times: Partial<Pick<SlurmJob, 'startTime' | 'endTime'>> = {},
+  ) {
     const found = this.listed.get(slurmId)!;
-    this.listed.set(slurmId, { ...found, state, nodes: state === 'PENDING' ? '' : 'n1' });
+    this.listed.set(slurmId, { ...found, ...times, state, nodes: state === 'PENDING' ? '' : 'n1' });
   }
 
   private check() {
@@ -80,6 +85,7 @@ function job(id: number, name: string, comment: string, state: string): SlurmJob
     reason: 'None',
     exit: { code: 0, signal: 0 },
     startTime: null,
+    endTime: null,
     timeLimitMinutes: null,
     partition: 'batch',
     nodes: '',
@@ -131,6 +137,11 @@ async function startBackend(pollIntervalMs = 20): Promise<SlurmBackend> {
 
 const reported = (jobId: string) =>
   events.filter((e) => e.jobId === jobId).map((e) => [e.state, e.status]);
+/** Each event's state and the time it says it happened (absent: when it was emitted). */
+const stamped = (jobId: string) =>
+  events.filter((e) => e.jobId === jobId).map((e) => [e.state, e.occurredAt]);
+/** A time `seconds` before the test began, whole seconds as Slurm prints them. */
+const secondsAgo = (seconds: number) => Math.floor(Date.now() / 1000) * 1000 - seconds * 1000;
 
 beforeEach(() => {
   dataDir = mkdtempSync(join(tmpdir(), 'slurm-backend-'));
@@ -225,6 +236,104 @@ describe('SlurmBackend against a fake of Slurm', () => {
 
     expect(slurm.submissions).toBe(0);
     expect(reported('1')).toEqual([['SUCCESS', 'Your job has been cancelled!']]);
+  });
+
+  it('reports a job that ended while the plugin was down at the start and end Slurm gives', async () => {
+    const first = await startBackend(60_000);
+    await first.create(spec('1'));
+    await first.stop();
+    const [started, ended] = [secondsAgo(3600), secondsAgo(3000)];
+    slurm.set(1, 'COMPLETED', { startTime: started, endTime: ended });
+
+    await startBackend();
+
+    // Not at the restart: the orchestrator charges for the time between RUNNING and SUCCESS.
+    expect(stamped('1')).toEqual([
+      ['RUNNING', started],
+      ['SUCCESS', ended],
+    ]);
+  });
+
+  it("stamps RUNNING with Slurm's start time and the end with its end time, not the polls", async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    const [started, ended] = [secondsAgo(20), secondsAgo(5)];
+
+    slurm.set(1, 'RUNNING', { startTime: started, endTime: started + 90 * 60_000 });
+    await expect.poll(() => stamped('1')).toEqual([['RUNNING', started]]);
+    slurm.set(1, 'TIMEOUT', { endTime: ended });
+
+    await expect
+      .poll(() => stamped('1'))
+      .toEqual([
+        ['RUNNING', started],
+        ['SUCCESS', ended],
+      ]);
+  });
+
+  it('reports a job slurmctld forgot at the start and end accounting gives', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    const [started, ended] = [secondsAgo(600), secondsAgo(500)];
+    slurm.accounted = [
+      {
+        ...slurm.listed.get(1)!,
+        comment: '',
+        state: 'COMPLETED',
+        nodes: 'n1',
+        startTime: started,
+        endTime: ended,
+      },
+    ];
+
+    slurm.listed.delete(1);
+
+    await expect
+      .poll(() => stamped('1'))
+      .toEqual([
+        ['RUNNING', started],
+        ['SUCCESS', ended],
+      ]);
+  });
+
+  it('does not take the estimates Slurm gives for jobs yet to run or end as their times', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    await plugin.create(spec('2'));
+    const [started, cancelled] = [secondsAgo(30), secondsAgo(1)];
+    // Pending: StartTime is when Slurm expects to start the job. Running: EndTime is StartTime
+    // plus the time limit.
+    slurm.listed.set(1, { ...slurm.listed.get(1)!, startTime: secondsAgo(-60) });
+    slurm.set(2, 'RUNNING', { startTime: started, endTime: started + 3600_000 });
+    await expect.poll(() => stamped('2')).toEqual([['RUNNING', started]]);
+
+    // Cancelled while pending: Slurm sets StartTime to the cancel time, but the job never ran.
+    const pending = slurm.listed.get(1)!;
+    slurm.listed.set(1, {
+      ...pending,
+      state: 'CANCELLED',
+      startTime: cancelled,
+      endTime: cancelled,
+    });
+    // A resume is not a start: StartTime stays the first start, and counting from it would charge
+    // for the suspension. squeue -O gives no time for either, so both are stamped when seen.
+    slurm.set(2, 'SUSPENDED');
+    await expect
+      .poll(() => stamped('2'))
+      .toEqual([
+        ['RUNNING', started],
+        ['SUSPENDED', undefined],
+      ]);
+    slurm.set(2, 'RUNNING', { endTime: started + 3700_000 });
+
+    await expect
+      .poll(() => stamped('2'))
+      .toEqual([
+        ['RUNNING', started],
+        ['SUSPENDED', undefined],
+        ['RUNNING', undefined],
+      ]);
+    expect(stamped('1')).toEqual([['SUCCESS', cancelled]]);
   });
 
   it('reports a job that ran and ended between two polls as having run', async () => {

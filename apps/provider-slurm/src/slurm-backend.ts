@@ -24,7 +24,15 @@ import { type SlurmJob } from './job-listing.js';
 import { JobStore, type JobRecord } from './job-store.js';
 import { describeProducts } from './products.js';
 import { SlurmCommandError, type SlurmCommands } from './slurm-cli.js';
-import { everRan, outcomeOf, phaseOf, STATUS, type ActiveState } from './slurm-states.js';
+import {
+  endedAt,
+  everRan,
+  outcomeOf,
+  phaseOf,
+  startedAt,
+  STATUS,
+  type ActiveState,
+} from './slurm-states.js';
 import { utilizationOf } from './utilization.js';
 
 export interface SlurmBackendOptions {
@@ -281,7 +289,7 @@ export class SlurmBackend implements ComputeBackend {
     const phase = phaseOf(seen.state);
     switch (phase.kind) {
       case 'active':
-        if (phase.state !== job.reportedState) this.report(job, phase.state, seen.id);
+        if (phase.state !== job.reportedState) this.report(job, phase.state, seen);
         return;
       case 'ended':
         this.finish(job, seen);
@@ -296,19 +304,34 @@ export class SlurmBackend implements ComputeBackend {
     }
   }
 
-  private report(job: JobRecord, state: ActiveState, slurmId: number): void {
+  private report(job: JobRecord, state: ActiveState, seen: SlurmJob): void {
     const status =
       state === 'RUNNING'
         ? STATUS.running
         : state === 'SUSPENDED'
-          ? STATUS.suspended(slurmId)
-          : STATUS.requeued(slurmId);
+          ? STATUS.suspended(seen.id)
+          : STATUS.requeued(seen.id);
+    // A start is stamped with Slurm's StartTime, however long after it the poll sees it. squeue
+    // gives no time for a suspension or a resume (22.05 -O has no SuspendTime), so those are
+    // stamped when seen: a resume stamped with StartTime would count the suspension as running.
+    const occurredAt =
+      state === 'RUNNING' && job.reportedState === 'IN_QUEUE' ? startedAt(seen) : null;
     // The Slurm id goes along: the orchestrator has not seen it if Slurm was down at create.
-    this.emit({ jobId: job.jobId, state, status, providerGeneratedId: String(slurmId) });
+    this.emit({
+      jobId: job.jobId,
+      state,
+      status,
+      providerGeneratedId: String(seen.id),
+      occurredAt: occurredAt ?? undefined,
+    });
     this.store.setReportedState(job.jobId, state);
   }
 
-  /** Reports the end of a job, first its start if it ran and ended between two polls. */
+  /**
+   * Reports the end of a job, first its start if it ran and ended between two polls. Both at the
+   * times Slurm gives, so a job that ended while the plugin was down (or between two polls) is
+   * not charged for the time until the plugin looked.
+   */
   private finish(job: JobRecord, seen: SlurmJob): void {
     if (job.reportedState === 'IN_QUEUE' && everRan(seen)) {
       this.emit({
@@ -316,6 +339,7 @@ export class SlurmBackend implements ComputeBackend {
         state: 'RUNNING',
         status: STATUS.running,
         providerGeneratedId: String(seen.id),
+        occurredAt: startedAt(seen) ?? undefined,
       });
     }
     const outcome = outcomeOf({
@@ -325,7 +349,12 @@ export class SlurmBackend implements ComputeBackend {
     });
     // Report first: after a crash here the restart reports it again, and the orchestrator
     // ignores a repeated final state, while a lost one would leave the job running forever.
-    this.emit({ jobId: job.jobId, ...outcome, providerGeneratedId: String(seen.id) });
+    this.emit({
+      jobId: job.jobId,
+      ...outcome,
+      providerGeneratedId: String(seen.id),
+      occurredAt: endedAt(seen) ?? undefined,
+    });
     this.store.markEnded(job.jobId);
     this.log.info({ jobId: job.jobId, slurmId: seen.id, ...outcome }, 'job ended');
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type SlurmJob } from './job-listing.js';
-import { everRan, outcomeOf, phaseOf } from './slurm-states.js';
+import { endedAt, everRan, outcomeOf, phaseOf, startedAt } from './slurm-states.js';
 
 const job = (state: string, extra: Partial<SlurmJob> = {}): SlurmJob => ({
   id: 12,
@@ -10,6 +10,7 @@ const job = (state: string, extra: Partial<SlurmJob> = {}): SlurmJob => ({
   reason: 'None',
   exit: { code: 0, signal: 0 },
   startTime: 1_700_000_000_000,
+  endTime: 1_700_000_042_000,
   timeLimitMinutes: 60,
   partition: 'batch',
   nodes: 'vm',
@@ -94,5 +95,20 @@ describe('everRan', () => {
   it('is whether the job got nodes', () => {
     expect(everRan(job('CANCELLED'))).toBe(true);
     expect(everRan(job('CANCELLED', { nodes: '' }))).toBe(false);
+  });
+});
+
+describe('startedAt and endedAt', () => {
+  it("are Slurm's StartTime and EndTime only once they are not estimates", () => {
+    expect(startedAt(job('RUNNING'))).toBe(1_700_000_000_000);
+    // Pending: when Slurm expects to start it; cancelled while pending: when it was cancelled.
+    expect(startedAt(job('PENDING', { nodes: '' }))).toBeNull();
+    expect(startedAt(job('CANCELLED', { nodes: '' }))).toBeNull();
+    expect(endedAt(job('COMPLETED'))).toBe(1_700_000_042_000);
+    expect(endedAt(job('CANCELLED', { nodes: '' }))).toBe(1_700_000_042_000);
+    // Running or suspended: StartTime + TimeLimit; still completing: its final state decides.
+    expect(endedAt(job('RUNNING'))).toBeNull();
+    expect(endedAt(job('SUSPENDED'))).toBeNull();
+    expect(endedAt(job('COMPLETING'))).toBeNull();
   });
 });

@@ -113,3 +113,16 @@ function exitText(job: SlurmJob): string {
 
 /** Whether the job ever got nodes: a job cancelled while pending never ran. */
 export const everRan = (job: SlurmJob): boolean => job.nodes !== '';
+
+/**
+ * When the job started, by Slurm's StartTime. Null for a job that never ran, whose StartTime is
+ * an estimate (pending) or when it was cancelled.
+ */
+export const startedAt = (job: SlurmJob): number | null => (everRan(job) ? job.startTime : null);
+
+/**
+ * When the job ended, by Slurm's EndTime. Null until it has: before that, EndTime is an
+ * estimate (StartTime + TimeLimit) or Unknown.
+ */
+export const endedAt = (job: SlurmJob): number | null =>
+  phaseOf(job.state).kind === 'ended' ? job.endTime : null;

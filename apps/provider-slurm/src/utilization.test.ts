@@ -20,6 +20,7 @@ const job = (state: string, partition: string): SlurmJob => ({
   reason: 'None',
   exit: null,
   startTime: null,
+  endTime: null,
   timeLimitMinutes: null,
   partition,
   nodes: '',
