@@ -29,6 +29,7 @@ interface SeenEvent {
   state: JobStateName | null;
   status: string;
   timestamp: number;
+  expectedState: JobStateName | null;
 }
 
 /** A plugin on port 0 over a data dir, with a client and every event it reports. */
@@ -75,6 +76,7 @@ class Harness {
         state: stateFromProto(e.state),
         status: e.status,
         timestamp: Number(e.timestamp),
+        expectedState: stateFromProto(e.expectedState),
       }),
     );
     this.watch.on('error', () => undefined); // cancelled on stop
@@ -505,11 +507,19 @@ describe('native plugin', { timeout: 30_000 }, () => {
         state: 'SUCCESS',
         status: 'The job exited with code 7',
       });
-      expect(
-        p()
-          .of('r1')
-          .map((e) => e.state),
-      ).toEqual(['RUNNING', 'SUCCESS']);
+      const events = p().of('r1');
+      expect(events.filter((e) => e.expectedState === null).map((e) => e.state)).toEqual([
+        'RUNNING',
+        'SUCCESS',
+      ]);
+      // At restart it says again that the job runs, only where that was never heard.
+      expect(events.filter((e) => e.expectedState !== null).map((e) => e.expectedState)).toEqual([
+        'IN_QUEUE',
+        'SUSPENDED',
+      ]);
+      expect(events.find((e) => e.expectedState === 'IN_QUEUE')!.timestamp).toBe(
+        events[0]!.timestamp,
+      );
       expect((await p().logs('r1', true))['0/stdout']).toBe('finished\n');
     });
 

@@ -139,12 +139,13 @@ export class NativeBackend implements ComputeBackend {
       return {};
     }
     const now = Date.now();
-    this.emit({ jobId: spec.jobId, state: 'RUNNING', status: STATUS.running });
+    // Recorded before it is reported: a plugin killed in between reports it at restart (reattach).
     this.store.markRunning(
       spec.jobId,
       now,
       spec.timeAllocationMs === null ? null : now + spec.timeAllocationMs,
     );
+    this.emit({ jobId: spec.jobId, state: 'RUNNING', status: STATUS.running, occurredAt: now });
     this.log.info({ jobId: spec.jobId, pids: launched.map((r) => r.pid) }, 'job started');
     return {};
   }
@@ -237,10 +238,42 @@ export class NativeBackend implements ComputeBackend {
       this.fail(job.jobId, STATUS.interruptedStart);
       return;
     }
+    this.reassertPhase(job);
     if (job.ranks.some((r) => isRunning(r.pid, r.startTime))) {
       this.log.info({ jobId: job.jobId }, 're-attached to running job');
     } else {
       this.finish(job, false);
+    }
+  }
+
+  /**
+   * A phase is recorded before its event is emitted, so a plugin killed in between never reported
+   * it. Each event applies only where the orchestrator still has the state the job left (a
+   * compare-and-set), so repeating one that did arrive changes nothing.
+   */
+  private reassertPhase(job: JobRecord): void {
+    if (job.phase === 'RUNNING') {
+      const startedAt = job.startedAt ?? undefined;
+      this.emit({
+        jobId: job.jobId,
+        state: 'RUNNING',
+        status: STATUS.running,
+        expectedState: 'IN_QUEUE',
+        occurredAt: startedAt,
+      });
+      this.emit({
+        jobId: job.jobId,
+        state: 'RUNNING',
+        status: STATUS.running,
+        expectedState: 'SUSPENDED',
+      });
+    } else if (job.phase === 'SUSPENDED') {
+      this.emit({
+        jobId: job.jobId,
+        state: 'SUSPENDED',
+        status: STATUS.suspended,
+        expectedState: 'RUNNING',
+      });
     }
   }
 
