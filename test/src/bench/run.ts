@@ -2,6 +2,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
+import { benchChaos } from './chaos.js';
 import { benchRecovery } from './recovery.js';
 import { benchSlurmSubmission } from './slurm.js';
 import { percentile } from './stats.js';
@@ -20,7 +21,8 @@ import {
  * - browse latency over 100,000 stored jobs with filters;
  * - the cost of charging 10,000 running jobs for a period;
  * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls;
- * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again.
+ * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again;
+ * - chaos: 300 jobs with followers through twelve SIGKILLs, and what came out wrong.
  */
 const CATALOG = join(
   dirname(fileURLToPath(import.meta.url)),
@@ -107,6 +109,7 @@ const benches: Record<string, () => Promise<void>> = {
   browse: () => benchBrowse(),
   slurm: () => benchSlurmSubmission(),
   recovery: () => benchRecovery(),
+  chaos: () => benchChaos(),
 };
 const named = process.argv.slice(2);
 const unknown = named.filter((name) => !(name in benches));
