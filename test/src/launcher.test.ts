@@ -1,4 +1,5 @@
 import { startStack } from '@ucloud/launcher';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import {
   acmeBatchRequest,
   eventually,
+  LAUNCHER,
   npmStart,
   rest,
   type Component,
@@ -94,6 +96,23 @@ describe('npm start', () => {
       }
     },
   );
+
+  it('stops when npm is stopped, though npm passes SIGTERM only to its shell, which dies', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'ucloud-npm-'));
+    // What `npm start` runs: a shell running the launcher (not exec'd), with npm's environment.
+    const shell = spawn('/bin/sh', ['-c', `"${process.execPath}" "${LAUNCHER}" && exit`], {
+      env: { ...process.env, DATA_DIR: dataDir, PORT: '0', npm_lifecycle_event: 'start' },
+      stdio: 'ignore',
+    });
+    try {
+      await until(() => processesUsing(dataDir).length === 5, 'shell, launcher and components');
+      shell.kill('SIGTERM');
+      await until(() => processesUsing(dataDir).length === 0, 'every process to stop');
+    } finally {
+      for (const pid of processesUsing(dataDir)) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
 
   it('restarts only the component that was killed, after which jobs run again', async () => {
     const launched = npmStart();

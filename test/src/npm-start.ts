@@ -7,7 +7,10 @@ import { fileURLToPath } from 'node:url';
 import { killJobProcesses } from './harness.js';
 
 /** What `npm start` runs once everything is built. */
-const LAUNCHER = join(dirname(fileURLToPath(import.meta.resolve('@ucloud/launcher'))), 'main.js');
+export const LAUNCHER = join(
+  dirname(fileURLToPath(import.meta.resolve('@ucloud/launcher'))),
+  'main.js',
+);
 
 export type Component = 'orchestrator' | 'gateway' | 'native';
 

@@ -31,6 +31,14 @@ const stop = () => {
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+// Under `npm start` we run below npm's shell, which dies on the SIGTERM npm passes on without
+// passing it to us: losing that parent (we are re-parented) is our signal to stop.
+if (process.env.npm_lifecycle_event === 'start') {
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) stop();
+  }, 500).unref();
+}
 
 const line = (component: string, text: string) =>
   process.stdout.write(`[${component.padEnd(12)}] ${text}\n`);
