@@ -39,6 +39,9 @@ export const forbidden = (message: string) => new ApiError('FORBIDDEN', message)
 export const paymentRequired = (message: string) => new ApiError('PAYMENT_REQUIRED', message);
 export const serviceUnavailable = (message: string) => new ApiError('SERVICE_UNAVAILABLE', message);
 
+/** What a caller reads of a failure that is not theirs to fix; the details go to the server's log. */
+export const INTERNAL_ERROR_MESSAGE = 'Internal server error';
+
 /** The spec's CommonErrorMessage. */
 export interface CommonErrorMessage {
   why: string;

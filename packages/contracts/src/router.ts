@@ -7,7 +7,7 @@ import {
   SubAllocateItem,
   UpdateAllocationItem,
 } from './accounting.js';
-import { ApiError, describeIssues } from './errors.js';
+import { ApiError, describeIssues, INTERNAL_ERROR_MESSAGE } from './errors.js';
 import { LicensesBrowseRequest, LicensesCreateItem } from './licenses.js';
 import {
   JobsBrowseRequest,
@@ -45,9 +45,17 @@ function isZodError(e: unknown): e is z.ZodError {
 }
 
 const t = initTRPC.context<ApiContext>().create({
+  // No stack trace or internal message leaves the server, whatever NODE_ENV says.
+  isDev: false,
   errorFormatter({ shape, error }) {
-    const message = isZodError(error.cause) ? describeIssues(error.cause.issues) : shape.message;
-    return { ...shape, message, data: { ...shape.data, why: message } };
+    const internal = error.code === 'INTERNAL_SERVER_ERROR' && !(error.cause instanceof ApiError);
+    const message = internal
+      ? INTERNAL_ERROR_MESSAGE
+      : isZodError(error.cause)
+        ? describeIssues(error.cause.issues)
+        : shape.message;
+    const { code, httpStatus, path } = shape.data;
+    return { ...shape, message, data: { code, httpStatus, path, why: message } };
   },
 });
 

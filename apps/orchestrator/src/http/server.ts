@@ -2,7 +2,7 @@ import { appRouter, type Actor, type ApiContext, type Services } from '@ucloud/c
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { toHttpError } from './errors.js';
+import { replyWithError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
 
 export interface HttpDeps {
@@ -44,10 +44,7 @@ export async function buildHttpServer(deps: HttpDeps) {
       .status(404)
       .send({ why: `No such call: ${request.method} ${request.url}`, errorCode: 'NOT_FOUND' }),
   );
-  app.setErrorHandler((error, _request, reply) => {
-    const { status, body } = toHttpError(error);
-    void reply.status(status).send(body);
-  });
+  app.setErrorHandler(replyWithError);
   return app;
 }
 
