@@ -136,6 +136,50 @@ describe('bad input', () => {
     });
   });
 
+  it.each([
+    ['GET', `/api/jobs/browse?itemsPerPag=2`, undefined, /Unrecognized key: "itemsPerPag"/],
+    ['GET', `/api/jobs/retrieve?id=1&includeUpdate=true`, undefined, /"includeUpdate"/],
+    ['GET', `/api/jobs/follow?id=1&lastEventID=3`, undefined, /"lastEventID"/],
+    [
+      'POST',
+      '/api/jobs',
+      { items: [{ ...acmeBatch('x', 0), timeAlocation: { hours: 1, minutes: 0, seconds: 0 } }] },
+      /items\[0\]: Unrecognized key: "timeAlocation"/,
+    ],
+    ['POST', '/api/jobs/terminate', { items: [{ id: '1' }], force: true }, /"force"/],
+    [
+      'POST',
+      '/api/jobs/search',
+      { query: 'x', flags: { filterAplication: 'a' } },
+      /"filterAplication"/,
+    ],
+  ])(
+    'refuses an unknown parameter (%s %s) with a 400 naming it',
+    async (method, path, body, why) => {
+      const before = await jobCount();
+      const answer = await rest(method, path, body && JSON.stringify(body));
+      expect(answer.status).toBe(400);
+      expect(answer.body.why).toMatch(why);
+      expect(await jobCount()).toBe(before);
+      const error = await errorOf(client.jobs.browse.query({ itemsPerPag: 2 } as never));
+      expect(error.message).toMatch(/"itemsPerPag"/);
+    },
+  );
+
+  it('tells no caller where the server keeps its files (no stack traces)', async () => {
+    for (const token of [undefined, stack.userToken]) {
+      const response = await fetch(
+        `${stack.url}/trpc/jobs.retrieve?input=${encodeURIComponent('{"id":"nope"}')}`,
+        {
+          headers: token ? { authorization: `Bearer ${token}` } : {},
+        },
+      );
+      const text = await response.text();
+      expect(response.status).toBe(token ? 404 : 401);
+      expect(text).not.toMatch(/stack|file:|\.js:\d+|node_modules/);
+    }
+  });
+
   it('refuses malformed JSON with a 400', async () => {
     const { status, body } = await rest('POST', '/api/jobs', '{"items": [');
     expect(status).toBe(400);

@@ -107,6 +107,50 @@ describe('browsing 250 jobs', () => {
     expect((await search('no such thing')).items).toHaveLength(0);
   });
 
+  it('skips itemsToSkip jobs after the cursor, over REST and tRPC, in browse and search', async () => {
+    const ids = batchIds.slice(20, 27); // ascending
+    const rest = async (path: string, body?: unknown) => {
+      const response = await fetch(stack.url + path, {
+        method: body === undefined ? 'GET' : 'POST',
+        headers: { authorization: `Bearer ${stack.userToken}` },
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+      expect(response.status).toBe(200);
+      return (await response.json()) as { items: Job[]; next: string | null };
+    };
+    const idsOf = (page: { items: Job[] }) => page.items.map((j) => j.id);
+
+    const page = await rest(
+      `/api/jobs/browse?filterIds=${ids.join(',')}&itemsPerPage=2&itemsToSkip=2&sortDirection=ascending`,
+    );
+    expect(idsOf(page)).toEqual(ids.slice(2, 4));
+    // The cursor goes on after the page; itemsToSkip skips again from there.
+    const next = await client.jobs.browse.query({
+      filterIds: ids.join(','),
+      itemsPerPage: 2,
+      itemsToSkip: 1,
+      sortDirection: 'ascending',
+      next: page.next,
+    });
+    expect(idsOf(next)).toEqual(ids.slice(5, 7));
+    expect(next.next).toBeNull();
+    // Newest first (the default) skips the newest.
+    const newest = await client.jobs.browse.query({ filterIds: ids.join(','), itemsToSkip: 3 });
+    expect(idsOf(newest)).toEqual(ids.slice(0, 4).reverse());
+    expect(
+      (await client.jobs.browse.query({ filterIds: ids.join(','), itemsToSkip: 7 })).items,
+    ).toEqual([]);
+
+    const search = await rest('/api/jobs/search', {
+      query: 'acme-batch',
+      flags: { filterIds: ids.join(',') },
+      itemsPerPage: 3,
+      itemsToSkip: 4,
+      sortDirection: 'ascending',
+    });
+    expect(idsOf(search)).toEqual(ids.slice(4, 7));
+  });
+
   it('honours the include flags', async () => {
     const [job] = (
       await client.jobs.browse.query({

@@ -104,8 +104,11 @@ export type Job = z.infer<typeof Job>;
 const optBool = QueryBool.nullish();
 const optString = z.string().nullish();
 
-/** JobIncludeFlags; flat, so the same schema parses a query string and a tRPC input. */
-export const JobIncludeFlags = z.object({
+/**
+ * JobIncludeFlags; flat, so the same schema parses a query string and a tRPC input. Requests are
+ * strict objects: a misspelled parameter is refused, never silently ignored.
+ */
+export const JobIncludeFlags = z.strictObject({
   filterApplication: optString,
   filterState: JobState.nullish(),
   includeParameters: optBool,
@@ -146,13 +149,13 @@ export const JobsSearchRequest = JobsBrowseRequest.extend({
 });
 export type JobsSearchRequest = z.infer<typeof JobsSearchRequest>;
 
-export const JobsExtendRequestItem = z.object({
+export const JobsExtendRequestItem = z.strictObject({
   jobId: z.string().min(1),
   requestedTime: SimpleDuration,
 });
 export type JobsExtendRequestItem = z.infer<typeof JobsExtendRequestItem>;
 
-export const JobsOpenInteractiveSessionRequestItem = z.object({
+export const JobsOpenInteractiveSessionRequestItem = z.strictObject({
   id: z.string().min(1),
   rank: z.number().int().min(0),
   sessionType: InteractiveSessionType,
@@ -168,7 +171,7 @@ export const JobsLog = z.object({
 });
 export type JobsLog = z.infer<typeof JobsLog>;
 
-export const JobsFollowRequest = z.object({ id: z.string().min(1, 'must not be empty') });
+export const JobsFollowRequest = z.strictObject({ id: z.string().min(1, 'must not be empty') });
 
 export const JobsFollowResponse = z.object({
   updates: z.array(JobUpdate),
@@ -209,7 +212,7 @@ export type OpenSessionWithProvider = z.infer<typeof OpenSessionWithProvider>;
 
 export const CpuAndMemory = z.object({ cpu: z.number(), memory: z.number().int() });
 export const QueueStatus = z.object({ running: z.number().int(), pending: z.number().int() });
-export const JobsRetrieveUtilizationRequest = z.object({ jobId: z.string().min(1) });
+export const JobsRetrieveUtilizationRequest = z.strictObject({ jobId: z.string().min(1) });
 export const JobsRetrieveUtilizationResponse = z.object({
   capacity: CpuAndMemory,
   usedCapacity: CpuAndMemory,
@@ -230,9 +233,9 @@ export const ResourceUpdateAndId = z.object({
 export type ResourceUpdateAndId = z.infer<typeof ResourceUpdateAndId>;
 
 /** Jobs.create: the spec's BulkRequest, plus an optional key that makes a retried request return the first answer. */
-export const JobsCreateRequest = z.object({
+export const JobsCreateRequest = z.strictObject({
   items: z
-    .array(JobSpecification)
+    .array(JobSpecification.strict())
     .min(1, 'must contain at least one item')
     .max(1000, 'must contain at most 1000 items'),
   idempotencyKey: z.string().min(1).max(200).nullish(),

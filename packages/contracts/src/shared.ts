@@ -46,14 +46,14 @@ export const ResourceOwner = z.object({
 });
 export type ResourceOwner = z.infer<typeof ResourceOwner>;
 
-export const FindByStringId = z.object({ id: z.string().min(1, 'must not be empty') });
+export const FindByStringId = z.strictObject({ id: z.string().min(1, 'must not be empty') });
 export type FindByStringId = z.infer<typeof FindByStringId>;
 
 /** Most bulk calls accept between one and this many items. */
 export const MAX_BULK_ITEMS = 1000;
 
 export const BulkRequest = <T extends z.ZodType>(item: T) =>
-  z.object({
+  z.strictObject({
     items: z
       .array(item)
       .min(1, 'must contain at least one item')
@@ -85,11 +85,16 @@ export const QueryBool = z.preprocess(
   z.boolean(),
 );
 
+/** Most items a page request may skip (`itemsToSkip`): skipping costs a read of each. */
+export const MAX_ITEMS_TO_SKIP = 10_000;
+
 export const PaginationV2 = z.object({
   itemsPerPage: nullable(QueryInt.min(1).max(250)),
   next: nullable(z.string()),
   consistency: nullable(z.enum(['PREFER', 'REQUIRE'])),
-  itemsToSkip: nullable(QueryInt.min(0)),
+  itemsToSkip: nullable(
+    QueryInt.min(0).max(MAX_ITEMS_TO_SKIP, `must be at most ${MAX_ITEMS_TO_SKIP}`),
+  ),
 });
 
 export const Permission = z.enum(['READ', 'EDIT', 'ADMIN', 'PROVIDER']);
@@ -115,7 +120,7 @@ export const ResourcePermissions = z.object({
 export type ResourcePermissions = z.infer<typeof ResourcePermissions>;
 
 /** updateAcl item: grants to add (replacing the entity's earlier ones) and entities to remove. */
-export const UpdatedAcl = z.object({
+export const UpdatedAcl = z.strictObject({
   id: z.string().min(1, 'must not be empty'),
   added: z.array(ResourceAclEntry).default([]),
   deleted: z.array(AclEntity).default([]),

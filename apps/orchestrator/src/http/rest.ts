@@ -1,6 +1,6 @@
-import { appRouter, type ApiContext } from '@ucloud/contracts';
+import { appRouter, badRequest, type ApiContext } from '@ucloud/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { toHttpError } from './errors.js';
+import { replyWithError, toHttpError } from './errors.js';
 
 type Caller = ReturnType<typeof appRouter.createCaller>;
 type ContextOf = (request: FastifyRequest) => ApiContext;
@@ -30,10 +30,7 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
       );
     }
   });
-  app.setErrorHandler((error, _request, reply) => {
-    const { status, body } = toHttpError(error);
-    void reply.status(status).send(body);
-  });
+  app.setErrorHandler(replyWithError);
 
   const route =
     (call: (caller: Caller, request: FastifyRequest) => Promise<unknown>) =>
@@ -66,6 +63,10 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     route((c, r) => c.jobs.browse(query(r))),
   );
   app.post(
+    '/api/jobs/search',
+    route((c, r) => c.jobs.search(withFlatFlags(r.body) as never)),
+  );
+  app.post(
     '/api/jobs/terminate',
     route((c, r) => c.jobs.terminate(body(r))),
   );
@@ -96,6 +97,10 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   app.post(
     '/api/jobs/init',
     route((c) => c.jobs.init()),
+  );
+  app.post(
+    '/api/jobs/updateAcl',
+    route((c, r) => c.jobs.updateAcl(body(r))),
   );
   app.get('/api/jobs/follow', (request, reply) =>
     followAsServerSentEvents(request, reply, contextOf),
@@ -209,6 +214,21 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   );
 }
 
+/**
+ * The spec's ResourceSearchRequest carries the include flags as an object (`"flags": {…}`), where
+ * a query string and the tRPC input have them beside the paging fields.
+ */
+function withFlatFlags(body: unknown): unknown {
+  if (typeof body !== 'object' || body === null || !('flags' in body)) return body;
+  const { flags, ...rest } = body as { flags: unknown };
+  if (flags === null) return rest;
+  if (typeof flags !== 'object' || Array.isArray(flags))
+    throw badRequest('flags: expected an object');
+  const twice = Object.keys(flags).filter((key) => key in rest);
+  if (twice.length > 0) throw badRequest(`flags.${twice[0]}: also given outside flags`);
+  return { ...rest, ...flags };
+}
+
 /** `GET /api/jobs/follow?id=…` as Server-Sent Events, resumable with the Last-Event-ID header, for curl users. */
 async function followAsServerSentEvents(
   request: FastifyRequest,
@@ -224,10 +244,10 @@ async function followAsServerSentEvents(
   try {
     events = await appRouter
       .createCaller(contextOf(request), { signal: abort.signal })
-      .jobs.follow({ id: q.id ?? '', lastEventId });
+      // Any other query parameter is passed on to be refused, not ignored.
+      .jobs.follow({ ...q, id: q.id ?? '', lastEventId });
   } catch (e) {
-    const { status, body } = toHttpError(e);
-    return reply.status(status).send(body);
+    return replyWithError(e, request, reply);
   }
   reply.hijack();
   reply.raw.writeHead(200, {
@@ -241,7 +261,9 @@ async function followAsServerSentEvents(
       reply.raw.write(`id: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
     }
   } catch (e) {
-    reply.raw.write(`event: error\ndata: ${JSON.stringify(toHttpError(e).body)}\n\n`);
+    const { status, body } = toHttpError(e);
+    if (status >= 500) request.log.error({ err: e, url: request.url }, 'follow failed');
+    reply.raw.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
   } finally {
     reply.raw.end();
   }

@@ -251,6 +251,7 @@ export class JobService implements JobsService {
       query,
       itemsPerPage: itemsPerPage + 1,
       after,
+      skip: request.itemsToSkip ?? 0,
       ascending: request.sortDirection === 'ascending',
     });
     const page = rows.slice(0, itemsPerPage);

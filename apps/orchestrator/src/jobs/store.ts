@@ -82,6 +82,8 @@ export interface BrowseQuery {
   query?: string;
   /** Id of the last job on the previous page. */
   after: number | null;
+  /** Jobs to pass over after `after` (the spec's itemsToSkip). */
+  skip: number;
   ascending: boolean;
 }
 
@@ -375,10 +377,26 @@ export class JobStore {
         .where(inArray(jobGroupAcl.groupId, [...w.groups]));
       scopes.push(and(inArray(jobs.id, sharedWithMyGroups), eq(jobs.ownerProject, w.project))!);
     }
-    return scopes
-      .flatMap(page)
-      .sort((a, b) => (q.ascending ? a.id - b.id : b.id - a.id))
-      .slice(0, q.itemsPerPage);
+    const byId = (a: { id: number }, b: { id: number }) =>
+      q.ascending ? a.id - b.id : b.id - a.id;
+    if (q.skip > 0) {
+      // Skipping moves the cursor: the ids of the skipped jobs are enough to find where to start.
+      const skipped = scopes
+        .flatMap((scope) =>
+          this.db
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(and(scope, ...where))
+            .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
+            .limit(q.skip)
+            .all(),
+        )
+        .sort(byId);
+      if (skipped.length < q.skip) return [];
+      const last = skipped[q.skip - 1]!.id;
+      where.push(q.ascending ? gt(jobs.id, last) : lt(jobs.id, last));
+    }
+    return scopes.flatMap(page).sort(byId).slice(0, q.itemsPerPage);
   }
 
   /**
