@@ -18,6 +18,9 @@ describe('FollowCursor', () => {
     expect(FollowCursor.parse(null)!.toString()).toBe('0:');
     expect(FollowCursor.parse('garbage')).toBeNull();
     expect(FollowCursor.parse('1:0x5')).toBeNull();
+    expect(FollowCursor.parse('99999999999999999999999:0o0')).toBeNull();
+    expect(FollowCursor.parse('1:0o99999999999999999999')).toBeNull();
+    expect(FollowCursor.parse('1:99999999999999999999e0')).toBeNull();
   });
 });
 

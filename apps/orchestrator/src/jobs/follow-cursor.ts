@@ -14,9 +14,13 @@ export class FollowCursor {
     if (!id) return new FollowCursor();
     const match = /^(\d+):((?:\d+[oe]\d+)(?:\.\d+[oe]\d+)*)?$/.exec(id);
     if (!match) return null;
+    // Digits beyond 2^53 would be rounded to a place in the stream nobody was given.
+    const safe = (digits: string) => Number.isSafeInteger(Number(digits));
+    if (!safe(match[1]!)) return null;
     const offsets = new Map<string, number>();
     for (const part of match[2]?.split('.') ?? []) {
       const [, rank, s, offset] = /^(\d+)([oe])(\d+)$/.exec(part)!;
+      if (!safe(rank!) || !safe(offset!)) return null;
       offsets.set(key(Number(rank), s === 'o' ? 'stdout' : 'stderr'), Number(offset));
     }
     return new FollowCursor(Number(match[1]), offsets);
