@@ -1,5 +1,10 @@
-import { ApiError } from '@ucloud/contracts';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { ApiError, clipMessage, malformedRequestAnswer } from '@ucloud/contracts';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+} from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 import { toHttpError } from './errors.js';
@@ -17,6 +22,11 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
   const app = Fastify({
     loggerInstance: httpLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Refusals before routing (an undecodable URL, headers over 16 KB) answer in the spec's shape too.
+    frameworkErrors: replyWithError,
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(malformedRequestAnswer(error as { code?: string }));
+    },
   });
 
   // Dropping the declared type sends every body to the one JSON parser below (and spares the
@@ -39,21 +49,24 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
     }
   });
 
-  app.setErrorHandler((error, request, reply) => {
-    const { status, body } = toHttpError(error);
-    // Expected failures (bad input, a plugin down) are the caller's news; only surprises get a stack.
-    if (status === 500) request.log.error({ err: error }, 'request failed');
-    else if (status >= 500) request.log.warn({ status, why: body.why }, 'request failed');
-    else request.log.debug({ status, why: body.why }, 'request rejected');
-    return reply.code(status).send(body);
-  });
+  app.setErrorHandler(replyWithError);
 
   app.setNotFoundHandler((request, reply) =>
-    reply
-      .code(404)
-      .send({ why: `No such call: ${request.method} ${request.url}`, errorCode: 'NOT_FOUND' }),
+    reply.code(404).send({
+      why: clipMessage(`No such call: ${request.method} ${request.url}`),
+      errorCode: 'NOT_FOUND',
+    }),
   );
   return app;
+}
+
+function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
+  const { status, body } = toHttpError(error);
+  // Expected failures (bad input, a plugin down) are the caller's news; only surprises get a stack.
+  if (status === 500) request.log.error({ err: error }, 'request failed');
+  else if (status >= 500) request.log.warn({ status, why: body.why }, 'request failed');
+  else request.log.debug({ status, why: body.why }, 'request rejected');
+  return reply.code(status).send({ ...body, why: clipMessage(body.why) });
 }
 
 /** Comparing fixed-size digests keeps the comparison constant-time whatever the lengths. */

@@ -48,6 +48,16 @@ export interface CommonErrorMessage {
   errorCode: string | null;
 }
 
+/**
+ * An error message cut to `max` characters: it names the offending field first, and must not
+ * echo back megabytes of the caller's input (a 16 MB body of unknown keys, a huge id).
+ */
+export function clipMessage(message: string, max = 1000): string {
+  return message.length <= max
+    ? message
+    : `${message.slice(0, max)}… (${message.length - max} more characters)`;
+}
+
 /** Formats zod issues as `items[0].parameters.var: expected string, received number` lines. */
 export function describeIssues(
   issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>,
@@ -58,7 +68,35 @@ export function describeIssues(
       const path = issue.path
         .map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? String(p) : `.${String(p)}`))
         .join('');
-      return path ? `${path}: ${issue.message}` : issue.message;
+      return clipMessage(path ? `${path}: ${issue.message}` : issue.message, 200);
     })
     .join('; ');
+}
+
+/** How the 4xx statuses a web framework answers with are named in `errorCode` (tRPC's names where it has one). */
+export const STATUS_NAMES: Partial<Record<number, string>> = {
+  400: 'BAD_REQUEST',
+  404: 'NOT_FOUND',
+  405: 'METHOD_NOT_SUPPORTED',
+  408: 'TIMEOUT',
+  413: 'PAYLOAD_TOO_LARGE',
+  414: 'URI_TOO_LONG',
+  415: 'UNSUPPORTED_MEDIA_TYPE',
+  431: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
+};
+
+/**
+ * The raw HTTP answer to a request too malformed to be routed (request line and headers over
+ * 16 KB, broken HTTP): still a CommonErrorMessage, and the connection closes.
+ */
+export function malformedRequestAnswer(error: { code?: string }): string {
+  const [status, reason, why] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'Request Header Fields Too Large', 'The request line and headers exceed 16 KB']
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'Request Timeout', 'The request did not arrive in time']
+        : [400, 'Bad Request', 'The request is not valid HTTP/1.1'];
+  const body = JSON.stringify({ why, errorCode: STATUS_NAMES[status] });
+  const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close`;
+  return `${head}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
 }

@@ -104,6 +104,13 @@ export type Job = z.infer<typeof Job>;
 const optBool = QueryBool.nullish();
 const optString = z.string().nullish();
 
+/** Most ids a `filterIds` or `filterProviderIds` list may name: each is one SQL parameter. */
+export const MAX_FILTER_IDS = 1000;
+const idList = z
+  .string()
+  .refine((v) => v.split(',').length <= MAX_FILTER_IDS, `must name at most ${MAX_FILTER_IDS} ids`)
+  .nullish();
+
 /**
  * JobIncludeFlags; flat, so the same schema parses a query string and a tRPC input. Requests are
  * strict objects: a misspelled parameter is refused, never silently ignored.
@@ -123,8 +130,8 @@ export const JobIncludeFlags = z.strictObject({
   filterProvider: optString,
   filterProductId: optString,
   filterProductCategory: optString,
-  filterProviderIds: optString,
-  filterIds: optString,
+  filterProviderIds: idList,
+  filterIds: idList,
   hideProductId: optString,
   hideProductCategory: optString,
   hideProvider: optString,

@@ -7,7 +7,7 @@ import {
   SubAllocateItem,
   UpdateAllocationItem,
 } from './accounting.js';
-import { ApiError, describeIssues, INTERNAL_ERROR_MESSAGE } from './errors.js';
+import { ApiError, clipMessage, describeIssues, INTERNAL_ERROR_MESSAGE } from './errors.js';
 import { LicensesBrowseRequest, LicensesCreateItem } from './licenses.js';
 import {
   JobsBrowseRequest,
@@ -53,7 +53,7 @@ const t = initTRPC.context<ApiContext>().create({
       ? INTERNAL_ERROR_MESSAGE
       : isZodError(error.cause)
         ? describeIssues(error.cause.issues)
-        : shape.message;
+        : clipMessage(shape.message);
     const { code, httpStatus, path } = shape.data;
     return { ...shape, message, data: { code, httpStatus, path, why: message } };
   },

@@ -30,7 +30,6 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
       );
     }
   });
-  app.setErrorHandler(replyWithError);
 
   const route =
     (call: (caller: Caller, request: FastifyRequest) => Promise<unknown>) =>

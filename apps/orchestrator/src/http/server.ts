@@ -1,4 +1,11 @@
-import { appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
+import {
+  appRouter,
+  clipMessage,
+  malformedRequestAnswer,
+  type Actor,
+  type ApiContext,
+  type Services,
+} from '@ucloud/contracts';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
@@ -19,7 +26,14 @@ export async function buildHttpServer(deps: HttpDeps) {
     // tRPC batches put every procedure name in one path segment (`/trpc/jobs.retrieve,jobs.retrieve,…`).
     routerOptions: { maxParamLength: 10_000 },
     logController: new LogController({ disableRequestLogging: true }),
+    // Refusals before routing (an undecodable URL, headers over 16 KB) answer in the spec's shape too.
+    frameworkErrors: replyWithError,
+    clientErrorHandler: (error, socket) => {
+      if (socket.writable) socket.end(malformedRequestAnswer(error as { code?: string }));
+    },
   });
+  // Before the plugins register: they inherit it (Fastify's own refusals inside tRPC's scope).
+  app.setErrorHandler(replyWithError);
   const contextOf = (request: FastifyRequest): ApiContext => ({
     actor: deps.authenticate(request.headers.authorization, headerValue(request.headers.project)),
     services: deps.services,
@@ -42,9 +56,11 @@ export async function buildHttpServer(deps: HttpDeps) {
   app.setNotFoundHandler((request, reply) =>
     reply
       .status(404)
-      .send({ why: `No such call: ${request.method} ${request.url}`, errorCode: 'NOT_FOUND' }),
+      .send({
+        why: clipMessage(`No such call: ${request.method} ${request.url}`),
+        errorCode: 'NOT_FOUND',
+      }),
   );
-  app.setErrorHandler(replyWithError);
   return app;
 }
 
