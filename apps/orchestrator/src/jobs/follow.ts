@@ -162,12 +162,7 @@ export class JobFollower {
     const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
     for (let attempt = 1; attempt <= LOG_RETRIES && !this.signal.aborted; attempt++) {
       try {
-        for await (const chunk of gateway.followLogs(
-          job,
-          this.offsets(),
-          false,
-          this.signal,
-        )) {
+        for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal)) {
           if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
         }
         break;
