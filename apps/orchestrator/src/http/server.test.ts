@@ -57,16 +57,25 @@ describe('errors the caller cannot fix', () => {
     await app.close();
   });
 
-  it('carry no stack trace, to anonymous callers either', async () => {
+  it('refuses a caller without a valid token before reading the body, in the face’s shape', async () => {
     const { app } = await failingServer();
-    const trpc = await app.inject({ url: '/trpc/jobs.retrieve' });
+    // Malformed on purpose: a 400 would mean the body was read.
+    const body = '{"items": [' + '1,'.repeat(100_000);
+    const headers = { 'content-type': 'application/json', authorization: 'Bearer nobody' };
+    const trpc = await app.inject({ method: 'POST', url: '/trpc/jobs.create', headers, body });
     expect(trpc.statusCode).toBe(401);
     expect(trpc.json().error.data).toEqual({
       code: 'UNAUTHORIZED',
       httpStatus: 401,
-      path: 'jobs.retrieve',
-      why: 'A user bearer token is required',
+      why: 'A valid bearer token is required',
     });
+    const rest = await app.inject({ method: 'POST', url: '/api/jobs', body });
+    expect(rest.statusCode).toBe(401);
+    expect(rest.json()).toEqual({
+      why: 'A valid bearer token is required',
+      errorCode: 'UNAUTHORIZED',
+    });
+    expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);
     await app.close();
   });
 });
