@@ -4,6 +4,7 @@ import {
   errorOf,
   EXAMPLE_PRODUCT,
   startTestStack,
+  waitForJob,
   type Client,
   type TestStack,
 } from './harness.js';
@@ -123,6 +124,23 @@ describe('bad input', () => {
       expect(body.why).toMatch(/^items\[0\]\.requestedTime: must be at most 87600 hours/);
     },
   );
+
+  it('refuses extensions that would take a job past 87600 hours in all, counting earlier items', async () => {
+    const { responses } = await client.jobs.create.mutate({
+      items: [
+        acmeBatch('long', 600, { timeAllocation: { hours: 87_000, minutes: 0, seconds: 0 } }),
+      ],
+    });
+    const jobId = responses[0]!.id;
+    await waitForJob(client, jobId, (j) => j.status.state === 'RUNNING');
+    const by = (hours: number) => ({ jobId, requestedTime: { hours, minutes: 0, seconds: 0 } });
+    const error = await errorOf(client.jobs.extend.mutate({ items: [by(400), by(400)] }));
+    expect(error.data?.httpStatus).toBe(400);
+    expect(error.message).toBe(
+      "items[1].requestedTime: the job's time allocation would exceed 87600 hours (10 years) in all",
+    );
+    await client.jobs.terminate.mutate({ items: [{ id: jobId }] });
+  });
 
   it('answers a call to no route with a 404 in the spec error shape', async () => {
     const response = await fetch(`${stack.url}/api/jobs/nothing-here?x=1`, {

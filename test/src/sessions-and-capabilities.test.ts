@@ -103,7 +103,7 @@ describe('interactive sessions', () => {
     };
     expect(await refusal({ id: web, rank: 0, sessionType: 'SHELL' })).toEqual([
       'BAD_REQUEST',
-      'items[0]: SHELL sessions is not supported by product example-compute of provider example',
+      'items[0]: a SHELL session is not supported by product example-compute of provider example',
     ]);
     expect(await refusal({ id: web, rank: 1, sessionType: 'WEB' })).toEqual([
       'BAD_REQUEST',
@@ -190,7 +190,7 @@ describe('capabilities a product does not declare', () => {
           client.jobs.openInteractiveSession.mutate({
             items: [{ id, rank: 0, sessionType: 'WEB' }],
           }),
-        'items[0]: WEB sessions is not supported by product example-basic of provider example',
+        'items[0]: a WEB session is not supported by product example-basic of provider example',
       ],
     ];
     for (const [call, message] of calls) {

@@ -4,6 +4,7 @@ import {
   badRequest,
   serviceUnavailable,
   durationToMillis,
+  MAX_DURATION_HOURS,
   validateParameters,
   type BulkRequest,
   type BulkResponse,
@@ -296,6 +297,12 @@ export class JobService implements JobsService {
       this.requireActive(row, at);
       if (row.timeAllocationMs === null)
         throw badRequest(`${at}.jobId: job ${row.id} has no time allocation to extend`);
+      // Earlier items of this request may have extended the same job already.
+      const allocated = this.store.get(row.id)?.timeAllocationMs ?? row.timeAllocationMs;
+      if (allocated + durationToMillis(item.requestedTime) > MAX_DURATION_HOURS * 3_600_000)
+        throw badRequest(
+          `${at}.requestedTime: the job's time allocation would exceed ${MAX_DURATION_HOURS} hours (10 years) in all`,
+        );
       const gateway = await this.requireSupport(row, 'timeExtension', `${at}: time extension`);
       await gateway
         .extend([{ job: this.providerJob(row), requestedTime: item.requestedTime }])
@@ -391,7 +398,7 @@ export class JobService implements JobsService {
       const gateway = await this.requireSupport(
         row,
         SESSION_FEATURE[item.sessionType],
-        `${at}: ${item.sessionType} sessions`,
+        `${at}: a ${item.sessionType} session`,
       );
       const [session] = await gateway
         .openInteractiveSession([
