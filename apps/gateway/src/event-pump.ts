@@ -1,7 +1,7 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
+import { Backoff, type BackoffOptions, sleep } from '@ucloud/contracts';
 import type { JobEvent } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
-import { Backoff, type BackoffOptions, sleep } from './backoff.js';
 import { BatchReader } from './batch-reader.js';
 import { errorMessage } from './errors.js';
 import { toResourceUpdate } from './job-updates.js';
@@ -75,6 +75,7 @@ export class EventPump {
       try {
         await this.session(backoff, signal);
       } catch (error) {
+        // eslint-disable-next-line @typescript-eslint/no-unnecessary-condition -- aborted meanwhile
         if (signal.aborted) break;
         const retryInMs = backoff.next();
         this.enter('reconnecting', {

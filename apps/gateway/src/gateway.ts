@@ -1,6 +1,6 @@
+import { type BackoffOptions, DEFAULT_BACKOFF } from '@ucloud/contracts';
 import type { FastifyInstance } from 'fastify';
 import { pino, type Logger } from 'pino';
-import { type BackoffOptions, DEFAULT_BACKOFF } from './backoff.js';
 import type { GatewayConfig } from './config.js';
 import { EventPump } from './event-pump.js';
 import { createHttpServer } from './http-server.js';
@@ -83,7 +83,10 @@ export class Gateway {
       logs: this.logs,
     });
     // Open follow streams would otherwise hold the server open until their jobs end.
-    this.http.addHook('preClose', async () => this.logs.closeAll());
+    this.http.addHook('preClose', (done) => {
+      this.logs.closeAll();
+      done();
+    });
   }
 
   /** Listens on the configured host and port; returns the base URL. */

@@ -1,13 +1,15 @@
 import {
   ApiError,
+  Backoff,
+  type BackoffOptions,
   badRequest,
   ComputeSupport,
   describeIssues,
+  sleep,
   type ToolBackend,
 } from '@ucloud/contracts';
 import type { DescribeResponse } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
-import { Backoff, type BackoffOptions, sleep } from './backoff.js';
 import type { PluginEndpoint } from './config.js';
 import { errorMessage } from './errors.js';
 import { PluginClient } from './plugin-client.js';

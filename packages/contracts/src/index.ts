@@ -12,3 +12,4 @@ export * from './invocation.js';
 export * from './projects.js';
 export * from './accounting.js';
 export * from './licenses.js';
+export * from './backoff.js';
