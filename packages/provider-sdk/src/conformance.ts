@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { status, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+import { status, type ClientReadableStream } from '@grpc/grpc-js';
 import {
   JobState,
   LogStream,
@@ -7,6 +7,7 @@ import {
   type DeepPartial,
   type JobEvent,
 } from '@ucloud/provider-proto';
+import { z } from 'zod';
 import { connectPlugin, type PluginClient } from './client.js';
 
 /**
@@ -36,14 +37,15 @@ export interface ConformanceTarget {
   jobTimeoutMs?: number;
 }
 
+// Function-typed properties, not methods: they are handed to the test runner unbound.
 export interface ConformanceCheck {
   name: string;
-  run(): Promise<void>;
+  run: () => Promise<void>;
 }
 
 export interface ConformanceKit {
-  setUp(): Promise<void>;
-  tearDown(): Promise<void>;
+  setUp: () => Promise<void>;
+  tearDown: () => Promise<void>;
   checks: ConformanceCheck[];
   /** A timeout for each check that leaves room for the jobs it waits on. */
   checkTimeoutMs: number;
@@ -70,6 +72,13 @@ class EventLog {
   stop(): void {
     this.watch?.cancel();
     this.watch = null;
+  }
+
+  /** The sequence number of the latest event seen. */
+  lastSeq(): number {
+    const last = this.events.at(-1);
+    assert.ok(last, 'no events');
+    return Number(last.seq);
   }
 
   of(jobId: string): JobEvent[] {
@@ -101,14 +110,21 @@ const states = (events: JobEvent[]) =>
 const ended = (events: JobEvent[]) => states(events).some((s) => FINAL.has(s));
 const running = (events: JobEvent[]) => states(events).includes(JobState.JOB_STATE_RUNNING);
 
-async function grpcCode(call: Promise<unknown>): Promise<status | 'ok'> {
+/** The gRPC status code `call` fails with, or 'ok'. */
+async function grpcCode(call: Promise<unknown>): Promise<number | 'ok'> {
   try {
     await call;
     return 'ok';
   } catch (err) {
-    return (err as ServiceError).code;
+    assert.ok(err instanceof Error && 'code' in err, `not a gRPC error: ${String(err)}`);
+    return Number(err.code);
   }
 }
+
+/** support_json of a product: the spec's ComputeSupport, the product and a block per backend. */
+const SupportJson = z.record(z.string(), z.unknown());
+const SupportProduct = z.object({ product: z.object({ id: z.string().optional() }).optional() });
+const SupportBlock = z.record(z.string(), z.unknown());
 
 /** Rank 0's stdout from `offset`; with follow, until the job has ended and all of it is sent. */
 function stdout(client: PluginClient, jobId: string, offset = 0, follow = true): Promise<string> {
@@ -141,41 +157,46 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
   const run = `conf-${Date.now().toString(36)}`;
   let jobs = 0;
   const newJobId = () => `${run}-${++jobs}`;
-  let client!: PluginClient;
+  let connection: PluginClient | null = null;
+  const plugin = (): PluginClient => {
+    assert.ok(connection, 'not connected to the plugin (did setUp fail?)');
+    return connection;
+  };
 
   const connect = async () => {
-    client = connectPlugin(await target.start());
-    log.follow(client);
+    connection = connectPlugin(await target.start());
+    log.follow(connection);
   };
   const disconnect = async () => {
     log.stop();
-    client?.close();
+    connection?.close();
+    connection = null;
     await target.stop();
   };
   const start = async (lines: string[], secondsPerLine = 0) => {
     const jobId = newJobId();
-    await client.createJob(target.job(jobId, { lines, secondsPerLine }));
+    await plugin().createJob(target.job(jobId, { lines, secondsPerLine }));
     return jobId;
   };
   /** Support flags of the product the target's jobs use. */
   const support = async () => {
     const request = target.job('probe', { lines: [], secondsPerLine: 0 });
-    const { products } = await client.describe();
+    const { products } = await plugin().describe();
     const product = products.find((p) => p.productId === request.productId);
     assert.ok(
       product,
       `Describe does not list the product ${request.productId} the target's jobs use`,
     );
-    const blocks = JSON.parse(product.supportJson) as Record<
-      string,
-      Record<string, unknown> | null
-    >;
+    const blocks = Object.values(SupportJson.parse(JSON.parse(product.supportJson)));
     const flag = (name: string) =>
-      Object.values(blocks).some((b) => b?.enabled === true && b[name] === true);
+      blocks.some((b) => {
+        const block = SupportBlock.safeParse(b);
+        return block.success && block.data.enabled === true && block.data[name] === true;
+      });
     return { timeExtension: flag('timeExtension'), suspension: flag('suspension') };
   };
   const terminateAndWait = async (jobId: string) => {
-    await client.terminateJob(jobId);
+    await plugin().terminateJob(jobId);
     await log.until(jobId, 'its end after TerminateJob', ended, timeoutMs);
   };
 
@@ -183,7 +204,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
     {
       name: 'describes its products, each with the spec ComputeSupport for it',
       async run() {
-        const described = await client.describe();
+        const described = await plugin().describe();
         assert.ok(described.pluginName, 'plugin_name is empty');
         assert.ok(described.eventStreamId, 'event_stream_id is empty');
         assert.ok(described.products.length > 0, 'no products');
@@ -192,7 +213,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
             p.productId && p.category,
             `a product without id or category: ${JSON.stringify(p)}`,
           );
-          const support = JSON.parse(p.supportJson) as { product?: { id?: string } };
+          const support = SupportProduct.parse(JSON.parse(p.supportJson));
           assert.equal(
             support.product?.id,
             p.productId,
@@ -210,7 +231,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
         assert.ok(seen.includes(JobState.JOB_STATE_RUNNING), 'no RUNNING before the end');
         assert.equal(seen.at(-1), JobState.JOB_STATE_SUCCESS, 'did not end SUCCESS');
         assert.equal(seen.filter((s) => FINAL.has(s)).length, 1, 'more than one final state');
-        assert.equal(await stdout(client, jobId), 'first line\nsecond line\n');
+        assert.equal(await stdout(plugin(), jobId), 'first line\nsecond line\n');
       },
     },
     {
@@ -233,8 +254,8 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
       async run() {
         const jobId = newJobId();
         const request = target.job(jobId, { lines: ['once'], secondsPerLine: 0 });
-        const first = await client.createJob(request);
-        const again = await client.createJob(request);
+        const first = await plugin().createJob(request);
+        const again = await plugin().createJob(request);
         await log.until(jobId, 'its end', ended, timeoutMs);
         if (first.providerGeneratedId && again.providerGeneratedId) {
           assert.equal(
@@ -243,7 +264,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
             'a second provider id',
           );
         }
-        assert.equal(await stdout(client, jobId), 'once\n', 'the job ran twice');
+        assert.equal(await stdout(plugin(), jobId), 'once\n', 'the job ran twice');
         assert.equal(states(log.of(jobId)).filter((s) => FINAL.has(s)).length, 1);
       },
     },
@@ -252,8 +273,8 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
       async run() {
         const jobId = await start(['abc', 'def']);
         await log.until(jobId, 'its end', ended, timeoutMs);
-        assert.equal(await stdout(client, jobId, 4), 'def\n');
-        assert.equal(await stdout(client, jobId, 8, false), '');
+        assert.equal(await stdout(plugin(), jobId, 4), 'def\n');
+        assert.equal(await stdout(plugin(), jobId, 8, false), '');
       },
     },
     {
@@ -261,7 +282,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
       async run() {
         const jobId = await start(['tick 1', 'tick 2', 'tick 3'], 1);
         await log.until(jobId, 'RUNNING', running, timeoutMs);
-        assert.equal(await stdout(client, jobId), 'tick 1\ntick 2\ntick 3\n');
+        assert.equal(await stdout(plugin(), jobId), 'tick 1\ntick 2\ntick 3\n');
       },
     },
     {
@@ -271,7 +292,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
         await log.until(jobId, 'RUNNING', running, timeoutMs);
         await terminateAndWait(jobId);
         assert.equal(
-          await grpcCode(client.terminateJob(jobId)),
+          await grpcCode(plugin().terminateJob(jobId)),
           'ok',
           'terminating an ended job failed',
         );
@@ -281,10 +302,10 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
       name: 'answers NOT_FOUND for a job it never had, and names it unknown in VerifyJobs',
       async run() {
         const stranger = `${run}-never-created`;
-        assert.equal(await grpcCode(client.terminateJob(stranger)), status.NOT_FOUND);
-        assert.equal(await grpcCode(client.extendJob(stranger, 60_000)), status.NOT_FOUND);
+        assert.equal(await grpcCode(plugin().terminateJob(stranger)), status.NOT_FOUND);
+        assert.equal(await grpcCode(plugin().extendJob(stranger, 60_000)), status.NOT_FOUND);
         const known = `${run}-1`;
-        assert.deepEqual(await client.verifyJobs([known, stranger]), [stranger]);
+        assert.deepEqual(await plugin().verifyJobs([known, stranger]), [stranger]);
       },
     },
     {
@@ -293,9 +314,9 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
         const declared = await support();
         const jobId = await start(['long', ...Array.from({ length: 600 }, (_, i) => `${i}`)], 1);
         await log.until(jobId, 'RUNNING', running, timeoutMs);
-        const extended = await grpcCode(client.extendJob(jobId, 60_000));
+        const extended = await grpcCode(plugin().extendJob(jobId, 60_000));
         assert.equal(extended, declared.timeExtension ? 'ok' : status.UNIMPLEMENTED, 'ExtendJob');
-        const suspended = await grpcCode(client.suspendJob(jobId));
+        const suspended = await grpcCode(plugin().suspendJob(jobId));
         assert.equal(suspended, declared.suspension ? 'ok' : status.UNIMPLEMENTED, 'SuspendJob');
         if (declared.suspension) {
           await log.until(
@@ -304,7 +325,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
             (e) => states(e).includes(JobState.JOB_STATE_SUSPENDED),
             timeoutMs,
           );
-          await client.unsuspendJob(jobId);
+          await plugin().unsuspendJob(jobId);
           await log.until(
             jobId,
             'RUNNING again',
@@ -320,8 +341,8 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
     {
       name: 'keeps its jobs and its event log across a restart, and reports an end it missed',
       async run() {
-        const { eventStreamId } = await client.describe();
-        const lastSeq = Number(log.events.at(-1)!.seq);
+        const { eventStreamId } = await plugin().describe();
+        const lastSeq = log.lastSeq();
         const survivor = await start(['before', 'after'], 3);
         const missed = await start(['short', 'lived'], 1);
         await log.until(survivor, 'RUNNING', running, timeoutMs);
@@ -331,16 +352,16 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
         await connect();
 
         assert.equal(
-          (await client.describe()).eventStreamId,
+          (await plugin().describe()).eventStreamId,
           eventStreamId,
           'the event log started over',
         );
         await log.until(missed, 'its end, reported after the restart', ended, timeoutMs);
         await log.until(survivor, 'its end after the restart', ended, timeoutMs);
         assert.equal(states(log.of(survivor)).at(-1), JobState.JOB_STATE_SUCCESS);
-        assert.equal(await stdout(client, survivor), 'before\nafter\n');
-        assert.deepEqual(await client.verifyJobs([survivor, missed]), []);
-        assert.ok(Number(log.events.at(-1)!.seq) > lastSeq);
+        assert.equal(await stdout(plugin(), survivor), 'before\nafter\n');
+        assert.deepEqual(await plugin().verifyJobs([survivor, missed]), []);
+        assert.ok(log.lastSeq() > lastSeq);
       },
     },
   ];

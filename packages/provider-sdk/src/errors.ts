@@ -40,6 +40,13 @@ export class UnavailableError extends PluginError {
   override readonly name = 'UnavailableError';
 }
 
+/** The `code` of a Node.js system error (`ENOENT`, `ESRCH`, …), if `err` is one. */
+export function errnoCode(err: unknown): string | undefined {
+  return err instanceof Error && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
+}
+
 /**
  * The status a failed call answers with. Deliberate errors keep their code and message;
  * anything else is a bug or an environment failure, so it is logged and answered as INTERNAL.

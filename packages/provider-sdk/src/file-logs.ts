@@ -1,6 +1,7 @@
 import { open, stat } from 'node:fs/promises';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { type LogChunkOut, type LogPosition, type LogStreamName } from './backend.js';
+import { errnoCode } from './errors.js';
 
 /** Where one rank's stdout or stderr is written. The file may not exist yet. */
 export interface LogFile {
@@ -68,7 +69,7 @@ async function* readFrom(
   try {
     size = (await stat(file.path)).size;
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+    if (errnoCode(err) === 'ENOENT') return;
     throw err;
   }
   if (size <= from) return;

@@ -26,6 +26,7 @@ export {
   ResourceExhaustedError,
   UnavailableError,
   UnsupportedError,
+  errnoCode,
   toServiceError,
 } from './errors.js';
 export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { type JobEventInput, type JobStateName, type JournalEvent } from './backend.js';
+import { JobState } from '@ucloud/contracts';
+import { type JobEventInput, type JournalEvent } from './backend.js';
 import { type Statement } from 'better-sqlite3';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
@@ -15,6 +16,9 @@ interface EventRow {
 }
 
 const REPLAY_BATCH = 256;
+
+/** A state column: the file is read back as it is found, not as this code would have written it. */
+const StoredState = JobState.nullable();
 
 /**
  * The plugin's durable, numbered event log. Sequence numbers come from an AUTOINCREMENT key, so
@@ -32,11 +36,13 @@ export class EventJournal {
   private readonly deleteUpTo: Statement<[number]>;
 
   private constructor(private readonly db: SqliteDatabase) {
-    this.eventStreamId = (
-      db.prepare(`SELECT value FROM journal_meta WHERE key = 'event_stream_id'`).get() as {
-        value: string;
-      }
-    ).value;
+    const streamId = db
+      .prepare<[], { value: string }>(
+        `SELECT value FROM journal_meta WHERE key = 'event_stream_id'`,
+      )
+      .get();
+    if (streamId === undefined) throw new Error('The event journal has no event_stream_id');
+    this.eventStreamId = streamId.value;
     this.insert = db.prepare(
       `INSERT INTO events (job_id, timestamp, state, status, expected_state, new_expires_at, provider_generated_id)
        VALUES (@jobId, @timestamp, @state, @status, @expectedState, @newExpiresAt, @providerGeneratedId)`,
@@ -97,9 +103,9 @@ export class EventJournal {
       eventStreamId: this.eventStreamId,
       jobId: r.job_id,
       timestamp: r.timestamp,
-      state: r.state as JobStateName | null,
+      state: StoredState.parse(r.state),
       status: r.status,
-      expectedState: r.expected_state as JobStateName | null,
+      expectedState: StoredState.parse(r.expected_state),
       newExpiresAt: r.new_expires_at,
       providerGeneratedId: r.provider_generated_id,
     }));
@@ -122,7 +128,9 @@ export class EventJournal {
    */
   async *follow(afterSeq: number, signal?: AbortSignal): AsyncGenerator<JournalEvent> {
     let cursor = afterSeq;
-    while (!this.closed && !signal?.aborted) {
+    // A function, not the fields themselves: they change while this generator is suspended.
+    const stopped = () => this.closed || signal?.aborted === true;
+    while (!stopped()) {
       const batch = this.readAfter(cursor);
       if (batch.length === 0) {
         await this.nextAppend(signal);
@@ -131,7 +139,7 @@ export class EventJournal {
       for (const event of batch) {
         yield event;
         cursor = event.seq;
-        if (this.closed || signal?.aborted) return;
+        if (stopped()) return;
       }
     }
   }

@@ -24,9 +24,10 @@ export function productsSetting<T extends z.ZodType<{ id: string }>>(
     .string()
     .optional()
     .transform((text, ctx) => {
-      if (text === undefined) return defaults as unknown;
+      if (text === undefined) return defaults;
       try {
-        return JSON.parse(text) as unknown;
+        const parsed: unknown = JSON.parse(text);
+        return parsed;
       } catch {
         ctx.addIssue({ code: 'custom', message: 'PRODUCTS is not valid JSON' });
         return z.NEVER;

@@ -137,7 +137,10 @@ function read<T>(
 ): Promise<T[]> {
   return new Promise((resolve, reject) => {
     const got: T[] = [];
-    if (n === 0) return resolve(got);
+    if (n === 0) {
+      resolve(got);
+      return;
+    }
     const onData = (m: T) => {
       got.push(m);
       onEach?.(m);

@@ -8,6 +8,7 @@ import {
   type StreamLogsRequest,
 } from '@ucloud/provider-proto';
 import {
+  JOB_STATES,
   type BackendKind,
   type CreateJobSpec,
   type JobStateName,
@@ -31,9 +32,7 @@ const STATE_TO_PROTO: Record<JobStateName, JobState> = {
   SUSPENDED: JobState.JOB_STATE_SUSPENDED,
 };
 
-const STATE_FROM_PROTO = new Map(
-  Object.entries(STATE_TO_PROTO).map(([name, value]) => [value, name as JobStateName]),
-);
+const STATE_FROM_PROTO = new Map(JOB_STATES.map((name) => [STATE_TO_PROTO[name], name]));
 
 /** The state name of a proto JobState; null for UNSPECIFIED (an event that changes no state). */
 export function stateFromProto(state: JobState): JobStateName | null {
