@@ -36,6 +36,7 @@ export type NewJob = Pick<
   'jobId' | 'productCategory' | 'replicas' | 'cpu' | 'memoryBytes' | 'timeAllocationMs'
 >;
 
+/** A row of `jobs` (SCHEMA below): only this class writes the table, with these types. */
 interface JobRow {
   job_id: string;
   product_category: string;
@@ -85,22 +86,21 @@ export class JobStore {
     this.db = openSqlite(file);
     this.db.exec(SCHEMA);
     // Databases from before web sessions lack the port column.
-    const columns = this.db.prepare(`PRAGMA table_info(ranks)`).all() as Array<{ name: string }>;
+    const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(ranks)`).all();
     if (!columns.some((c) => c.name === 'port'))
       this.db.exec(`ALTER TABLE ranks ADD COLUMN port INTEGER`);
   }
 
   get(jobId: string): JobRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as
-      JobRow | undefined;
+    const row = this.db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId);
     return row && this.withRanks(row);
   }
 
   /** Jobs that have not ended, oldest first. */
   unfinished(): JobRecord[] {
     const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
-      .all() as JobRow[];
+      .prepare<[], JobRow>(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
+      .all();
     return rows.map((row) => this.withRanks(row));
   }
 
@@ -166,10 +166,10 @@ export class JobStore {
 
   private withRanks(row: JobRow): JobRecord {
     const ranks = this.db
-      .prepare(
+      .prepare<[string], RankRecord>(
         `SELECT rank, pid, start_time AS startTime, port FROM ranks WHERE job_id = ? ORDER BY rank`,
       )
-      .all(row.job_id) as RankRecord[];
+      .all(row.job_id);
     return {
       jobId: row.job_id,
       productCategory: row.product_category,

@@ -153,6 +153,8 @@ async function until(condition: () => boolean, timeoutMs = 10_000): Promise<void
   }
 }
 
+/** The gRPC status code of a failed call. */
+const grpcCode = (e: unknown) => (e instanceof Error && 'code' in e ? e.code : e);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const groupGone = (pgid: number) => liveGroupMembers(pgid).length === 0;
 
@@ -262,8 +264,8 @@ describe('native plugin', { timeout: 30_000 }, () => {
     expect(answers[0]![0]).not.toBe(answers[1]![0]);
 
     const refusals = await Promise.all([
-      open(0, proto.SessionType.SESSION_TYPE_SHELL).catch((e: ServiceError) => e.code),
-      open(5, proto.SessionType.SESSION_TYPE_WEB).catch((e: ServiceError) => e.code),
+      open(0, proto.SessionType.SESSION_TYPE_SHELL).catch(grpcCode),
+      open(5, proto.SessionType.SESSION_TYPE_WEB).catch(grpcCode),
     ]);
     expect(refusals).toEqual([status.UNIMPLEMENTED, status.INVALID_ARGUMENT]);
     await p().client.terminateJob('web');

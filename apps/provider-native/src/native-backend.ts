@@ -135,7 +135,8 @@ export class NativeBackend implements ComputeBackend {
       }
     } catch (err) {
       for (const r of launched) signalGroup(r.pid, 'SIGKILL');
-      this.fail(spec.jobId, `Could not start the job: ${(err as Error).message}`);
+      const why = err instanceof Error ? err.message : String(err);
+      this.fail(spec.jobId, `Could not start the job: ${why}`);
       return {};
     }
     const now = Date.now();

@@ -1,4 +1,5 @@
 import { readFileSync, readdirSync } from 'node:fs';
+import { errnoCode } from '@ucloud/provider-sdk';
 
 export interface ProcStat {
   /** One letter: R, S, D, T, Z (zombie), X (dead), … */
@@ -47,6 +48,6 @@ export function signalGroup(pgid: number, signal: NodeJS.Signals): void {
   try {
     process.kill(-pgid, signal);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    if (errnoCode(err) !== 'ESRCH') throw err;
   }
 }
