@@ -180,23 +180,36 @@ export function parseSqueueFields(text: string): SlurmJob[] {
   return text.split('\n').flatMap((line) => {
     const fields = line.split('|');
     if (fields.length !== 12) return [];
-    const [rawId, name, comment, state, reason, wait, start, end, limit, partition, nodes] = fields;
+    // With 12 fields none of these is missing; the defaults only tell the compiler so.
+    const [
+      rawId = '',
+      name = '',
+      comment = '',
+      state = '',
+      reason = '',
+      wait = '',
+      start = '',
+      end = '',
+      limit = '',
+      partition = '',
+      nodes = '',
+    ] = fields;
     const id = Number(rawId);
     const status = Number(wait);
     if (!rawId || !Number.isSafeInteger(id)) return [];
     return [
       {
         id,
-        name: name!,
+        name,
         comment: nullText(comment),
-        state: state!,
-        reason: reason!,
+        state,
+        reason,
         exit: wait === '' || Number.isNaN(status) ? null : decodeWaitStatus(status),
-        startTime: parseLocalTime(start!),
-        endTime: parseLocalTime(end!),
-        timeLimitMinutes: parseDurationMinutes(limit!),
-        partition: partition!,
-        nodes: nodes!,
+        startTime: parseLocalTime(start),
+        endTime: parseLocalTime(end),
+        timeLimitMinutes: parseDurationMinutes(limit),
+        partition,
+        nodes,
       },
     ];
   });
@@ -222,7 +235,7 @@ export function parseSacct(text: string): SlurmJob[] {
         name: name ?? '',
         comment: '',
         // "CANCELLED by 0": the state is the first word.
-        state: state.split(' ')[0]!,
+        state: state.replace(/ .*/, ''),
         reason: '',
         exit: code === undefined || Number.isNaN(code) ? null : { code, signal: signal || 0 },
         startTime: parseLocalTime(start ?? ''),

@@ -25,6 +25,7 @@ export type NewJob = Pick<
   'jobId' | 'productId' | 'productCategory' | 'replicas' | 'timeAllocationMs'
 >;
 
+/** A row of `jobs` (SCHEMA below): only this class writes the table, with these types. */
 interface JobRow {
   job_id: string;
   product_id: string;
@@ -68,23 +69,23 @@ export class JobStore {
     this.db
       .prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`)
       .run(randomBytes(6).toString('hex'));
-    this.instanceId = this.db
-      .prepare(`SELECT value FROM meta WHERE key = 'instance_id'`)
-      .pluck()
-      .get() as string;
+    const instance = this.db
+      .prepare<[], { value: string }>(`SELECT value FROM meta WHERE key = 'instance_id'`)
+      .get();
+    if (instance === undefined) throw new Error('The job store has no instance_id');
+    this.instanceId = instance.value;
   }
 
   get(jobId: string): JobRecord | undefined {
-    const row = this.db.prepare(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId) as
-      JobRow | undefined;
+    const row = this.db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId);
     return row && toRecord(row);
   }
 
   /** Jobs that have not ended, oldest first. */
   unfinished(): JobRecord[] {
     const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`)
-      .all() as JobRow[];
+      .prepare<[], JobRow>(`SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`)
+      .all();
     return rows.map(toRecord);
   }
 

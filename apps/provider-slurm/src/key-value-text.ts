@@ -10,10 +10,10 @@ export function parseKeyValueLines(text: string): Array<Map<string, string>> {
     const record = new Map<string, string>();
     let lastKey: string | null = null;
     for (const word of line.trim().split(/ +/)) {
-      const match = /^([A-Za-z][\w:/.-]*)=(.*)$/.exec(word);
-      if (match) {
-        lastKey = match[1]!;
-        record.set(lastKey, match[2]!);
+      const [, key, value] = /^([A-Za-z][\w:/.-]*)=(.*)$/.exec(word) ?? [];
+      if (key !== undefined && value !== undefined) {
+        lastKey = key;
+        record.set(key, value);
       } else if (lastKey !== null) {
         record.set(lastKey, `${record.get(lastKey)} ${word}`);
       }

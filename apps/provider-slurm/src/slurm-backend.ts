@@ -52,6 +52,9 @@ const MIB = 1024 ** 2;
 /** Job ids become directory and Slurm job names. */
 const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
+/** A job sbatch has answered for. */
+type SubmittedJob = JobRecord & { slurmId: number };
+
 /**
  * Runs jobs as Slurm batch jobs. Slurm owns the jobs; the plugin keeps only the link between
  * job ids and Slurm ids (SQLite), polls squeue and reports what changed. The poll is the only
@@ -65,7 +68,8 @@ export class SlurmBackend implements ComputeBackend {
   private ctx: PluginContext | null = null;
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
-  private pollAgain = false;
+  /** Polls asked for so far; one asked during a pass gets another pass. */
+  private pollsAsked = 0;
   private stopped = false;
   private slurmReachable = true;
   /** Submissions in flight by job id, so that no job is ever submitted twice at once. */
@@ -137,7 +141,8 @@ export class SlurmBackend implements ComputeBackend {
       });
       writeFileSync(join(jobDir, BATCH_SCRIPT), script, { mode: 0o700 });
     } catch (err) {
-      this.fail(spec.jobId, `Could not prepare the job: ${(err as Error).message}`);
+      const why = err instanceof Error ? err.message : String(err);
+      this.fail(spec.jobId, `Could not prepare the job: ${why}`);
       return {};
     }
     await this.submit(this.known(spec.jobId), null);
@@ -234,19 +239,18 @@ export class SlurmBackend implements ComputeBackend {
    */
   private poll(): Promise<void> {
     if (this.stopped) return Promise.resolve();
-    if (this.polling) {
-      this.pollAgain = true;
-      return this.polling;
-    }
+    this.pollsAsked++;
+    if (this.polling) return this.polling;
     this.polling = (async () => {
+      let answered: number;
       do {
-        this.pollAgain = false;
+        answered = this.pollsAsked;
         try {
           await this.pollOnce();
         } catch (err) {
           this.log.error({ err }, 'poll of Slurm jobs failed');
         }
-      } while (this.pollAgain && !this.stopped);
+      } while (this.pollsAsked !== answered && !this.stopped);
     })().finally(() => {
       this.polling = null;
     });
@@ -268,7 +272,7 @@ export class SlurmBackend implements ComputeBackend {
     this.slurmReachable = true;
 
     const byId = new Map(listing.map((j) => [j.id, j]));
-    const vanished: JobRecord[] = [];
+    const vanished: SubmittedJob[] = [];
     // Read afresh: calls may have changed the jobs while squeue ran.
     for (const job of this.store.unfinished()) {
       if (job.slurmId === null) {
@@ -278,7 +282,7 @@ export class SlurmBackend implements ComputeBackend {
       } else if (job.submittedAt !== null && job.submittedAt < listedAt) {
         const seen = byId.get(job.slurmId);
         if (seen && this.isOurs(seen, job)) this.observe(job, seen);
-        else vanished.push(job);
+        else vanished.push({ ...job, slurmId: job.slurmId });
       }
     }
     if (vanished.length > 0) await this.settleVanished(vanished);
@@ -364,10 +368,10 @@ export class SlurmBackend implements ComputeBackend {
    * cluster lost them. Accounting, where there is any, tells how they ended; otherwise they are
    * reported as lost rather than left running.
    */
-  private async settleVanished(jobs: JobRecord[]): Promise<void> {
+  private async settleVanished(jobs: SubmittedJob[]): Promise<void> {
     let accounted: SlurmJob[];
     try {
-      accounted = await this.slurm.accountedJobs(jobs.map((j) => j.slurmId!));
+      accounted = await this.slurm.accountedJobs(jobs.map((j) => j.slurmId));
     } catch (err) {
       this.log.warn({ err }, 'cannot ask accounting about vanished jobs; will try again');
       return;
@@ -381,7 +385,7 @@ export class SlurmBackend implements ComputeBackend {
       if (record && phaseOf(record.state).kind === 'ended') {
         this.finish(current, record);
       } else {
-        this.fail(job.jobId, STATUS.vanished(job.slurmId!));
+        this.fail(job.jobId, STATUS.vanished(job.slurmId));
       }
     }
   }

@@ -192,10 +192,12 @@ export class SlurmCli implements SlurmCommands {
         args,
         { env, timeout: this.options.timeoutMs, maxBuffer: 256 * 1024 * 1024 },
         (err, stdout, stderr) => {
-          if (!err) return resolve(stdout);
+          if (!err) {
+            resolve(stdout);
+            return;
+          }
           const detail = (stderr.trim() || err.message).split('\n').slice(-3).join(' ');
-          const code = (err as NodeJS.ErrnoException).code;
-          if (code === 'ENOENT') {
+          if (err.code === 'ENOENT') {
             reject(new SlurmCommandError(command, `not found on PATH (${env.PATH ?? ''})`));
           } else if (err.killed || UNREACHABLE.test(detail)) {
             reject(new UnavailableError(`Slurm is not reachable: ${command}: ${detail}`));
