@@ -247,7 +247,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
     for (const rank of [0, 1]) {
       const { session } = await open(rank, proto.SessionType.SESSION_TYPE_WEB);
       if (session?.$case !== 'web')
-        throw new Error(`expected a web session, got ${session?.$case}`);
+        throw new Error(`expected a web session, got ${session?.$case ?? 'none'}`);
       expect(session.value.redirectClientTo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
       let body = '';
       for (let i = 0; i < 100 && body === ''; i++) {

@@ -15,7 +15,7 @@ export function parseKeyValueLines(text: string): Array<Map<string, string>> {
         lastKey = key;
         record.set(key, value);
       } else if (lastKey !== null) {
-        record.set(lastKey, `${record.get(lastKey)} ${word}`);
+        record.set(lastKey, `${record.get(lastKey) ?? ''} ${word}`);
       }
     }
     records.push(record);

@@ -185,7 +185,7 @@ export function conformanceKit(target: ConformanceTarget): ConformanceKit {
     const product = products.find((p) => p.productId === request.productId);
     assert.ok(
       product,
-      `Describe does not list the product ${request.productId} the target's jobs use`,
+      `Describe does not list the product ${request.productId ?? '(none)'} the target's jobs use`,
     );
     const blocks = Object.values(SupportJson.parse(JSON.parse(product.supportJson)));
     const flag = (name: string) =>
