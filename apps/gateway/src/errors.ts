@@ -1,10 +1,5 @@
 import { status as GrpcStatus, type ServiceError } from '@grpc/grpc-js';
-import {
-  ApiError,
-  type CommonErrorMessage,
-  ERROR_HTTP_STATUS,
-  type ErrorCode,
-} from '@ucloud/contracts';
+import { ApiError, type ErrorCode } from '@ucloud/contracts';
 
 /** How a plugin's gRPC status reads to the orchestrator. */
 const GRPC_TO_API: Partial<Record<GrpcStatus, ErrorCode>> = {
@@ -65,38 +60,25 @@ export class OrchestratorCallError extends ApiError {
   }
 }
 
-export interface HttpError {
-  status: number;
-  body: CommonErrorMessage;
-}
-
-/** The HTTP status and `{ why, errorCode }` body for anything a request handler throws. */
-export function toHttpError(error: unknown): HttpError {
-  if (error instanceof ApiError) {
-    return { status: error.httpStatus, body: { why: error.message, errorCode: error.code } };
-  }
-  // Fastify's own errors (malformed JSON, body too large, …) carry a 4xx status and a code.
-  if (error instanceof Error && 'statusCode' in error) {
-    const status = Number(error.statusCode);
-    if (status >= 400 && status < 500) {
-      const known = Object.entries(ERROR_HTTP_STATUS).find(([, s]) => s === status)?.[0];
-      const code = 'code' in error && typeof error.code === 'string' ? error.code : null;
-      return { status, body: { why: error.message, errorCode: known ?? code } };
-    }
-  }
-  return {
-    status: 500,
-    body: { why: 'Internal error in the provider gateway', errorCode: 'INTERNAL_SERVER_ERROR' },
-  };
-}
-
 /** An error's message with those of its causes (`fetch failed: connect ECONNREFUSED …`). */
 export function errorMessage(error: unknown): string {
   const messages: string[] = [];
   for (let e: unknown = error; e !== undefined && messages.length < 5;) {
-    const message = e instanceof Error ? e.message : String(e);
+    const message = e instanceof Error ? e.message : describe(e);
     if (!messages.some((m) => m.includes(message))) messages.push(message);
     e = e instanceof Error ? e.cause : undefined;
   }
   return messages.join(': ');
+}
+
+/** A thrown value that is not an Error, as text. */
+function describe(value: unknown): string {
+  if (typeof value === 'object' && value !== null) {
+    try {
+      return JSON.stringify(value);
+    } catch {
+      return Object.prototype.toString.call(value);
+    }
+  }
+  return String(value);
 }

@@ -1,13 +1,11 @@
-import { ApiError, clipMessage, malformedRequestAnswer } from '@ucloud/contracts';
-import Fastify, {
-  type FastifyBaseLogger,
-  type FastifyInstance,
-  type FastifyReply,
-  type FastifyRequest,
-} from 'fastify';
+import { ApiError, errorHandlers } from '@ucloud/contracts';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
-import { toHttpError } from './errors.js';
+
+const { replyWithError, replyNotFound, answerMalformedRequest } = errorHandlers({
+  internalMessage: 'Internal error in the provider gateway',
+});
 
 /** Bulk requests carry whole jobs with their resolved applications; allow a generous body. */
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
@@ -24,9 +22,7 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
     bodyLimit: BODY_LIMIT_BYTES,
     // Refusals before routing (an undecodable URL, headers over 16 KB) answer in the spec's shape too.
     frameworkErrors: replyWithError,
-    clientErrorHandler: (error, socket) => {
-      if (socket.writable) socket.end(malformedRequestAnswer(error as { code?: string }));
-    },
+    clientErrorHandler: answerMalformedRequest,
   });
 
   // Dropping the declared type sends every body to the one JSON parser below (and spares the
@@ -37,8 +33,9 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (request, body, done) => {
-    if (body === '') return done(null, undefined);
-    parseJson(request, body as string, done);
+    if (body === '') done(null, undefined);
+    // The default parser answers through `done`; its type also allows the promise form.
+    else void parseJson(request, body as string, done);
   });
 
   const expected = digest(`Bearer ${providerToken}`);
@@ -51,22 +48,8 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
 
   app.setErrorHandler(replyWithError);
 
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({
-      why: clipMessage(`No such call: ${request.method} ${request.url}`),
-      errorCode: 'NOT_FOUND',
-    }),
-  );
+  app.setNotFoundHandler(replyNotFound);
   return app;
-}
-
-function replyWithError(error: unknown, request: FastifyRequest, reply: FastifyReply) {
-  const { status, body } = toHttpError(error);
-  // Expected failures (bad input, a plugin down) are the caller's news; only surprises get a stack.
-  if (status === 500) request.log.error({ err: error }, 'request failed');
-  else if (status >= 500) request.log.warn({ status, why: body.why }, 'request failed');
-  else request.log.debug({ status, why: body.why }, 'request rejected');
-  return reply.code(status).send({ ...body, why: clipMessage(body.why) });
 }
 
 /** Comparing fixed-size digests keeps the comparison constant-time whatever the lengths. */

@@ -72,31 +72,3 @@ export function describeIssues(
     })
     .join('; ');
 }
-
-/** How the 4xx statuses a web framework answers with are named in `errorCode` (tRPC's names where it has one). */
-export const STATUS_NAMES: Partial<Record<number, string>> = {
-  400: 'BAD_REQUEST',
-  404: 'NOT_FOUND',
-  405: 'METHOD_NOT_SUPPORTED',
-  408: 'TIMEOUT',
-  413: 'PAYLOAD_TOO_LARGE',
-  414: 'URI_TOO_LONG',
-  415: 'UNSUPPORTED_MEDIA_TYPE',
-  431: 'REQUEST_HEADER_FIELDS_TOO_LARGE',
-};
-
-/**
- * The raw HTTP answer to a request too malformed to be routed (request line and headers over
- * 16 KB, broken HTTP): still a CommonErrorMessage, and the connection closes.
- */
-export function malformedRequestAnswer(error: { code?: string }): string {
-  const [status, reason, why] =
-    error.code === 'HPE_HEADER_OVERFLOW'
-      ? [431, 'Request Header Fields Too Large', 'The request line and headers exceed 16 KB']
-      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
-        ? [408, 'Request Timeout', 'The request did not arrive in time']
-        : [400, 'Bad Request', 'The request is not valid HTTP/1.1'];
-  const body = JSON.stringify({ why, errorCode: STATUS_NAMES[status] });
-  const head = `HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json\r\nConnection: close`;
-  return `${head}\r\nContent-Length: ${new TextEncoder().encode(body).length}\r\n\r\n${body}`;
-}

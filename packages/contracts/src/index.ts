@@ -3,6 +3,7 @@ export * from './products.js';
 export * from './applications.js';
 export * from './jobs.js';
 export * from './errors.js';
+export * from './http-errors.js';
 export * from './auth.js';
 export * from './services.js';
 export * from './router.js';

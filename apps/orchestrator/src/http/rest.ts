@@ -1,6 +1,6 @@
-import { appRouter, badRequest, type ApiContext } from '@ucloud/contracts';
+import { appRouter, badRequest, toHttpError, type ApiContext } from '@ucloud/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { replyWithError, toHttpError } from './errors.js';
+import { replyWithError } from './errors.js';
 
 type Caller = ReturnType<typeof appRouter.createCaller>;
 type ContextOf = (request: FastifyRequest) => ApiContext;
@@ -18,7 +18,10 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => {
     const text = String(body);
-    if (text.trim() === '') return done(null, undefined);
+    if (text.trim() === '') {
+      done(null, undefined);
+      return;
+    }
     try {
       done(null, JSON.parse(text));
     } catch (e) {
@@ -219,12 +222,12 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
  */
 function withFlatFlags(body: unknown): unknown {
   if (typeof body !== 'object' || body === null || !('flags' in body)) return body;
-  const { flags, ...rest } = body as { flags: unknown };
+  const { flags, ...rest } = body;
   if (flags === null) return rest;
   if (typeof flags !== 'object' || Array.isArray(flags))
     throw badRequest('flags: expected an object');
-  const twice = Object.keys(flags).filter((key) => key in rest);
-  if (twice.length > 0) throw badRequest(`flags.${twice[0]}: also given outside flags`);
+  const twice = Object.keys(flags).find((key) => key in rest);
+  if (twice !== undefined) throw badRequest(`flags.${twice}: also given outside flags`);
   return { ...rest, ...flags };
 }
 

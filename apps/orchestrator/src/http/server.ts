@@ -1,16 +1,8 @@
-import {
-  ApiError,
-  appRouter,
-  clipMessage,
-  malformedRequestAnswer,
-  type Actor,
-  type ApiContext,
-  type Services,
-} from '@ucloud/contracts';
+import { ApiError, appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { replyWithError } from './errors.js';
+import { answerMalformedRequest, replyNotFound, replyWithError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
 
 export interface HttpDeps {
@@ -29,9 +21,7 @@ export async function buildHttpServer(deps: HttpDeps) {
     logController: new LogController({ disableRequestLogging: true }),
     // Refusals before routing (an undecodable URL, headers over 16 KB) answer in the spec's shape too.
     frameworkErrors: replyWithError,
-    clientErrorHandler: (error, socket) => {
-      if (socket.writable) socket.end(malformedRequestAnswer(error as { code?: string }));
-    },
+    clientErrorHandler: answerMalformedRequest,
   });
   // Before the plugins register: they inherit it (Fastify's own refusals inside tRPC's scope).
   app.setErrorHandler(replyWithError);
@@ -66,12 +56,7 @@ export async function buildHttpServer(deps: HttpDeps) {
   await app.register(async (scope) => registerRestRoutes(scope, contextOf));
   app.get('/healthz', async () => ({ ok: true }));
   // Calls that reach no route still answer in the spec's CommonErrorMessage shape.
-  app.setNotFoundHandler((request, reply) =>
-    reply.status(404).send({
-      why: clipMessage(`No such call: ${request.method} ${request.url}`),
-      errorCode: 'NOT_FOUND',
-    }),
-  );
+  app.setNotFoundHandler(replyNotFound);
   return app;
 }
 
