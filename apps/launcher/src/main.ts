@@ -55,8 +55,9 @@ try {
     onNotice: (component, message) => line('launcher', `${component} ${message}`),
   });
 } catch (err) {
-  if (stopping) process.exit(0);
-  console.error(`could not start: ${(err as Error).message}`);
+  // Stopped by a signal during start-up (stop() aborts `starting` while there is no stack yet).
+  if (starting.signal.aborted) process.exit(0);
+  console.error(`could not start: ${err instanceof Error ? err.message : String(err)}`);
   process.exit(1);
 }
 

@@ -167,7 +167,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     children.set(name, child);
-    for (const stream of [child.stdout!, child.stderr!]) {
+    for (const stream of [child.stdout, child.stderr]) {
       createInterface({ input: stream }).on('line', (line) => options.onLog?.(name, line));
     }
     child.once('exit', (code, signal) => {
@@ -198,7 +198,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await launch('orchestrator', options.signal);
     const quota = options.demoCredits ?? DEMO_QUOTA;
     if (freshDatabase && quota > 0) {
-      const usernames = users.map((u) => u.split(':')[0]!.replace(/^\+/, ''));
+      // `name:token`, `+name:token` for an administrator.
+      const usernames = users.map((u) => u.replace(/:.*/, '').replace(/^\+/, ''));
       await grantCredits(url, adminToken, usernames, quota);
     }
     options.signal?.throwIfAborted();
@@ -244,8 +245,9 @@ async function waitUntilListening(
 ): Promise<void> {
   const address =
     name === 'orchestrator' || name === 'gateway'
-      ? `${env.HOST ?? '127.0.0.1'}:${env.PORT}`
-      : env.GRPC_ADDRESS!;
+      ? env.PORT && `${env.HOST ?? '127.0.0.1'}:${env.PORT}`
+      : env.GRPC_ADDRESS;
+  if (!address) throw new Error(`${name} is given no address to listen on`);
   const [host, port] = [
     address.slice(0, address.lastIndexOf(':')),
     Number(address.slice(address.lastIndexOf(':') + 1)),
@@ -255,7 +257,9 @@ async function waitUntilListening(
   while (Date.now() < deadline) {
     signal?.throwIfAborted();
     if (child.exitCode !== null || child.signalCode !== null)
-      throw new Error(`${name} exited during start (code ${child.exitCode ?? child.signalCode})`);
+      throw new Error(
+        `${name} exited during start (code ${String(child.exitCode ?? child.signalCode)})`,
+      );
     const ok = await new Promise<boolean>((r) => {
       const socket = connect({ host, port }, () => {
         socket.destroy();

@@ -42,7 +42,10 @@ export class Supervisor<Name extends string> {
     const component = this.component(name);
     if (this.closed || component.starting || component.timer) return;
     if (Date.now() - component.upSince >= BACKOFF.resetAfterMs) component.failures = 0;
-    this.schedule(name, `exited unexpectedly (${signal ? `signal ${signal}` : `code ${code}`})`);
+    this.schedule(
+      name,
+      `exited unexpectedly (${signal ? `signal ${signal}` : `code ${code ?? 'none'}`})`,
+    );
   }
 
   /** `name` is being stopped or started on purpose: no restart of it is pending or goes on. */
@@ -81,7 +84,8 @@ export class Supervisor<Name extends string> {
     } catch (err) {
       component.starting = false;
       if (generation !== component.generation || this.closed) return;
-      this.schedule(name, `could not be restarted (${(err as Error).message})`);
+      const why = err instanceof Error ? err.message : String(err);
+      this.schedule(name, `could not be restarted (${why})`);
     }
   }
 
