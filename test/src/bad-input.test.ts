@@ -1,40 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  acmeBatch,
-  errorOf,
-  EXAMPLE_PRODUCT,
-  startTestStack,
-  waitForJob,
-  type Client,
-  type TestStack,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, errorOf, EXAMPLE_PRODUCT, useStack, waitForJob } from './harness.js';
 
-let stack: TestStack;
-let client: Client;
+const stack = useStack({ extraUsers: ['alice:alice-token-123'] });
+const client = stack.client();
 let ownJob: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ extraUsers: ['alice:alice-token-123'] });
-  client = stack.client();
   ownJob = (await client.jobs.create.mutate({ items: [acmeBatch('mine', 0)] })).responses[0]!.id;
 });
-
-afterAll(async () => {
-  await stack?.dispose();
-});
-
-/** Sends a REST request and returns status and parsed body. */
-async function rest(method: string, path: string, body?: string, token = stack.userToken) {
-  const response = await fetch(stack.url + path, {
-    method,
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body,
-  });
-  return {
-    status: response.status,
-    body: (await response.json()) as { why?: string; errorCode?: string },
-  };
-}
 
 async function jobCount(): Promise<number> {
   return (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
@@ -95,11 +68,7 @@ describe('bad input', () => {
   ])('refuses %s with a 400 naming the field, storing nothing', async (_what, item, message) => {
     const before = await jobCount();
     // The bad item comes second: the valid first one must not be stored either.
-    const { status, body } = await rest(
-      'POST',
-      '/api/jobs',
-      JSON.stringify({ items: [valid(), item] }),
-    );
+    const { status, body } = await stack.rest('POST', '/api/jobs', { items: [valid(), item] });
     expect(status).toBe(400);
     expect(body.errorCode).toBe('BAD_REQUEST');
     expect(body.why).toMatch(new RegExp(message.source.replace('items\\[0\\]', 'items\\[1\\]')));
@@ -113,13 +82,9 @@ describe('bad input', () => {
   it.each([1e15, 2 ** 53 - 1, 2.7e12])(
     'refuses to extend by %d hours with a 400 naming the field',
     async (hours) => {
-      const { status, body } = await rest(
-        'POST',
-        '/api/jobs/extend',
-        JSON.stringify({
-          items: [{ jobId: '1', requestedTime: { hours, minutes: 0, seconds: 0 } }],
-        }),
-      );
+      const { status, body } = await stack.rest('POST', '/api/jobs/extend', {
+        items: [{ jobId: '1', requestedTime: { hours, minutes: 0, seconds: 0 } }],
+      });
       expect(status).toBe(400);
       expect(body.why).toMatch(/^items\[0\]\.requestedTime: must be at most 87600 hours/);
     },
@@ -143,12 +108,9 @@ describe('bad input', () => {
   });
 
   it('answers a call to no route with a 404 in the spec error shape', async () => {
-    const response = await fetch(`${stack.url}/api/jobs/nothing-here?x=1`, {
-      method: 'DELETE',
-      headers: { authorization: `Bearer ${stack.userToken}` },
-    });
+    const response = await stack.rest('DELETE', '/api/jobs/nothing-here?x=1');
     expect(response.status).toBe(404);
-    expect(await response.json()).toEqual({
+    expect(response.body).toEqual({
       why: 'No such call: DELETE /api/jobs/nothing-here?x=1',
       errorCode: 'NOT_FOUND',
     });
@@ -175,7 +137,7 @@ describe('bad input', () => {
     'refuses an unknown parameter (%s %s) with a 400 naming it',
     async (method, path, body, why) => {
       const before = await jobCount();
-      const answer = await rest(method, path, body && JSON.stringify(body));
+      const answer = await stack.rest(method, path, body);
       expect(answer.status).toBe(400);
       expect(answer.body.why).toMatch(why);
       expect(await jobCount()).toBe(before);
@@ -185,33 +147,34 @@ describe('bad input', () => {
   );
 
   it('tells no caller where the server keeps its files (no stack traces)', async () => {
-    for (const token of [undefined, stack.userToken]) {
-      const response = await fetch(
-        `${stack.url}/trpc/jobs.retrieve?input=${encodeURIComponent('{"id":"nope"}')}`,
-        {
-          headers: token ? { authorization: `Bearer ${token}` } : {},
-        },
+    for (const token of [null, stack.userToken]) {
+      const { status, text } = await stack.rest(
+        'GET',
+        `/trpc/jobs.retrieve?input=${encodeURIComponent('{"id":"nope"}')}`,
+        undefined,
+        { token },
       );
-      const text = await response.text();
-      expect(response.status).toBe(token ? 404 : 401);
+      expect(status).toBe(token ? 404 : 401);
       expect(text).not.toMatch(/stack|file:|\.js:\d+|node_modules/);
     }
   });
 
   it('refuses malformed JSON with a 400', async () => {
-    const { status, body } = await rest('POST', '/api/jobs', '{"items": [');
+    const { status, body } = await stack.rest('POST', '/api/jobs', '{"items": [');
     expect(status).toBe(400);
     expect(body.why).toMatch(/not valid JSON/);
   });
 
   it('refuses an empty bulk request', async () => {
-    const { status, body } = await rest('POST', '/api/jobs', '{"items": []}');
+    const { status, body } = await stack.rest('POST', '/api/jobs', '{"items": []}');
     expect(status).toBe(400);
     expect(body.why).toMatch(/items/);
   });
 
   it('refuses calls without a valid token with 401', async () => {
-    expect((await rest('GET', '/api/jobs/browse', undefined, 'wrong')).status).toBe(401);
+    expect(
+      (await stack.rest('GET', '/api/jobs/browse', undefined, { token: 'wrong' })).status,
+    ).toBe(401);
   });
 
   it("answers 404 for another user's job, on every call, and leaves it alone", async () => {
@@ -221,7 +184,11 @@ describe('bad input', () => {
     const e2 = await errorOf(alice.jobs.terminate.mutate({ items: [{ id: ownJob }] }));
     expect(e2.data?.code).toBe('NOT_FOUND');
     expect(
-      (await rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, 'alice-token-123')).status,
+      (
+        await stack.rest('GET', `/api/jobs/retrieve?id=${ownJob}`, undefined, {
+          token: 'alice-token-123',
+        })
+      ).status,
     ).toBe(404);
     expect((await alice.jobs.browse.query({})).items).toHaveLength(0);
     expect((await alice.jobs.browse.query({ filterIds: ownJob })).items).toHaveLength(0);
@@ -231,11 +198,9 @@ describe('bad input', () => {
   });
 
   it('refuses a provider update from a user token', async () => {
-    const { status } = await rest(
-      'POST',
-      '/api/jobs/control/update',
-      JSON.stringify({ items: [{ id: ownJob, update: { state: 'FAILURE' } }] }),
-    );
+    const { status } = await stack.rest('POST', '/api/jobs/control/update', {
+      items: [{ id: ownJob, update: { state: 'FAILURE' } }],
+    });
     expect(status).toBe(403);
   });
 });

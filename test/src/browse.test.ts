@@ -1,17 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, startTestStack, type Client, type TestStack } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, useStack, type Client } from './harness.js';
 
 type Page = Awaited<ReturnType<Client['jobs']['browse']['query']>>;
 type Job = Page['items'][number];
 
-let stack: TestStack;
-let client: Client;
+const stack = useStack();
+const client = stack.client();
 let batchIds: string[];
 let otherIds: string[];
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  client = stack.client();
   // 200 acme-batch jobs and 50 a-batch-application jobs, all real processes.
   const batch = await client.jobs.create.mutate({
     items: Array.from({ length: 200 }, (_, i) => acmeBatch(`job ${i}`, 0)),
@@ -28,10 +26,6 @@ beforeAll(async () => {
   batchIds = batch.responses.map((r) => r.id);
   otherIds = other.responses.map((r) => r.id);
 }, 180_000);
-
-afterAll(async () => {
-  await stack?.dispose();
-});
 
 async function browseAll(flags: Parameters<Client['jobs']['browse']['query']>[0]): Promise<Job[]> {
   const all: Job[] = [];
@@ -110,13 +104,13 @@ describe('browsing 250 jobs', () => {
   it('skips itemsToSkip jobs after the cursor, over REST and tRPC, in browse and search', async () => {
     const ids = batchIds.slice(20, 27); // ascending
     const rest = async (path: string, body?: unknown) => {
-      const response = await fetch(stack.url + path, {
-        method: body === undefined ? 'GET' : 'POST',
-        headers: { authorization: `Bearer ${stack.userToken}` },
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
-      expect(response.status).toBe(200);
-      return (await response.json()) as { items: Job[]; next: string | null };
+      const answer = await stack.rest<{ items: Job[]; next: string | null }>(
+        body === undefined ? 'GET' : 'POST',
+        path,
+        body,
+      );
+      expect(answer.status).toBe(200);
+      return answer.body;
     };
     const idsOf = (page: { items: Job[] }) => page.items.map((j) => j.id);
 

@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   acmeBatch,
   errorOf,
   followUntil,
   stdoutOf,
-  startTestStack,
+  useStack,
   waitForJob,
   webApp,
-  type Client,
-  type TestStack,
 } from './harness.js';
 
-let stack: TestStack;
-let client: Client;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  client = stack.client();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const stack = useStack();
+const client = stack.client();
 
 const count = async () => (await client.jobs.browse.query({ itemsPerPage: 250 })).items.length;
 
@@ -72,16 +61,15 @@ describe('idempotent create', () => {
   });
 
   it('takes the key from an Idempotency-Key header on the REST route', async () => {
-    const post = () =>
-      fetch(`${stack.url}/api/jobs`, {
-        method: 'POST',
-        headers: {
-          authorization: `Bearer ${stack.userToken}`,
-          'content-type': 'application/json',
-          'idempotency-key': 'rest-key-1',
-        },
-        body: JSON.stringify({ items: [acmeBatch('rest once', 0)] }),
-      }).then((r) => r.json());
+    const post = async () =>
+      (
+        await stack.rest(
+          'POST',
+          '/api/jobs',
+          { items: [acmeBatch('rest once', 0)] },
+          { headers: { 'idempotency-key': 'rest-key-1' } },
+        )
+      ).body;
     const first = await post();
     expect(await post()).toEqual(first);
   });

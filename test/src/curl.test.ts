@@ -1,18 +1,7 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { curl as curlAs, useStack } from './harness.js';
 
-const run = promisify(execFile);
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const stack = useStack();
 
 /** Runs curl exactly as the spec writes it (including its odd Content-Type header) and parses the answer. */
 async function curl(
@@ -21,12 +10,10 @@ async function curl(
   body?: string,
   token = stack.userToken,
 ): Promise<Record<string, unknown>> {
-  const args = ['-sS', '--fail-with-body', `-X${method}`, '-H', `Authorization: Bearer ${token}`];
+  const args = ['--fail-with-body', `-X${method}`];
   if (body !== undefined)
     args.push('-H', 'Content-Type: content-type: application/json; charset=utf-8', '-d', body);
-  args.push(stack.url + path);
-  const { stdout } = await run('curl', args);
-  return JSON.parse(stdout) as Record<string, unknown>;
+  return (await curlAs(token, ...args, stack.url + path)).body;
 }
 
 async function retrieve(id: string) {
@@ -213,15 +200,14 @@ describe('the REST face with the spec’s curl commands', () => {
   it('follows a job as Server-Sent Events', async () => {
     const created = await curl('POST', '/api/jobs', CREATE_BATCH);
     const id = (created.responses as Array<{ id: string }>)[0]!.id;
-    const { stdout } = await run('curl', [
-      '-sSN',
+    const { text } = await curlAs(
+      stack.userToken,
+      '-N',
       '--max-time',
       '60',
-      '-H',
-      `Authorization: Bearer ${stack.userToken}`,
       `${stack.url}/api/jobs/follow?id=${id}`,
-    ]);
-    const messages = stdout
+    );
+    const messages = text
       .split('\n')
       .filter((l) => l.startsWith('data: '))
       .map(

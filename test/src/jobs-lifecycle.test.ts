@@ -1,23 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  acmeBatch,
-  followUntil,
-  startTestStack,
-  stdoutOf,
-  waitForJob,
-  webApp,
-  type TestStack,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { acmeBatch, followUntil, stdoutOf, useStack, waitForJob, webApp } from './harness.js';
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const stack = useStack();
 
 describe('a job through orchestrator, gateway and native plugin', () => {
   it('runs acme-batch and a follower sees IN_QUEUE, RUNNING, its output, then SUCCESS, in order', async () => {

@@ -1,5 +1,5 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestStack, type TestStack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { useStack } from './harness.js';
 import {
   gatewayRestRoutes,
   orchestratorRestRoutes,
@@ -11,15 +11,7 @@ import {
 
 /** README.md's "The APIs" table is a promise: every route and procedure it names is served. */
 
-let stack: TestStack;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const stack = useStack();
 
 /** Calls a route with nothing useful in it: one that exists refuses (400, 403…) or answers, never 404 "No such call". */
 async function probe(base: string, route: RestRoute, token: string) {

@@ -1,25 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  acmeBatch,
-  errorOf,
-  startTestStack,
-  waitForJob,
-  type Client,
-  type TestStack,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { acmeBatch, errorOf, useStack, waitForJob, type TestStack } from './harness.js';
 
-let stack: TestStack;
-let client: Client;
-
-beforeAll(async () => {
-  // One-second accounting minutes, so charging follows running time closely.
-  stack = await startTestStack({ env: { orchestrator: { ACCOUNTING_MINUTE_MS: '1000' } } });
-  client = stack.client();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+// One-second accounting minutes, so charging follows running time closely.
+const stack = useStack({ env: { orchestrator: { ACCOUNTING_MINUTE_MS: '1000' } } });
+const client = stack.client();
 
 describe('a component killed while a job runs', () => {
   it.each(['gateway', 'orchestrator'] as const)(

@@ -1,27 +1,16 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   acmeBatch,
   errorOf,
   followUntil,
-  startTestStack,
   stdoutOf,
+  useStack,
   waitForJob,
   webApp,
-  type Client,
-  type TestStack,
 } from './harness.js';
 
-let stack: TestStack;
-let client: Client;
-
-beforeAll(async () => {
-  stack = await startTestStack();
-  client = stack.client();
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const stack = useStack();
+const client = stack.client();
 
 const HOUR = 3_600_000;
 
