@@ -30,9 +30,16 @@ export function describeFailure(error: TRPCClientError<AppRouter>): string {
   // Something else answered (a wrong --url, a proxy), or nothing did.
   const response = error.meta?.response;
   if (response instanceof Response)
-    return `${error.message} (HTTP ${response.status} from ${response.url.split('?')[0]})`;
+    return `${error.message} (HTTP ${response.status} from ${response.url.replace(/\?.*/, '')})`;
   const reason = error.cause?.cause;
   return reason instanceof Error ? `${error.message} (${reason.message})` : error.message;
+}
+
+/** The id of the one item a bulk call was given, from the server's answer. */
+export function createdId<Id>(answer: { responses: { id: Id }[] }): Id {
+  const [created] = answer.responses;
+  if (created === undefined) throw new Error('the server answered without the id of the new item');
+  return created.id;
 }
 
 /** Every item of a browse, following `next` to the last page. */

@@ -12,10 +12,10 @@ export function parseDate(text: string): number {
     const ms = Number(text);
     if (Number.isSafeInteger(ms)) return ms;
   } else {
-    const match = ISO_DATE.exec(text);
+    const [, year, month, day] = ISO_DATE.exec(text) ?? [];
     const ms = Date.parse(text);
     // Date.parse rolls 2025-02-30 over into March; an operator's typo should fail instead.
-    if (match && !Number.isNaN(ms) && isCalendarDate(match[1]!, match[2]!, match[3]!)) return ms;
+    if (year && month && day && !Number.isNaN(ms) && isCalendarDate(year, month, day)) return ms;
   }
   throw new InvalidArgumentError(
     'expected an ISO date (2025-01-31, 2025-01-31T12:00:00Z) or epoch milliseconds',

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-import { TRPCClientError } from '@trpc/client';
+import { isTRPCClientError } from '@trpc/client';
+import type { AppRouter } from '@ucloud/contracts';
 import { CommanderError } from 'commander';
 import { describeFailure } from './client.js';
 import { createProgram } from './program.js';
@@ -11,7 +12,7 @@ try {
   if (e instanceof CommanderError) {
     // Commander has printed its message (or the help) already.
     process.exitCode = e.exitCode === 0 ? 0 : 2;
-  } else if (e instanceof TRPCClientError) {
+  } else if (isTRPCClientError<AppRouter>(e)) {
     console.error(`error: ${describeFailure(e)}`);
     process.exitCode = 1;
   } else {

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
 import type { WalletOwner } from '@ucloud/contracts';
 import { parseCount } from '../args.js';
-import { connect } from '../client.js';
+import { connect, createdId } from '../client.js';
 import { allocationPeriod, formatDate, parseDate } from '../dates.js';
 import { ownerLabel } from '../format.js';
 import { emit } from '../output.js';
@@ -66,7 +66,7 @@ export function allocationsCommand(program: Command): void {
     if (!owner) command.error('error: say who receives the quota: --user <name> or --project <id>');
     const item = allocationOf(options, owner);
     const answer = await connect(command).accounting.rootAllocate.mutate({ items: [item] });
-    emit(command, answer, (a) => describeAllocation(a.responses[0]!.id, item, 'granted to'));
+    emit(command, answer, (a) => describeAllocation(createdId(a), item, 'granted to'));
   });
 
   grantOptions(
@@ -82,7 +82,7 @@ export function allocationsCommand(program: Command): void {
         items: [{ ...item, parentProject: options.parentProject }],
       });
       emit(command, answer, (a) =>
-        describeAllocation(a.responses[0]!.id, item, `passed on from ${options.parentProject} to`),
+        describeAllocation(createdId(a), item, `passed on from ${options.parentProject} to`),
       );
     },
   );

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import { allPages, connect } from '../client.js';
+import { allPages, connect, createdId } from '../client.js';
 import { projectsText, projectText } from '../format.js';
 import { emit } from '../output.js';
 
@@ -16,7 +16,7 @@ export function projectsCommand(program: Command): void {
       const answer = await connect(command).projects.create.mutate({
         items: [{ title, parent: options.parent ?? null, pi: options.pi ?? null }],
       });
-      emit(command, answer, (a) => `project ${a.responses[0]!.id} created: ${title}`);
+      emit(command, answer, (a) => `project ${createdId(a)} created: ${title}`);
     });
 
   projects
@@ -84,7 +84,7 @@ export function projectsCommand(program: Command): void {
       const answer = await connect(command).projects.createGroup.mutate({
         items: [{ project, title }],
       });
-      emit(command, answer, (a) => `group ${a.responses[0]!.id} created in project ${project}`);
+      emit(command, answer, (a) => `group ${createdId(a)} created in project ${project}`);
     });
 
   projects
