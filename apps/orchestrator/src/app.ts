@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { Charger } from './accounting/charger.js';
+import { chargePeriodOf, metering } from './accounting/metering.js';
 import { AccountingServiceImpl } from './accounting/service.js';
 import { Authenticator } from './auth.js';
 import { LicenseGuard } from './licenses/guard.js';
@@ -13,11 +14,16 @@ import { buildHttpServer } from './http/server.js';
 import { ControlService } from './jobs/control-service.js';
 import { JobNotifier } from './jobs/notifier.js';
 import { JobService } from './jobs/service.js';
-import { JobStore } from './jobs/store.js';
+import { JobAccess } from './jobs/access.js';
+import { JobAclStore } from './jobs/acl-store.js';
+import { JobBrowser } from './jobs/browse.js';
+import { JobRepository } from './jobs/repository.js';
+import { JobTransitions } from './jobs/transitions.js';
 import { ProjectService } from './projects/service.js';
 import { ProjectStore } from './projects/store.js';
 import { GatewayClient } from './providers/gateway-client.js';
-import { OutboxWorker } from './providers/outbox-worker.js';
+import { OutboxStore } from './outbox/store.js';
+import { OutboxWorker } from './outbox/worker.js';
 import { Reconciler } from './providers/reconciler.js';
 import { ProductSupportCache } from './providers/support-cache.js';
 
@@ -37,58 +43,80 @@ export async function startOrchestrator(
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
   const gateways = new Map(config.providers.map((p) => [p.id, new GatewayClient(p)]));
-  const store = new JobStore(db);
+  const providers = (id: string) => gateways.get(id);
   const projects = new ProjectStore(db);
   const notifier = new JobNotifier();
   const support = new ProductSupportCache(gateways, log);
+
+  // Lower layers first: jobs/ is given what it needs from the modules above it (jobs/ports.ts).
+  const outboxStore = new OutboxStore(db);
+  const jobRows = new JobRepository(db, outboxStore);
+  const transitions = new JobTransitions({
+    db,
+    jobs: jobRows,
+    outbox: outboxStore,
+    metering,
+    notifier,
+  });
   const outbox = new OutboxWorker(
-    store,
+    outboxStore,
+    jobRows,
+    transitions,
     gateways,
     catalog,
-    notifier,
     log.child({ component: 'outbox' }),
     config.outboxPollMs,
   );
+  transitions.onCallsQueued(() => outbox.wake());
 
+  const acl = new JobAclStore(db);
+  const access = new JobAccess({ jobs: jobRows, acl, projects });
   const licenseStore = new LicenseStore(db);
   const licenses = new LicensesServiceImpl(licenseStore, catalog, projects);
   const accounting = new AccountingServiceImpl({
     db,
     catalog,
     projects,
-    // Called only while serving requests, when `jobs` below exists.
-    readableJob: (actor, id, field) => jobs.readableJob(actor, id, field),
+    readableJob: (actor, id, field) => access.require(actor, id, field, 'READ'),
   });
   const closing = new AbortController();
   const jobs = new JobService({
+    jobs: jobRows,
+    transitions,
+    access,
+    acl,
+    browser: new JobBrowser(db),
     closing: closing.signal,
-    store,
-    requireFunds: (...args) => accounting.requireFunds(...args),
-    requireLicense: (...args) => licenses.requireUsable(...args),
-    accountingMinuteMs: config.accountingMinuteMs,
     notifier,
     catalog,
     projects,
     support,
     log,
-    gatewayFor: (provider) => gateways.get(provider),
-    deliver: () => outbox.wake(),
+    providers,
+    funds: () => accounting.fundsCheck(),
+    requireLicense: (...args) => licenses.requireUsable(...args),
+    chargePeriodOf: (product) =>
+      chargePeriodOf(
+        catalog.categoryOf({
+          provider: product.category.provider,
+          category: product.category.name,
+        }),
+        product,
+        config.accountingMinuteMs,
+      ),
   });
   const charger = new Charger(
     db,
-    store,
+    jobRows,
+    transitions,
     catalog,
-    notifier,
-    () => outbox.wake(),
     log.child({ component: 'charger' }),
     config.accountingTickMs,
   );
   const licenseGuard = new LicenseGuard(
     licenseStore,
     projects,
-    store,
-    notifier,
-    () => outbox.wake(),
+    transitions,
     log.child({ component: 'license-guard' }),
     config.accountingTickMs,
   );
@@ -97,15 +125,14 @@ export async function startOrchestrator(
     accounting,
     licenses,
     projects: new ProjectService(projects),
-    control: new ControlService(store, notifier, catalog, log),
+    control: new ControlService(jobRows, transitions, catalog, log),
     catalog: new CatalogServiceImpl(catalog),
   };
   const reconciler = new Reconciler(
-    store,
+    jobRows,
+    transitions,
     gateways,
     catalog,
-    notifier,
-    () => outbox.wake(),
     log.child({ component: 'reconciler' }),
     {
       verifyIntervalMs: config.verifyIntervalMs,

@@ -2,9 +2,7 @@ import { JobSpecification, JobUpdate, type JobState } from '@ucloud/contracts';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
-import { openDatabase, type Db } from '../db/client.js';
-import { JobNotifier } from '../jobs/notifier.js';
-import { JobStore } from '../jobs/store.js';
+import { openCore, type Core } from '../testing/core.js';
 import { Charger } from './charger.js';
 import { ROOT, WalletStore } from './wallets.js';
 
@@ -17,23 +15,20 @@ const spec = JobSpecification.parse({
   parameters: { value: { type: 'text', value: 'x' } },
 });
 
-let db: Db;
-let store: JobStore;
+let core: Core;
 let wallets: WalletStore;
 let charger: Charger;
 let wallet: number;
 
 beforeEach(() => {
-  db = openDatabase(':memory:');
-  store = new JobStore(db);
-  wallets = new WalletStore(db);
+  core = openCore();
+  wallets = new WalletStore(core.db);
   const catalog = Catalog.fromFile(DEMO_CATALOG_FILE);
   charger = new Charger(
-    db,
-    store,
+    core.db,
+    core.jobs,
+    core.transitions,
     catalog,
-    new JobNotifier(),
-    () => {},
     pino({ level: 'silent' }),
     1000,
   );
@@ -43,7 +38,7 @@ beforeEach(() => {
 
 /** A job created at 0 that the provider reports RUNNING at `startedAt` (provider clock). */
 function runningJob(startedAt: number): number {
-  const [id] = store.create(
+  const [id] = core.transitions.create(
     [
       {
         owner: { username: 'user', project: null },
@@ -61,7 +56,7 @@ function runningJob(startedAt: number): number {
 
 function report(id: number, state: JobState, timestamp: number, receivedAt: number) {
   const update = JobUpdate.parse({ state, status: 'x', timestamp });
-  store.applyProviderUpdates('example', [{ id: String(id), update }], null, receivedAt);
+  core.transitions.applyProviderUpdates('example', [{ id: String(id), update }], null, receivedAt);
 }
 
 const used = () => wallets.groupsOf(wallet).flatMap((g) => g.allocations)[0]!.usage;
@@ -72,7 +67,7 @@ describe('Charger', () => {
     expect(charger.chargeDue(1000).periods).toBe(1);
     expect(charger.chargeDue(5000).periods).toBe(0); // exactly one period: nothing more begun
     expect(charger.chargeDue(5001).periods).toBe(1);
-    expect(store.get(id)!.chargedPeriods).toBe(2);
+    expect(core.jobs.get(id)!.chargedPeriods).toBe(2);
     expect(used()).toBe(2 * PRICE);
   });
 
@@ -86,7 +81,7 @@ describe('Charger', () => {
     // The job really ended 3,985 ms after it started; the end arrives 50 s late.
     report(id, 'SUCCESS', 3985, 54_000);
     charger.chargeDue(54_000);
-    expect(store.get(id)).toMatchObject({ chargedPeriods: 1, nextChargeAt: null });
+    expect(core.jobs.get(id)).toMatchObject({ chargedPeriods: 1, nextChargeAt: null });
     expect(used()).toBe(PRICE);
     expect(charger.chargeDue(60_000).jobs).toBe(0);
   });
@@ -97,7 +92,7 @@ describe('Charger', () => {
     report(id, 'SUCCESS', 4061, 30_000);
     charger.chargeDue(30_000);
     charger.chargeDue(31_000);
-    expect(store.get(id)!.chargedPeriods).toBe(2);
+    expect(core.jobs.get(id)!.chargedPeriods).toBe(2);
     expect(used()).toBe(2 * PRICE);
   });
 });

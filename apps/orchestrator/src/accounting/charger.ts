@@ -1,12 +1,13 @@
 import { and, eq, gte, sql } from 'drizzle-orm';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
-import { inTransaction, type Db } from '../db/client.js';
+import type { Db } from '../db/client.js';
 import { charges } from '../db/schema.js';
 import type { JobRow } from '../jobs/job-view.js';
-import type { JobNotifier } from '../jobs/notifier.js';
-import type { JobStore } from '../jobs/store.js';
-import { meterOf, periodsBegun } from './metering.js';
+import type { JobRepository } from '../jobs/repository.js';
+import type { JobTransitions } from '../jobs/transitions.js';
+import { meterOf, nextChargeAt, periodPrice, periodsBegun } from './metering.js';
+import { z } from 'zod';
 import { payerOf } from './service.js';
 import { ownerKeyOf, WalletStore, type Debit } from './wallets.js';
 
@@ -36,11 +37,11 @@ export class Charger {
   private running: Promise<void> | null = null;
 
   constructor(
-    private readonly db: Db,
-    private readonly store: JobStore,
+    db: Db,
+    /** The few job reads and writes charging needs. */
+    private readonly jobs: Pick<JobRepository, 'dueForCharge' | 'setCharged'>,
+    private readonly transitions: Pick<JobTransitions, 'atomically' | 'terminateBySystem'>,
     private readonly catalog: Catalog,
-    private readonly notifier: JobNotifier,
-    private readonly deliver: () => void,
     private readonly log: Logger,
     private readonly tickMs: number,
   ) {
@@ -83,10 +84,6 @@ export class Charger {
           const ms = performance.now() - started;
           this.log.debug({ jobs: round.jobs, periods: round.periods, ms }, 'charged a round');
         }
-        if (round.terminated.length > 0) {
-          this.notifier.notify(round.terminated);
-          this.deliver();
-        }
         if (round.jobs < BATCH) return;
         // Yield between batches so requests are served while a large backlog is charged.
         await new Promise((r) => setImmediate(r));
@@ -98,16 +95,15 @@ export class Charger {
 
   /** Charges one batch of jobs that owe at `now`, in one transaction. */
   chargeDue(now: number): ChargeRound {
-    return inTransaction(this.db, () => {
-      const due = this.store.dueForCharge(now, BATCH);
+    return this.transitions.atomically(() => {
+      const due = this.jobs.dueForCharge(now, BATCH);
       const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [] };
       for (const job of due) {
         const charged = this.chargeJob(job, now);
         round.periods += charged.periods;
         if (charged.outOfCredits) {
-          if (this.store.terminateBySystem(job.id, NO_MORE_CREDITS, now) !== 'already-ended')
+          if (this.transitions.terminateBySystem(job.id, NO_MORE_CREDITS, now) !== 'already-ended')
             round.terminated.push(job.id);
-          this.store.stopCharging(job.id);
         }
       }
       return round;
@@ -121,11 +117,10 @@ export class Charger {
   private chargeJob(job: JobRow, now: number): { periods: number; outOfCredits: boolean } {
     const owed = periodsBegun(meterOf(job), now);
     if (owed < job.chargedPeriods) {
-      for (const charge of this.chargesFrom.all({ jobId: job.id, period: owed })) {
-        this.wallets.refund(JSON.parse(charge.debits) as Debit[]);
-      }
+      for (const charge of this.chargesFrom.all({ jobId: job.id, period: owed }))
+        this.wallets.refund(parseDebits(charge.debits));
       this.deleteChargesFrom.run({ jobId: job.id, period: owed });
-      this.store.setCharged(job, owed, now);
+      this.settle(job, owed, now);
       this.log.info(
         { jobId: job.id, refunded: job.chargedPeriods - owed },
         'refunded periods the job never began',
@@ -138,13 +133,13 @@ export class Charger {
       id: job.productId,
     });
     const wallet = this.wallets.find(ownerKeyOf(payerOf(job)), job.productCategory, job.provider);
-    const replicas = (JSON.parse(job.specification) as { replicas: number }).replicas;
-    const amount = (product?.pricePerUnit ?? 0) * replicas;
+    const amount = product ? periodPrice(product, job.replicas) : 0;
     let period = job.chargedPeriods;
     for (; period < owed; period++) {
       const debits = wallet ? this.wallets.spend(wallet.id, amount, now) : null;
       if (!wallet || !debits) {
-        this.store.setCharged(job, period, now);
+        // It is being terminated: nothing more is charged until its end settles the meter.
+        this.jobs.setCharged(job.id, period, null);
         this.log.info({ jobId: job.id, period }, 'job ran out of credits');
         return { periods: period - job.chargedPeriods, outOfCredits: true };
       }
@@ -158,7 +153,19 @@ export class Charger {
         debits: JSON.stringify(debits),
       });
     }
-    this.store.setCharged(job, period, now);
+    this.settle(job, period, now);
     return { periods: period - job.chargedPeriods, outOfCredits: false };
   }
+
+  /** Records the periods charged and when the job next owes. */
+  private settle(job: JobRow, chargedPeriods: number, now: number): void {
+    this.jobs.setCharged(
+      job.id,
+      chargedPeriods,
+      nextChargeAt(meterOf({ ...job, chargedPeriods }), now),
+    );
+  }
 }
+
+const Debits = z.array(z.tuple([z.number().int(), z.number().int()]));
+const parseDebits = (json: string): Debit[] => Debits.parse(JSON.parse(json));

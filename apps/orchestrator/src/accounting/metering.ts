@@ -1,4 +1,5 @@
 import type { AccountingFrequency, JobState } from '@ucloud/contracts';
+import type { MeteringHook } from '../jobs/ports.js';
 
 /**
  * How running time becomes accounting periods. The rule: with periods of P ms, the first period
@@ -24,6 +25,10 @@ export interface Meter {
   /** Since when the job has been RUNNING; null while it is not. */
   runningSince: number | null;
 }
+
+/** What one period of a job costs: every replica pays the product's price. */
+export const periodPrice = (product: { pricePerUnit: number }, replicas: number): number =>
+  product.pricePerUnit * replicas;
 
 /** The meter of a stored job. */
 export const meterOf = (job: {
@@ -85,3 +90,29 @@ export function afterTransition(m: Meter, from: JobState, to: JobState, now: num
   }
   return m;
 }
+
+/**
+ * How long a charging period of `product` is (its category's frequency, in `minuteMs` minutes);
+ * null when the product or its category is free to use.
+ */
+export function chargePeriodOf(
+  category: { accountingFrequency: AccountingFrequency; freeToUse: boolean },
+  product: { freeToUse: boolean },
+  minuteMs: number,
+): number | null {
+  return product.freeToUse || category.freeToUse
+    ? null
+    : periodMsOf(category.accountingFrequency, minuteMs);
+}
+
+/** What a job's state changes do to its meter: the hook `jobs/` calls in every transition. */
+export const metering: MeteringHook = {
+  afterTransition(job, to, at, now) {
+    const meter = afterTransition(meterOf(job), job.state, to, at);
+    return {
+      runningMs: meter.runningMs,
+      runningSince: meter.runningSince,
+      nextChargeAt: nextChargeAt(meter, now),
+    };
+  },
+};

@@ -23,6 +23,8 @@ import type { Catalog } from '../catalog/catalog.js';
 import { inTransaction, type Db } from '../db/client.js';
 import { charges } from '../db/schema.js';
 import type { JobRow } from '../jobs/job-view.js';
+import type { FundsCheck } from '../jobs/ports.js';
+import { periodPrice } from './metering.js';
 import { requireProjectManager } from '../projects/service.js';
 import type { ProjectStore } from '../projects/store.js';
 import {
@@ -71,6 +73,21 @@ export class AccountingServiceImpl implements AccountingService {
     this.wallets = new WalletStore(deps.db);
   }
 
+  /** A funds check for one create request (see `requireFunds`). */
+  fundsCheck(): FundsCheck {
+    const pending = new Map<string, PendingFunds>();
+    return {
+      require: (owner, product, replicas, field) =>
+        this.requireFunds(
+          payerOf({ ownerUsername: owner.username, ownerProject: owner.project }),
+          product,
+          replicas,
+          field,
+          pending,
+        ),
+    };
+  }
+
   /**
    * Refuses (402) a job whose wallet cannot pay its first period, counting what earlier items of
    * the same request (`pending`, by wallet) already need.
@@ -99,7 +116,7 @@ export class AccountingServiceImpl implements AccountingService {
       funds = { usable: wallet ? this.wallets.maxUsable(wallet.id, Date.now()) : 0, needed: 0 };
       pending.set(key, funds);
     }
-    const needed = funds.needed + product.pricePerUnit * replicas;
+    const needed = funds.needed + periodPrice(product, replicas);
     if (funds.usable < needed)
       throw paymentRequired(
         `${field}: not enough credits in category ${category.name} of provider ${category.provider} (${funds.usable} usable, ${needed} needed)`,

@@ -1,3 +1,4 @@
+import type { JobState } from '@ucloud/contracts';
 import { sql } from 'drizzle-orm';
 import {
   index,
@@ -7,6 +8,20 @@ import {
   text,
   uniqueIndex,
 } from 'drizzle-orm/sqlite-core';
+
+/**
+ * The spec's job states: a `state` column holds nothing else. Written out rather than imported,
+ * so that drizzle-kit can load this file on its own; schema.test.ts keeps it complete.
+ */
+export const JOB_STATES = [
+  'IN_QUEUE',
+  'RUNNING',
+  'CANCELING',
+  'SUCCESS',
+  'FAILURE',
+  'EXPIRED',
+  'SUSPENDED',
+] as const satisfies readonly JobState[];
 
 export const users = sqliteTable('users', {
   username: text('username').primaryKey(),
@@ -29,9 +44,11 @@ export const jobs = sqliteTable(
     provider: text('provider').notNull(),
     productId: text('product_id').notNull(),
     productCategory: text('product_category').notNull(),
+    /** specification.replicas, kept apart for charging. */
+    replicas: integer('replicas').notNull().default(1),
     /** The JobSpecification as accepted (normalised JSON). */
     specification: text('specification').notNull(),
-    state: text('state').notNull(),
+    state: text('state', { enum: JOB_STATES }).notNull(),
     startedAt: integer('started_at'),
     expiresAt: integer('expires_at'),
     /** Milliseconds; null when the job has no deadline. */
@@ -73,7 +90,7 @@ export const jobUpdates = sqliteTable(
     /** The JobUpdate as the spec serialises it. */
     update: text('update').notNull(),
     /** The job's state once this update was applied. */
-    stateAfter: text('state_after').notNull(),
+    stateAfter: text('state_after', { enum: JOB_STATES }).notNull(),
   },
   (t) => [index('job_updates_job').on(t.jobId, t.seq)],
 );

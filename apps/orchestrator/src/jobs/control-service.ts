@@ -11,16 +11,16 @@ import type {
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from './job-view.js';
-import type { JobNotifier } from './notifier.js';
-import type { JobStore } from './store.js';
+import type { JobRepository } from './repository.js';
+import type { JobTransitions } from './transitions.js';
 
 const DEFAULT_PAGE = 50;
 
 /** The JobsControl face: what a provider's gateway calls to report on its jobs. */
 export class ControlService implements JobsControlService {
   constructor(
-    private readonly store: JobStore,
-    private readonly notifier: JobNotifier,
+    private readonly jobs: JobRepository,
+    private readonly transitions: JobTransitions,
     private readonly catalog: Catalog,
     private readonly log: Logger,
   ) {}
@@ -30,7 +30,7 @@ export class ControlService implements JobsControlService {
     request: BulkRequest<ResourceUpdateAndId>,
     cursor: EventCursor | null,
   ): Promise<Unit> {
-    const result = this.store.applyProviderUpdates(
+    const result = this.transitions.applyProviderUpdates(
       actor.providerId,
       request.items,
       cursor,
@@ -42,12 +42,11 @@ export class ControlService implements JobsControlService {
         'provider updates not applied',
       );
     }
-    this.notifier.notify(result.changed);
     return {};
   }
 
   async retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null> {
-    return this.store.cursorOf(actor.providerId, stream);
+    return this.jobs.cursorOf(actor.providerId, stream);
   }
 
   /** The provider's active jobs, oldest first, whole (parameters, application and product resolved). */
@@ -56,7 +55,7 @@ export class ControlService implements JobsControlService {
     request: { next?: string | null; itemsPerPage?: number | null },
   ): Promise<PageV2<Job>> {
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
-    const rows = this.store.activeOfProvider(
+    const rows = this.jobs.activeOfProvider(
       actor.providerId,
       Number(request.next ?? 0) || 0,
       itemsPerPage + 1,
@@ -65,7 +64,7 @@ export class ControlService implements JobsControlService {
     return {
       itemsPerPage,
       items: page.map((row) =>
-        toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog }),
+        toProviderJob(row, this.jobs.updatesOf(row.id), { catalog: this.catalog }),
       ),
       next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
     };

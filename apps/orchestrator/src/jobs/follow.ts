@@ -11,17 +11,17 @@ import {
 import type { Logger } from 'pino';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog } from '../catalog/catalog.js';
-import type { GatewayClient } from '../providers/gateway-client.js';
 import { completeUtf8Length, type FollowCursor } from './follow-cursor.js';
 import { parseUpdate, toApiJob, toProviderJob, type JobRow } from './job-view.js';
 import type { JobNotifier } from './notifier.js';
-import type { JobStore } from './store.js';
+import type { ProviderCalls, ProviderLookup } from './ports.js';
+import type { JobRepository } from './repository.js';
 
 export interface FollowDeps {
-  store: JobStore;
+  jobs: Pick<JobRepository, 'get' | 'updatesOf'>;
   notifier: JobNotifier;
   catalog: Catalog;
-  gatewayFor(provider: string): GatewayClient | undefined;
+  providers: ProviderLookup;
   log: Logger;
   /** Aborted when the orchestrator shuts down: every follow then ends, for its client to resume. */
   closing: AbortSignal;
@@ -55,9 +55,9 @@ export class JobFollower {
   ) {
     this.signal = callerGone ? AbortSignal.any([callerGone, deps.closing]) : deps.closing;
     for (const o of cursor.logOffsets()) this.fetched.set(`${o.rank}/${o.stream}`, o.offset);
-    const seen = deps.store.updatesOf(jobId).filter((u) => u.seq <= cursor.updateSeq);
+    const seen = deps.jobs.updatesOf(jobId).filter((u) => u.seq <= cursor.updateSeq);
     this.everRan = seen.some((u) => u.stateAfter === 'RUNNING');
-    this.state = (seen.at(-1)?.stateAfter as JobState | undefined) ?? 'IN_QUEUE';
+    this.state = seen.at(-1)?.stateAfter ?? 'IN_QUEUE';
   }
 
   async *events(): AsyncGenerator<FollowEvent> {
@@ -71,11 +71,11 @@ export class JobFollower {
           yield this.logEvent(this.queue.splice(0));
           continue;
         }
-        for (const row of this.deps.store.updatesOf(this.jobId, this.cursor.updateSeq)) {
-          const final = isFinalState(row.stateAfter as JobState);
+        for (const row of this.deps.jobs.updatesOf(this.jobId, this.cursor.updateSeq)) {
+          const final = isFinalState(row.stateAfter);
           if (final && this.everRan) yield* this.drainLogs();
           this.cursor.updateSeq = row.seq;
-          this.state = row.stateAfter as JobState;
+          this.state = row.stateAfter;
           if (this.state === 'RUNNING') this.everRan = true;
           yield {
             id: this.cursor.toString(),
@@ -97,7 +97,10 @@ export class JobFollower {
   }
 
   private job(): JobRow {
-    return this.deps.store.get(this.jobId)!;
+    const job = this.deps.jobs.get(this.jobId);
+    // Jobs are never deleted; the follower was created for one that exists.
+    if (!job) throw new Error(`job ${this.jobId} vanished while followed`);
+    return job;
   }
 
   private status(): JobStatus {
@@ -107,8 +110,8 @@ export class JobFollower {
     return { ...status, state: this.state };
   }
 
-  private gateway(): GatewayClient | undefined {
-    return this.deps.gatewayFor(this.job().provider);
+  private gateway(): ProviderCalls | undefined {
+    return this.deps.providers(this.job().provider);
   }
 
   private offsets() {

@@ -26,7 +26,7 @@ import {
   type OpenSessionWithProvider,
   type InteractiveSessionType,
   type JobsRetrieveUtilizationResponse,
-  type JobState,
+  type ComputeProduct,
   type SupportFeature,
   isFinalState,
   supports,
@@ -41,31 +41,33 @@ import {
 } from '@ucloud/contracts';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
-import type { ProductSupportCache } from '../providers/support-cache.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
-import { authorize, permissionsOf, type Viewer } from './access.js';
+import { permissionsOf, type Viewer } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
-import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
-import type { JobNotifier } from './notifier.js';
-import type { BrowseWorkspace, JobStore } from './store.js';
 import type { ProjectStore } from '../projects/store.js';
-import { periodMsOf } from '../accounting/metering.js';
-import { payerOf, type AccountingServiceImpl, type PendingFunds } from '../accounting/service.js';
-import type { LicensesServiceImpl } from '../licenses/service.js';
+import type { JobAccess, Workspace } from './access.js';
+import type { JobAclStore } from './acl-store.js';
+import type { JobBrowser } from './browse.js';
+import type { FundsCheck, LicenseCheck, ProviderCalls, SupportDeclarations } from './ports.js';
+import type { JobRepository } from './repository.js';
+import type { JobTransitions } from './transitions.js';
 
 export interface JobServiceDeps extends FollowDeps {
+  jobs: JobRepository;
+  transitions: JobTransitions;
+  access: JobAccess;
+  acl: JobAclStore;
+  browser: JobBrowser;
   catalog: Catalog;
-  /** The id of a license a job of `owner` may use on `provider`; a 400 naming `field` otherwise. */
-  requireLicense: LicensesServiceImpl['requireUsable'];
-  /** Refuses (402) a job its wallet cannot pay for. */
-  requireFunds: AccountingServiceImpl['requireFunds'];
-  accountingMinuteMs: number;
   projects: ProjectStore;
-  support: ProductSupportCache;
-  /** Wakes the outbox after a commit that queued provider calls. */
-  deliver(): void;
+  support: SupportDeclarations;
+  /** A check of one create request's items against their wallets. */
+  funds(): FundsCheck;
+  requireLicense: LicenseCheck;
+  /** How long a charging period of the product is; null when it is free to use. */
+  chargePeriodOf(product: ComputeProduct): number | null;
   log: Logger;
 }
 
@@ -89,12 +91,8 @@ const UNOFFERED_RESOURCES: Partial<Record<AppParameterValue['type'], string>> = 
 export class JobService implements JobsService {
   constructor(private readonly deps: JobServiceDeps) {}
 
-  private get store(): JobStore {
-    return this.deps.store;
-  }
-
-  private get notifier(): JobNotifier {
-    return this.deps.notifier;
+  private get jobs(): JobRepository {
+    return this.deps.jobs;
   }
 
   async create(
@@ -109,7 +107,7 @@ export class JobService implements JobsService {
         }
       : null;
     if (idempotency) {
-      const earlier = this.store.findIdempotent(actor.username, idempotency.key);
+      const earlier = this.jobs.findIdempotent(actor.username, idempotency.key);
       if (earlier && earlier.requestHash !== idempotency.requestHash) {
         throw conflict('idempotencyKey: already used for a different request');
       }
@@ -119,12 +117,12 @@ export class JobService implements JobsService {
     const owner = { username: actor.username, project: workspace.project };
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const accepted: string[] = [];
-    const funds = new Map<string, PendingFunds>();
+    const funds = this.deps.funds();
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
       const product = this.deps.catalog.requireProduct(spec.product, at('product'));
       const app = this.deps.catalog.requireApplication(spec.application, at('application'));
-      if (!this.deps.gatewayFor(product.category.provider)) {
+      if (!this.deps.providers(product.category.provider)) {
         throw badRequest(
           `${at('product')}: provider ${product.category.provider} is not available`,
         );
@@ -147,17 +145,7 @@ export class JobService implements JobsService {
       const key = configurationKey(spec);
       if (spec.allowDuplicateJob !== true) this.refuseDuplicate(owner, key, spec, accepted, i);
       accepted.push(key);
-      this.deps.requireFunds(
-        payerOf({ ownerUsername: owner.username, ownerProject: owner.project }),
-        product,
-        spec.replicas,
-        at('product'),
-        funds,
-      );
-      const category = this.deps.catalog.categoryOf({
-        provider: product.category.provider,
-        category: product.category.name,
-      });
+      funds.require(owner, product, spec.replicas, at('product'));
       const values = [
         ...Object.entries(spec.parameters ?? {}).map(
           ([name, v]) => [`parameters.${name}`, v] as const,
@@ -178,16 +166,12 @@ export class JobService implements JobsService {
       return {
         owner,
         licenseIds,
-        chargePeriodMs:
-          product.freeToUse || category.freeToUse
-            ? null
-            : periodMsOf(category.accountingFrequency, this.deps.accountingMinuteMs),
+        chargePeriodMs: this.deps.chargePeriodOf(product),
         specification: spec,
         timeAllocationMs: spec.timeAllocation ? durationToMillis(spec.timeAllocation) : null,
       };
     });
-    const ids = this.store.create(items, Date.now(), idempotency);
-    this.deps.deliver();
+    const ids = this.deps.transitions.create(items, Date.now(), idempotency);
     return { responses: ids.map((id) => ({ id: String(id) })) };
   }
 
@@ -197,7 +181,7 @@ export class JobService implements JobsService {
    */
   private requirePeer(actor: UserActor, jobId: string, field: string): void {
     const peer = this.requireJob(actor, jobId, field, 'READ');
-    if (isFinalState(peer.state as JobState)) {
+    if (isFinalState(peer.state)) {
       throw badRequest(`${field}: job ${jobId} has ended (${peer.state}) and cannot be a peer`);
     }
   }
@@ -210,7 +194,7 @@ export class JobService implements JobsService {
     earlierItems: string[],
     i: number,
   ): void {
-    const twin = this.store
+    const twin = this.jobs
       .activeOfOwner(owner, spec.application)
       .find((row) => configurationKey(parseSpecification(row)) === key);
     if (twin || earlierItems.includes(key)) {
@@ -228,9 +212,9 @@ export class JobService implements JobsService {
     return this.view(
       viewer,
       row,
-      this.store.updatesOf(row.id),
+      this.jobs.updatesOf(row.id),
       request,
-      this.store.aclOf([row.id]),
+      this.deps.acl.aclOf([row.id]),
     );
   }
 
@@ -246,7 +230,7 @@ export class JobService implements JobsService {
       if (!Number.isSafeInteger(after)) throw badRequest('next: not a cursor returned by browse');
     }
     const viewer = this.viewerOf(actor);
-    const rows = this.store.browse({
+    const rows = this.deps.browser.browse({
       workspace: this.workspaceOf(actor, viewer),
       flags: request,
       query,
@@ -257,8 +241,8 @@ export class JobService implements JobsService {
     });
     const page = rows.slice(0, itemsPerPage);
     if (request.includeSupport === true) await this.loadSupport(page);
-    const acl = this.store.aclOf(page.map((r) => r.id));
-    const updates = this.store.updatesOfMany(
+    const acl = this.deps.acl.aclOf(page.map((r) => r.id));
+    const updates = this.jobs.updatesOfMany(
       page.map((r) => r.id),
       request.includeUpdates !== true,
     );
@@ -276,10 +260,10 @@ export class JobService implements JobsService {
     const rows = request.items.map((item, i) =>
       this.requireJob(actor, item.id, `items[${i}].id`, 'EDIT'),
     );
-    const now = Date.now();
-    for (const row of rows) this.store.requestTerminate(row.id, now);
-    this.notifier.notify(rows.map((r) => r.id));
-    this.deps.deliver();
+    this.deps.transitions.requestTerminate(
+      rows.map((r) => r.id),
+      Date.now(),
+    );
     return { responses: rows.map(() => ({})) };
   }
 
@@ -298,7 +282,7 @@ export class JobService implements JobsService {
       if (row.timeAllocationMs === null)
         throw badRequest(`${at}.jobId: job ${row.id} has no time allocation to extend`);
       // Earlier items of this request may have extended the same job already.
-      const allocated = this.store.get(row.id)?.timeAllocationMs ?? row.timeAllocationMs;
+      const allocated = this.jobs.get(row.id)?.timeAllocationMs ?? row.timeAllocationMs;
       if (allocated + durationToMillis(item.requestedTime) > MAX_DURATION_HOURS * 3_600_000)
         throw badRequest(
           `${at}.requestedTime: the job's time allocation would exceed ${MAX_DURATION_HOURS} hours (10 years) in all`,
@@ -307,7 +291,10 @@ export class JobService implements JobsService {
       await gateway
         .extend([{ job: this.providerJob(row), requestedTime: item.requestedTime }])
         .catch(rethrowAs(at));
-      this.store.extend(row.id, durationToMillis(item.requestedTime));
+      this.deps.transitions.atomically(() => {
+        const current = this.jobs.get(row.id);
+        if (current) this.jobs.extend(current, durationToMillis(item.requestedTime));
+      });
     }
     return { responses: targets.map(() => ({})) };
   }
@@ -407,7 +394,7 @@ export class JobService implements JobsService {
         .catch(rethrowAs(at));
       if (!session) throw new ApiError('BAD_GATEWAY', `${at}: the provider opened no session`);
       responses.push({
-        providerDomain: new URL(gateway.provider.url).origin,
+        providerDomain: gateway.origin,
         providerId: row.provider,
         session,
       });
@@ -420,11 +407,10 @@ export class JobService implements JobsService {
     const { project } = this.workspaceOf(actor);
     const principal = { createdBy: actor.username, project };
     await Promise.all(
-      this.deps.catalog
-        .providers()
-        .map((provider) => this.deps.gatewayFor(provider))
-        .filter((g) => g !== undefined)
-        .map((g) => g.init(principal).catch(rethrowAs(`provider ${g.provider.id}`))),
+      this.deps.catalog.providers().flatMap((id) => {
+        const provider = this.deps.providers(id);
+        return provider ? [provider.init(principal).catch(rethrowAs(`provider ${id}`))] : [];
+      }),
     );
     return {};
   }
@@ -454,7 +440,7 @@ export class JobService implements JobsService {
   }
 
   private requireActive(row: JobRow, at: string): void {
-    if (isFinalState(row.state as JobState))
+    if (isFinalState(row.state))
       throw badRequest(`${at}: job ${row.id} has already ended (${row.state})`);
   }
 
@@ -463,8 +449,8 @@ export class JobService implements JobsService {
     row: JobRow,
     feature: SupportFeature,
     what: string,
-  ): Promise<GatewayClient> {
-    const gateway = this.deps.gatewayFor(row.provider);
+  ): Promise<ProviderCalls> {
+    const gateway = this.deps.providers(row.provider);
     const support = await this.deps.support.supportOf(
       row.provider,
       row.productId,
@@ -491,39 +477,19 @@ export class JobService implements JobsService {
   }
 
   private providerJob(row: JobRow): Job {
-    return toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.deps.catalog });
+    return toProviderJob(row, this.jobs.updatesOf(row.id), { catalog: this.deps.catalog });
   }
 
-  /** The job, if the caller may read it: for other services that show what belongs to a job. */
-  readableJob(actor: UserActor, id: string, field: string): JobRow {
-    return this.requireJob(actor, id, field, 'READ');
-  }
-
-  /** The job, if the caller holds `needed` on it (404 without READ, 403 without `needed`). */
   private requireJob(actor: UserActor, id: string, field: string, needed: Permission): JobRow {
-    const n = Number(id);
-    const row = /^\d+$/.test(id) && Number.isSafeInteger(n) ? this.store.get(n) : undefined;
-    const held = row
-      ? permissionsOf(row, this.viewerOf(actor), this.store.aclOf([row.id]).get(row.id) ?? [])
-      : [];
-    authorize(row, held, needed, field, id);
-    return row;
+    return this.deps.access.require(actor, id, field, needed);
   }
 
   private viewerOf(actor: UserActor): Viewer {
-    return {
-      username: actor.username,
-      roles: this.deps.projects.rolesOf(actor.username),
-      groups: this.deps.projects.groupIdsOf(actor.username),
-    };
+    return this.deps.access.viewerOf(actor);
   }
 
-  /** The workspace a request acts in: personal, or the project it names if the caller is a member. */
-  private workspaceOf(actor: UserActor, viewer = this.viewerOf(actor)): BrowseWorkspace {
-    if (actor.project === null) return { username: actor.username, project: null };
-    const role = viewer.roles.get(actor.project);
-    if (!role) throw notFound(`project: no project with id ${JSON.stringify(actor.project)}`);
-    return { username: actor.username, project: actor.project, role, groups: viewer.groups };
+  private workspaceOf(actor: UserActor, viewer = this.viewerOf(actor)): Workspace {
+    return this.deps.access.workspaceOf(actor, viewer);
   }
 
   private view(
@@ -571,7 +537,7 @@ export class JobService implements JobsService {
         deleted: item.deleted.map((e, j) => entity(e, `items[${i}].deleted[${j}]`)),
       };
     });
-    this.store.updateAcl(changes);
+    this.deps.acl.updateAcl(changes);
     return { responses: changes.map(() => ({})) };
   }
 
@@ -593,22 +559,10 @@ export class JobService implements JobsService {
   }
 }
 
-/** A provider's refusal becomes the caller's error, with the item it concerns and the same status. */
+/** A provider's refusal becomes the caller's error, with the item it concerns and the same code. */
 function rethrowAs(at: string) {
   return (e: unknown): never => {
-    if (e instanceof GatewayError) {
-      const code =
-        e.status === null
-          ? 'SERVICE_UNAVAILABLE'
-          : e.status === 404
-            ? 'NOT_FOUND'
-            : e.status === 409
-              ? 'CONFLICT'
-              : e.status < 500
-                ? 'BAD_REQUEST'
-                : 'BAD_GATEWAY';
-      throw new ApiError(code, `${at}: ${e.message}`);
-    }
+    if (e instanceof ApiError) throw new ApiError(e.code, `${at}: ${e.message}`);
     throw e;
   };
 }

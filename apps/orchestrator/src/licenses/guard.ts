@@ -1,6 +1,5 @@
 import type { Logger } from 'pino';
-import type { JobNotifier } from '../jobs/notifier.js';
-import type { JobStore } from '../jobs/store.js';
+import type { JobTransitions } from '../jobs/transitions.js';
 import type { ProjectStore } from '../projects/store.js';
 import { canUse } from './access.js';
 import type { LicenseStore } from './store.js';
@@ -17,9 +16,7 @@ export class LicenseGuard {
   constructor(
     private readonly licenses: LicenseStore,
     private readonly projects: ProjectStore,
-    private readonly jobs: JobStore,
-    private readonly notifier: JobNotifier,
-    private readonly deliver: () => void,
+    private readonly transitions: Pick<JobTransitions, 'terminateBySystem'>,
     private readonly log: Logger,
     private readonly intervalMs: number,
   ) {}
@@ -44,17 +41,13 @@ export class LicenseGuard {
         const user = { username: job.ownerUsername, project: job.ownerProject, role };
         if (job.terminationReason !== null || canUse(license, user) || terminated.includes(job.id))
           continue;
-        if (this.jobs.terminateBySystem(job.id, LOST_PERMISSIONS, now) !== 'already-ended') {
+        if (this.transitions.terminateBySystem(job.id, LOST_PERMISSIONS, now) !== 'already-ended') {
           this.log.info({ jobId: job.id, license: license.id }, 'job lost a license');
           terminated.push(job.id);
         }
       }
     } catch (err) {
       this.log.error({ err }, 'checking license permissions failed; will retry');
-    }
-    if (terminated.length > 0) {
-      this.notifier.notify(terminated);
-      this.deliver();
     }
     return terminated;
   }

@@ -4,11 +4,9 @@ import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
-import { openDatabase } from '../db/client.js';
-import { JobNotifier } from '../jobs/notifier.js';
-import { JobStore } from '../jobs/store.js';
-import { GatewayClient } from './gateway-client.js';
-import { OutboxWorker } from './outbox-worker.js';
+import { GatewayClient } from '../providers/gateway-client.js';
+import { openCore, type Core } from '../testing/core.js';
+import { OutboxWorker } from './worker.js';
 
 const spec = JobSpecification.parse({
   application: { name: 'acme-batch', version: '1.0.0' },
@@ -16,11 +14,11 @@ const spec = JobSpecification.parse({
   parameters: { value: { type: 'text', value: 'x' } },
 });
 
-/** A stand-in gateway (a real HTTP server) answering every call with `answer`. */
+/** A fake gateway (a real HTTP server) answering every call with `answer`. */
 let answer: { status: number; body: unknown };
 let calls: number;
 let gateway: Server;
-let store: JobStore;
+let core: Core;
 let worker: OutboxWorker;
 
 beforeEach(async () => {
@@ -32,13 +30,14 @@ beforeEach(async () => {
   });
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
   const { port } = gateway.address() as AddressInfo;
-  store = new JobStore(openDatabase(':memory:'));
+  core = openCore();
   const client = new GatewayClient({ id: 'example', url: `http://127.0.0.1:${port}`, token: 't' });
   worker = new OutboxWorker(
-    store,
+    core.outbox,
+    core.jobs,
+    core.transitions,
     new Map([['example', client]]),
     Catalog.fromFile(DEMO_CATALOG_FILE),
-    new JobNotifier(),
     pino({ level: 'silent' }),
     20,
     { baseBackoffMs: 1, maxBackoffMs: 5, giveUpOnInternalErrorAfter: 4 },
@@ -51,7 +50,7 @@ afterEach(async () => {
 });
 
 const create = () =>
-  store.create(
+  core.transitions.create(
     [
       {
         owner: { username: 'u', project: null },
@@ -76,19 +75,19 @@ describe('OutboxWorker', () => {
     answer = { status: 400, body: { why: 'items[0]: memory too large', errorCode: 'BAD_REQUEST' } };
     const id = create();
     worker.start();
-    await until(() => store.get(id)!.state === 'FAILURE');
-    expect(JSON.parse(store.updatesOf(id).at(-1)!.update).status).toBe(
+    await until(() => core.jobs.get(id)!.state === 'FAILURE');
+    expect(JSON.parse(core.jobs.updatesOf(id).at(-1)!.update).status).toBe(
       'The provider refused to start the job: provider example answered 400: items[0]: memory too large',
     );
     expect(calls).toBe(1);
-    expect(store.nextOutboxAttempt()).toBeNull();
+    expect(core.outbox.nextAttempt()).toBeNull();
   });
 
   it('gives up a start the gateway keeps failing on after a few attempts, failing the job', async () => {
     answer = { status: 500, body: { why: 'Internal error', errorCode: 'INTERNAL_SERVER_ERROR' } };
     const id = create();
     worker.start();
-    await until(() => store.get(id)!.state === 'FAILURE');
+    await until(() => core.jobs.get(id)!.state === 'FAILURE');
     expect(calls).toBe(4);
   });
 
@@ -100,9 +99,9 @@ describe('OutboxWorker', () => {
     const id = create();
     worker.start();
     await until(() => calls >= 6);
-    expect(store.get(id)!.state).toBe('IN_QUEUE');
+    expect(core.jobs.get(id)!.state).toBe('IN_QUEUE');
     answer = { status: 200, body: { responses: [{ id: 'p-1' }] } };
-    await until(() => store.get(id)!.providerGeneratedId === 'p-1');
-    expect(store.nextOutboxAttempt()).toBeNull();
+    await until(() => core.jobs.get(id)!.providerGeneratedId === 'p-1');
+    expect(core.outbox.nextAttempt()).toBeNull();
   });
 });

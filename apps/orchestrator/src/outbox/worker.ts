@@ -1,9 +1,10 @@
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from '../jobs/job-view.js';
-import type { JobNotifier } from '../jobs/notifier.js';
-import type { JobStore, OutboxRow } from '../jobs/store.js';
-import { GatewayError, type GatewayClient } from './gateway-client.js';
+import type { JobRepository } from '../jobs/repository.js';
+import type { JobTransitions } from '../jobs/transitions.js';
+import { GatewayError, type GatewayClient } from '../providers/gateway-client.js';
+import type { OutboxRow, OutboxStore } from './store.js';
 
 const BATCH = 100;
 
@@ -37,10 +38,11 @@ export class OutboxWorker {
   private stopped = false;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly outbox: OutboxStore,
+    private readonly jobs: Pick<JobRepository, 'get' | 'updatesOf' | 'setProviderGeneratedId'>,
+    private readonly transitions: Pick<JobTransitions, 'atomically' | 'refuseCall'>,
     private readonly gateways: Map<string, GatewayClient>,
     private readonly catalog: Catalog,
-    private readonly notifier: JobNotifier,
     private readonly log: Logger,
     private readonly pollMs: number,
     private readonly retry: RetryPolicy = DEFAULT_RETRY,
@@ -74,7 +76,7 @@ export class OutboxWorker {
           this.wake();
           return;
         }
-        const next = this.store.nextOutboxAttempt();
+        const next = this.outbox.nextAttempt();
         const delay =
           next === null ? this.pollMs : Math.min(this.pollMs, Math.max(0, next - Date.now()));
         this.timer = setTimeout(() => this.wake(), delay);
@@ -85,7 +87,7 @@ export class OutboxWorker {
     // Providers whose call failed this round are not called again until their rows are due.
     const unreachable = new Set<string>();
     for (;;) {
-      const due = this.store.dueOutbox(Date.now(), BATCH, [...unreachable]);
+      const due = this.outbox.due(Date.now(), BATCH, [...unreachable]);
       if (due.length === 0 || this.stopped) return;
       const groups = new Map<string, OutboxRow[]>();
       for (const row of due) {
@@ -108,21 +110,18 @@ export class OutboxWorker {
       return true;
     }
     const jobs = rows.map((row) => {
-      const job = this.store.get(row.jobId)!;
-      return toProviderJob(job, this.store.updatesOf(job.id), { catalog: this.catalog });
+      // The row's foreign key keeps its job: a missing one is a broken database, not a retry.
+      const job = this.jobs.get(row.jobId);
+      if (!job) throw new Error(`outbox row ${row.id} names job ${row.jobId}, which is missing`);
+      return toProviderJob(job, this.jobs.updatesOf(job.id), { catalog: this.catalog });
     });
     try {
       if (first.kind === 'create') {
         const ids = await gateway.create(jobs);
-        const generated = new Map<number, string>();
-        ids.forEach((id, i) => id !== null && generated.set(rows[i]!.jobId, id));
-        this.store.completeOutbox(
-          rows.map((r) => r.id),
-          generated,
-        );
+        this.complete(rows, ids);
       } else {
         await gateway.terminate(jobs);
-        this.store.completeOutbox(rows.map((r) => r.id));
+        this.complete(rows, []);
       }
     } catch (e) {
       const attempts = Math.max(...rows.map((r) => r.attempts)) + 1;
@@ -154,7 +153,7 @@ export class OutboxWorker {
         },
         'provider call failed; will retry',
       );
-      this.store.retryOutbox(
+      this.outbox.retry(
         first.provider,
         rows.map((r) => r.id),
         (e as Error).message,
@@ -165,9 +164,19 @@ export class OutboxWorker {
     return true;
   }
 
+  /** The calls were delivered: they leave the outbox, and a start's provider id is kept. */
+  private complete(rows: OutboxRow[], providerGeneratedIds: Array<string | null>): void {
+    this.transitions.atomically(() => {
+      this.outbox.remove(rows.map((r) => r.id));
+      rows.forEach((row, i) => {
+        const id = providerGeneratedIds[i];
+        if (id != null) this.jobs.setProviderGeneratedId(row.jobId, id);
+      });
+    });
+  }
+
   private reject(row: OutboxRow, why: string, unknownAtProvider: boolean): void {
     this.log.warn({ jobId: row.jobId, kind: row.kind, why }, 'provider refused a call');
-    this.store.rejectOutbox(row, why, unknownAtProvider, Date.now());
-    this.notifier.notify([row.jobId]);
+    this.transitions.refuseCall(row, why, unknownAtProvider, Date.now());
   }
 }

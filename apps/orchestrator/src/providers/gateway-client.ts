@@ -1,4 +1,6 @@
 import {
+  ApiError,
+  type ErrorCode,
   ComputeSupport,
   JobsRetrieveUtilizationResponse,
   OpenSession,
@@ -14,17 +16,29 @@ import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
+import type { ProviderCalls } from '../jobs/ports.js';
 
-/** A call to a gateway failed. `retryable` is false when the gateway answered that the request itself is wrong. */
-export class GatewayError extends Error {
+/**
+ * A call to a gateway failed. It carries what the failure means to the user who caused the call
+ * (an ApiError code from the gateway's status); `retryable` is false when the gateway answered
+ * that the request itself is wrong.
+ */
+export class GatewayError extends ApiError {
   constructor(
     message: string,
     readonly status: number | null,
     readonly retryable: boolean,
   ) {
-    super(message);
+    super(codeOf(status), message);
     this.name = 'GatewayError';
   }
+}
+
+function codeOf(status: number | null): ErrorCode {
+  if (status === null) return 'SERVICE_UNAVAILABLE';
+  if (status === 404) return 'NOT_FOUND';
+  if (status === 409) return 'CONFLICT';
+  return status < 500 ? 'BAD_REQUEST' : 'BAD_GATEWAY';
 }
 
 export interface ProviderEndpoint {
@@ -38,7 +52,7 @@ const SupportResponse = z.object({ responses: z.array(ComputeSupport) });
 const SessionResponse = z.object({ responses: z.array(OpenSession) });
 
 /** The orchestrator's side of the JobsProvider face of one provider's gateway. */
-export class GatewayClient {
+export class GatewayClient implements ProviderCalls {
   private readonly routes;
 
   constructor(
@@ -46,6 +60,11 @@ export class GatewayClient {
     private readonly timeoutMs = 30_000,
   ) {
     this.routes = providerRoutes(provider.id);
+  }
+
+  /** Where clients of this provider's interactive sessions go. */
+  get origin(): string {
+    return new URL(this.provider.url).origin;
   }
 
   async create(jobs: Job[]): Promise<Array<string | null>> {

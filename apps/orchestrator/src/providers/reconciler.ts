@@ -1,8 +1,8 @@
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from '../jobs/job-view.js';
-import type { JobNotifier } from '../jobs/notifier.js';
-import type { JobStore } from '../jobs/store.js';
+import type { JobRepository } from '../jobs/repository.js';
+import type { JobTransitions } from '../jobs/transitions.js';
 import type { GatewayClient } from './gateway-client.js';
 
 const BATCH = 100;
@@ -19,11 +19,10 @@ export class Reconciler {
   private verifying = false;
 
   constructor(
-    private readonly store: JobStore,
+    private readonly jobs: Pick<JobRepository, 'activeOfProvider' | 'updatesOf' | 'overdue'>,
+    private readonly transitions: Pick<JobTransitions, 'expire'>,
     private readonly gateways: Map<string, GatewayClient>,
     private readonly catalog: Catalog,
-    private readonly notifier: JobNotifier,
-    private readonly deliver: () => void,
     private readonly log: Logger,
     private readonly options: { verifyIntervalMs: number; expiryGraceMs: number },
   ) {}
@@ -47,12 +46,12 @@ export class Reconciler {
       for (const [provider, gateway] of this.gateways) {
         let after = 0;
         for (;;) {
-          const rows = this.store.activeOfProvider(provider, after, BATCH, true);
+          const rows = this.jobs.activeOfProvider(provider, after, BATCH, true);
           if (rows.length === 0) break;
           after = rows.at(-1)!.id;
           await gateway.verify(
             rows.map((row) =>
-              toProviderJob(row, this.store.updatesOf(row.id), { catalog: this.catalog }),
+              toProviderJob(row, this.jobs.updatesOf(row.id), { catalog: this.catalog }),
             ),
           );
         }
@@ -69,22 +68,13 @@ export class Reconciler {
 
   expireOverdue(): void {
     const now = Date.now();
-    const overdue = this.store.overdue(now - this.options.expiryGraceMs, BATCH);
+    const overdue = this.jobs.overdue(now - this.options.expiryGraceMs, BATCH);
     for (const row of overdue) {
       this.log.warn(
         { jobId: row.id, expiresAt: row.expiresAt },
         'job outlived its deadline; expiring it',
       );
-      this.store.requestTerminate(row.id, now);
-      this.store.appendSystemUpdate(
-        row.id,
-        { state: 'EXPIRED', status: 'Your job has reached its time limit' },
-        now,
-      );
-    }
-    if (overdue.length > 0) {
-      this.notifier.notify(overdue.map((r) => r.id));
-      this.deliver();
+      this.transitions.expire(row.id, now);
     }
   }
 }

@@ -1,7 +1,6 @@
 import { JobSpecification } from '@ucloud/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openDatabase } from '../db/client.js';
-import { JobStore } from './store.js';
+import { openCore, type Core } from '../testing/core.js';
 
 const spec = JobSpecification.parse({
   application: { name: 'acme-batch', version: '1.0.0' },
@@ -9,11 +8,11 @@ const spec = JobSpecification.parse({
   parameters: { value: { type: 'text', value: 'x' } },
 });
 
-let store: JobStore;
+let core: Core;
 const owner = { username: 'user', project: null };
 
 beforeEach(() => {
-  store = new JobStore(openDatabase(':memory:'));
+  core = openCore();
 });
 
 const update = (
@@ -36,9 +35,9 @@ const update = (
   } as never,
 });
 
-describe('JobStore', () => {
+describe('JobTransitions', () => {
   it('creates a job in IN_QUEUE with its first update and an outbox row', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -50,14 +49,14 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    const job = store.get(id!)!;
+    const job = core.jobs.get(id!)!;
     expect(job.state).toBe('IN_QUEUE');
-    expect(store.updatesOf(id!).map((u) => u.stateAfter)).toEqual(['IN_QUEUE']);
-    expect(store.dueOutbox(1000, 10).map((r) => [r.jobId, r.kind])).toEqual([[id, 'create']]);
+    expect(core.jobs.updatesOf(id!).map((u) => u.stateAfter)).toEqual(['IN_QUEUE']);
+    expect(core.outbox.due(1000, 10).map((r) => [r.jobId, r.kind])).toEqual([[id, 'create']]);
   });
 
   it('applies a batch with a cursor once, and ignores it when resent', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -71,16 +70,22 @@ describe('JobStore', () => {
     );
     const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
     expect(
-      store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000).changed,
+      core.transitions.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000)
+        .changed,
     ).toEqual([id, id]);
-    const resent = store.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 3000);
+    const resent = core.transitions.applyProviderUpdates(
+      'example',
+      batch,
+      { stream: 's', seq: '2' },
+      3000,
+    );
     expect(resent.changed).toEqual([]);
-    expect(store.updatesOf(id!)).toHaveLength(3);
-    expect(store.cursorOf('example', 's')).toEqual({ stream: 's', seq: '2' });
+    expect(core.jobs.updatesOf(id!)).toHaveLength(3);
+    expect(core.jobs.cursorOf('example', 's')).toEqual({ stream: 's', seq: '2' });
   });
 
   it('compares sequences as numbers, not strings', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -92,14 +97,14 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    store.applyProviderUpdates(
+    core.transitions.applyProviderUpdates(
       'example',
       [update(id!, 'RUNNING')],
       { stream: 's', seq: '9' },
       2000,
     );
     expect(
-      store.applyProviderUpdates(
+      core.transitions.applyProviderUpdates(
         'example',
         [update(id!, 'SUCCESS')],
         { stream: 's', seq: '10' },
@@ -109,7 +114,7 @@ describe('JobStore', () => {
   });
 
   it("refuses updates from a provider for another provider's job", () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -121,13 +126,18 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    const result = store.applyProviderUpdates('other', [update(id!, 'RUNNING')], null, 2000);
+    const result = core.transitions.applyProviderUpdates(
+      'other',
+      [update(id!, 'RUNNING')],
+      null,
+      2000,
+    );
     expect(result.changed).toEqual([]);
-    expect(store.get(id!)!.state).toBe('IN_QUEUE');
+    expect(core.jobs.get(id!)!.state).toBe('IN_QUEUE');
   });
 
   it('sets expiresAt when the job first runs and clears it when it ends', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -139,14 +149,14 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    store.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
-    expect(store.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
-    store.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
-    expect(store.get(id!)).toMatchObject({ state: 'SUCCESS', expiresAt: null });
+    core.transitions.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
+    expect(core.jobs.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
+    core.transitions.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
+    expect(core.jobs.get(id!)).toMatchObject({ state: 'SUCCESS', expiresAt: null });
   });
 
   it('stamps updates with when they happened on the provider, never before the previous one nor after now', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -159,16 +169,26 @@ describe('JobStore', () => {
       1000,
     );
     // Provider clock behind: not before the job was created.
-    store.applyProviderUpdates('example', [update(id!, 'RUNNING', 'x', 500)], null, 2000);
-    expect(store.get(id!)).toMatchObject({ startedAt: 1000, expiresAt: 61_000 });
+    core.transitions.applyProviderUpdates(
+      'example',
+      [update(id!, 'RUNNING', 'x', 500)],
+      null,
+      2000,
+    );
+    expect(core.jobs.get(id!)).toMatchObject({ startedAt: 1000, expiresAt: 61_000 });
     // An end that happened at 3,500 but arrived at 60,000 (the plugin was down) ran 2,500 ms.
-    store.applyProviderUpdates('example', [update(id!, 'SUCCESS', 'x', 3500)], null, 60_000);
-    expect(store.get(id!)).toMatchObject({ runningMs: 2500, updatedAt: 3500 });
-    expect(store.updatesOf(id!).map((u) => JSON.parse(u.update).timestamp)).toEqual([
+    core.transitions.applyProviderUpdates(
+      'example',
+      [update(id!, 'SUCCESS', 'x', 3500)],
+      null,
+      60_000,
+    );
+    expect(core.jobs.get(id!)).toMatchObject({ runningMs: 2500, updatedAt: 3500 });
+    expect(core.jobs.updatesOf(id!).map((u) => JSON.parse(u.update).timestamp)).toEqual([
       1000, 1000, 3500,
     ]);
     // Provider clock ahead: not after now.
-    const [other] = store.create(
+    const [other] = core.transitions.create(
       [
         {
           owner,
@@ -180,12 +200,17 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    store.applyProviderUpdates('example', [update(other!, 'RUNNING', 'x', 99_999)], null, 5000);
-    expect(store.get(other!)).toMatchObject({ startedAt: 5000 });
+    core.transitions.applyProviderUpdates(
+      'example',
+      [update(other!, 'RUNNING', 'x', 99_999)],
+      null,
+      5000,
+    );
+    expect(core.jobs.get(other!)).toMatchObject({ startedAt: 5000 });
   });
 
   it('keeps what an update sets (allowRestart, outputFolder) until a later one changes it', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -200,14 +225,19 @@ describe('JobStore', () => {
     const running = update(id!, 'RUNNING') as { id: string; update: Record<string, unknown> };
     running.update.allowRestart = true;
     running.update.outputFolder = '/work/out';
-    store.applyProviderUpdates('example', [running as never], null, 2000);
-    expect(store.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
-    store.applyProviderUpdates('example', [update(id!, null, 'still running')], null, 3000);
-    expect(store.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
+    core.transitions.applyProviderUpdates('example', [running as never], null, 2000);
+    expect(core.jobs.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
+    core.transitions.applyProviderUpdates(
+      'example',
+      [update(id!, null, 'still running')],
+      null,
+      3000,
+    );
+    expect(core.jobs.get(id!)).toMatchObject({ allowRestart: true, outputFolder: '/work/out' });
   });
 
   it('takes the provider’s id for a job from an update that carries one', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -219,25 +249,25 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    expect(store.get(id!)!.providerGeneratedId).toBeNull();
-    store.applyProviderUpdates(
+    expect(core.jobs.get(id!)!.providerGeneratedId).toBeNull();
+    core.transitions.applyProviderUpdates(
       'example',
       [{ ...update(id!, 'RUNNING'), providerGeneratedId: '4711' }],
       null,
       2000,
     );
-    expect(store.get(id!)!.providerGeneratedId).toBe('4711');
-    store.applyProviderUpdates(
+    expect(core.jobs.get(id!)!.providerGeneratedId).toBe('4711');
+    core.transitions.applyProviderUpdates(
       'other',
       [{ ...update(id!, null), providerGeneratedId: 'x' }],
       null,
       3000,
     );
-    expect(store.get(id!)!.providerGeneratedId).toBe('4711');
+    expect(core.jobs.get(id!)!.providerGeneratedId).toBe('4711');
   });
 
   it('cancels locally a job whose start was never delivered', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -249,13 +279,13 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    expect(store.requestTerminate(id!, 2000)).toBe('cancelled');
-    expect(store.get(id!)!.state).toBe('SUCCESS');
-    expect(store.dueOutbox(3000, 10)).toEqual([]);
+    expect(core.transitions.requestTerminate([id!], 2000)).toEqual(['cancelled']);
+    expect(core.jobs.get(id!)!.state).toBe('SUCCESS');
+    expect(core.outbox.due(3000, 10)).toEqual([]);
   });
 
   it('queues a terminate after a delivered start, once', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -267,10 +297,10 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    store.completeOutbox(store.dueOutbox(1000, 10).map((r) => r.id));
-    expect(store.requestTerminate(id!, 2000)).toBe('queued');
-    expect(store.requestTerminate(id!, 2001)).toBe('queued');
-    expect(store.dueOutbox(3000, 10).map((r) => r.kind)).toEqual(['terminate']);
+    core.outbox.remove(core.outbox.due(1000, 10).map((r) => r.id));
+    expect(core.transitions.requestTerminate([id!], 2000)).toEqual(['queued']);
+    expect(core.transitions.requestTerminate([id!], 2001)).toEqual(['queued']);
+    expect(core.outbox.due(3000, 10).map((r) => r.kind)).toEqual(['terminate']);
   });
 
   it('waits out the backoff of a provider that is down, without holding back another provider', () => {
@@ -285,34 +315,34 @@ describe('JobStore', () => {
       chargePeriodMs: null,
       licenseIds: [],
     });
-    const ids = store.create(
+    const ids = core.transitions.create(
       [job(spec), job(spec), job(spec), job(spec), job(other), job(spec)],
       1000,
     );
     const [a, b, c] = [ids.slice(0, 4), ids[4]!, ids[5]!];
-    const rows = store.dueOutbox(1000, 10);
+    const rows = core.outbox.due(1000, 10);
     expect(rows.map((r) => r.jobId)).toEqual(ids);
 
     // The calls for a failed: c, to the same provider, waits too, but is not counted as tried.
-    store.retryOutbox(
+    core.outbox.retry(
       'example',
       rows.slice(0, 4).map((r) => r.id),
       'down',
       10_000,
     );
     // The rows waiting ahead of b do not hide it.
-    expect(store.dueOutbox(2000, 1).map((r) => r.jobId)).toEqual([b]);
-    const later = store.dueOutbox(10_000, 10);
+    expect(core.outbox.due(2000, 1).map((r) => r.jobId)).toEqual([b]);
+    const later = core.outbox.due(10_000, 10);
     expect(later.map((r) => [r.jobId, r.attempts])).toEqual([
       ...a.map((id) => [id, 1]),
       [b, 0],
       [c, 0],
     ]);
-    expect(store.dueOutbox(10_000, 10, ['example']).map((r) => r.jobId)).toEqual([b]);
+    expect(core.outbox.due(10_000, 10, ['example']).map((r) => r.jobId)).toEqual([b]);
   });
 
   it('fails a job whose start the provider refused', () => {
-    const [id] = store.create(
+    const [id] = core.transitions.create(
       [
         {
           owner,
@@ -324,8 +354,8 @@ describe('JobStore', () => {
       ],
       1000,
     );
-    store.rejectOutbox(store.dueOutbox(1000, 1)[0]!, 'unknown product', false, 2000);
-    expect(store.get(id!)!.state).toBe('FAILURE');
-    expect(JSON.parse(store.updatesOf(id!).at(-1)!.update).status).toMatch(/unknown product/);
+    core.transitions.refuseCall(core.outbox.due(1000, 1)[0]!, 'unknown product', false, 2000);
+    expect(core.jobs.get(id!)!.state).toBe('FAILURE');
+    expect(JSON.parse(core.jobs.updatesOf(id!).at(-1)!.update).status).toMatch(/unknown product/);
   });
 });

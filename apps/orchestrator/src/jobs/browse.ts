@@ -1,0 +1,93 @@
+import type { JobIncludeFlags } from '@ucloud/contracts';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { jobs } from '../db/schema.js';
+import { visibleScopes, type Workspace } from './access.js';
+import type { JobRow } from './job-view.js';
+
+export interface BrowseQuery {
+  workspace: Workspace;
+  flags: JobIncludeFlags;
+  itemsPerPage: number;
+  /** Text the job's id, name or application must contain (search). */
+  query?: string;
+  /** Id of the last job on the previous page. */
+  after: number | null;
+  /** Jobs to pass over after `after` (the spec's itemsToSkip). */
+  skip: number;
+  ascending: boolean;
+}
+
+/** Browse and search: the jobs of a workspace the caller may see, filtered and paged by id. */
+export class JobBrowser {
+  constructor(private readonly db: Db) {}
+
+  browse(q: BrowseQuery): JobRow[] {
+    const f = q.flags;
+    const where: SQL[] = [];
+    const list = (v: string) =>
+      v
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    if (q.query) {
+      const text = q.query.toLowerCase();
+      where.push(
+        or(
+          sql`instr(lower(${jobs.name}), ${text}) > 0`,
+          sql`instr(lower(${jobs.applicationName}), ${text}) > 0`,
+          sql`cast(${jobs.id} as text) = ${text}`,
+        )!,
+      );
+    }
+    if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
+    if (f.filterState) where.push(eq(jobs.state, f.filterState));
+    if (f.filterCreatedBy) where.push(eq(jobs.ownerUsername, f.filterCreatedBy));
+    if (f.filterCreatedAfter != null) where.push(gte(jobs.createdAt, f.filterCreatedAfter));
+    if (f.filterCreatedBefore != null) where.push(lte(jobs.createdAt, f.filterCreatedBefore));
+    if (f.filterProvider) where.push(eq(jobs.provider, f.filterProvider));
+    if (f.filterProductId) where.push(eq(jobs.productId, f.filterProductId));
+    if (f.filterProductCategory) where.push(eq(jobs.productCategory, f.filterProductCategory));
+    if (f.filterProviderIds)
+      where.push(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
+    if (f.filterIds) {
+      const ids = list(f.filterIds).map(Number).filter(Number.isSafeInteger);
+      where.push(inArray(jobs.id, ids));
+    }
+    if (f.hideProductId) where.push(ne(jobs.productId, f.hideProductId));
+    if (f.hideProductCategory) where.push(ne(jobs.productCategory, f.hideProductCategory));
+    if (f.hideProvider) where.push(ne(jobs.provider, f.hideProvider));
+    if (q.after !== null) where.push(q.ascending ? gt(jobs.id, q.after) : lt(jobs.id, q.after));
+    // Own jobs and jobs shared with the caller are read apart and merged: as one query with an OR,
+    // SQLite could no longer walk the owner index in id order and sorted every match instead.
+    const page = (scope: SQL) =>
+      this.db
+        .select()
+        .from(jobs)
+        .where(and(scope, ...where))
+        .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
+        .limit(q.itemsPerPage)
+        .all();
+    const scopes = visibleScopes(this.db, q.workspace);
+    const byId = (a: { id: number }, b: { id: number }) =>
+      q.ascending ? a.id - b.id : b.id - a.id;
+    if (q.skip > 0) {
+      // Skipping moves the cursor: the ids of the skipped jobs are enough to find where to start.
+      const skipped = scopes
+        .flatMap((scope) =>
+          this.db
+            .select({ id: jobs.id })
+            .from(jobs)
+            .where(and(scope, ...where))
+            .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
+            .limit(q.skip)
+            .all(),
+        )
+        .sort(byId);
+      if (skipped.length < q.skip) return [];
+      const last = skipped[q.skip - 1]!.id;
+      where.push(q.ascending ? gt(jobs.id, last) : lt(jobs.id, last));
+    }
+    return scopes.flatMap(page).sort(byId).slice(0, q.itemsPerPage);
+  }
+}

@@ -1,0 +1,351 @@
+import {
+  FINAL_STATES,
+  type EventCursor,
+  type JobSpecification,
+  type JobState,
+  type JobUpdate,
+} from '@ucloud/contracts';
+import {
+  and,
+  asc,
+  eq,
+  gt,
+  inArray,
+  isNull,
+  lt,
+  lte,
+  notExists,
+  notInArray,
+  Param,
+  sql,
+  type AnyColumn,
+  type SQL,
+} from 'drizzle-orm';
+import type { Db } from '../db/client.js';
+import { idempotencyKeys, jobLicenses, jobs, jobUpdates, providerCursors } from '../db/schema.js';
+import type { OutboxStore } from '../outbox/store.js';
+import type { JobRow, UpdateRow } from './job-view.js';
+import type { JobOwner, MeterColumns } from './ports.js';
+
+export interface NewJob {
+  owner: JobOwner;
+  specification: JobSpecification;
+  timeAllocationMs: number | null;
+  /** Null when the product is free to use; 0 when it is charged once (see accounting/metering). */
+  chargePeriodMs: number | null;
+  /** Licenses the job uses; it runs only while its owner may use them. */
+  licenseIds: number[];
+}
+
+export interface IdempotencyRecord {
+  username: string;
+  key: string;
+  requestHash: string;
+}
+
+/** What a state change writes to the job's row. */
+export type TransitionColumns = Pick<
+  JobRow,
+  | 'state'
+  | 'startedAt'
+  | 'expiresAt'
+  | 'timeAllocationMs'
+  | 'outputFolder'
+  | 'allowRestart'
+  | 'updatedAt'
+> &
+  MeterColumns;
+
+const FINAL = [...FINAL_STATES];
+
+/**
+ * The rows of jobs, their updates, idempotency keys and provider cursors: reads, and the writes
+ * that `JobTransitions` (state changes) and the charger compose into their transactions.
+ */
+export class JobRepository {
+  private readonly prepared: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly db: Db,
+    private readonly outbox: OutboxStore,
+  ) {
+    this.prepared = prepareStatements(db);
+  }
+
+  /** Inserts a job in IN_QUEUE with its licenses; returns its id. */
+  insert(item: NewJob, now: number): number {
+    const spec = item.specification;
+    const { id } = this.prepared.insertJob.get({
+      ownerUsername: item.owner.username,
+      ownerProject: item.owner.project,
+      name: spec.name,
+      applicationName: spec.application.name,
+      applicationVersion: spec.application.version,
+      provider: spec.product.provider,
+      productId: spec.product.id,
+      productCategory: spec.product.category,
+      specification: JSON.stringify(spec),
+      replicas: spec.replicas,
+      timeAllocationMs: item.timeAllocationMs,
+      chargePeriodMs: item.chargePeriodMs,
+      now,
+    }) ?? { id: NaN };
+    for (const licenseId of new Set(item.licenseIds))
+      this.db.insert(jobLicenses).values({ jobId: id, licenseId }).run();
+    return id;
+  }
+
+  insertUpdate(jobId: number, update: JobUpdate, stateAfter: JobState): void {
+    this.prepared.insertUpdate.run({ jobId, update: JSON.stringify(update), stateAfter });
+  }
+
+  writeTransition(jobId: number, columns: TransitionColumns): void {
+    this.prepared.transition.run({ id: jobId, ...columns });
+  }
+
+  rememberIdempotent(record: IdempotencyRecord, jobIds: number[], now: number): void {
+    this.db
+      .insert(idempotencyKeys)
+      .values({ ...record, jobIds: JSON.stringify(jobIds), createdAt: now })
+      .run();
+  }
+
+  /** The answer stored for a create request under this key, if any. */
+  findIdempotent(username: string, key: string): { requestHash: string; jobIds: number[] } | null {
+    const row = this.db
+      .select()
+      .from(idempotencyKeys)
+      .where(and(eq(idempotencyKeys.username, username), eq(idempotencyKeys.key, key)))
+      .get();
+    return row
+      ? { requestHash: row.requestHash, jobIds: JSON.parse(row.jobIds) as number[] }
+      : null;
+  }
+
+  /** The caller's active jobs of one application in one workspace: the candidates for being a duplicate. */
+  activeOfOwner(
+    owner: { username: string; project: string | null },
+    application: { name: string; version: string },
+  ): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(
+        and(
+          eq(jobs.ownerUsername, owner.username),
+          owner.project === null ? isNull(jobs.ownerProject) : eq(jobs.ownerProject, owner.project),
+          eq(jobs.applicationName, application.name),
+          eq(jobs.applicationVersion, application.version),
+          notInArray(jobs.state, FINAL),
+        ),
+      )
+      .all();
+  }
+
+  get(id: number): JobRow | undefined {
+    return this.prepared.job.get({ id });
+  }
+
+  updatesOf(jobId: number, afterSeq = 0): UpdateRow[] {
+    return this.db
+      .select()
+      .from(jobUpdates)
+      .where(and(eq(jobUpdates.jobId, jobId), gt(jobUpdates.seq, afterSeq)))
+      .orderBy(asc(jobUpdates.seq))
+      .all();
+  }
+
+  /** All updates of several jobs, or only the latest of each. */
+  updatesOfMany(jobIds: number[], latestOnly: boolean): Map<number, UpdateRow[]> {
+    const result = new Map<number, UpdateRow[]>();
+    if (jobIds.length === 0) return result;
+    const rows = latestOnly
+      ? this.db
+          .select()
+          .from(jobUpdates)
+          .where(
+            inArray(
+              jobUpdates.seq,
+              this.db
+                .select({ seq: sql<number>`max(${jobUpdates.seq})` })
+                .from(jobUpdates)
+                .where(inArray(jobUpdates.jobId, jobIds))
+                .groupBy(jobUpdates.jobId),
+            ),
+          )
+          .all()
+      : this.db
+          .select()
+          .from(jobUpdates)
+          .where(inArray(jobUpdates.jobId, jobIds))
+          .orderBy(asc(jobUpdates.seq))
+          .all();
+    for (const row of rows) {
+      const list = result.get(row.jobId) ?? [];
+      list.push(row);
+      result.set(row.jobId, list);
+    }
+    return result;
+  }
+
+  /**
+   * Active jobs of a provider, oldest first. With `delivered`, only jobs whose start the provider
+   * has acknowledged (reconciliation must not ask about jobs still in the outbox).
+   */
+  activeOfProvider(provider: string, after: number, limit: number, delivered = false): JobRow[] {
+    const conditions = [
+      eq(jobs.provider, provider),
+      gt(jobs.id, after),
+      notInArray(jobs.state, FINAL),
+    ];
+    if (delivered) {
+      const pendingCreate = this.outbox.pendingCreateOf(jobs.id);
+      conditions.push(notExists(pendingCreate));
+    }
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(...conditions))
+      .orderBy(asc(jobs.id))
+      .limit(limit)
+      .all();
+  }
+
+  /** Active jobs whose deadline passed before `before`. */
+  overdue(before: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(and(lt(jobs.expiresAt, before), notInArray(jobs.state, FINAL)))
+      .limit(limit)
+      .all();
+  }
+
+  /** Jobs that owe a charge at `now`, oldest debt first. */
+  dueForCharge(now: number, limit: number): JobRow[] {
+    return this.db
+      .select()
+      .from(jobs)
+      .where(lte(jobs.nextChargeAt, now))
+      .orderBy(asc(jobs.nextChargeAt))
+      .limit(limit)
+      .all();
+  }
+
+  cursorOf(provider: string, stream: string): EventCursor | null {
+    const row = this.db
+      .select()
+      .from(providerCursors)
+      .where(and(eq(providerCursors.provider, provider), eq(providerCursors.stream, stream)))
+      .get();
+    return row ? { stream: row.stream, seq: row.seq } : null;
+  }
+
+  /** Stores the provider's cursor for an event stream. */
+  saveCursor(provider: string, cursor: EventCursor): void {
+    this.db
+      .insert(providerCursors)
+      .values({ provider, stream: cursor.stream, seq: cursor.seq })
+      .onConflictDoUpdate({
+        target: [providerCursors.provider, providerCursors.stream],
+        set: { seq: cursor.seq },
+      })
+      .run();
+  }
+
+  setProviderGeneratedId(jobId: number, providerGeneratedId: string): void {
+    this.db.update(jobs).set({ providerGeneratedId }).where(eq(jobs.id, jobId)).run();
+  }
+
+  setTerminationReason(jobId: number, reason: string): void {
+    this.db.update(jobs).set({ terminationReason: reason }).where(eq(jobs.id, jobId)).run();
+  }
+
+  /** Adds to a job's time allocation and moves its deadline with it (no update is recorded). */
+  extend(job: JobRow, byMs: number): void {
+    if (job.timeAllocationMs === null) return;
+    this.db
+      .update(jobs)
+      .set({
+        timeAllocationMs: job.timeAllocationMs + byMs,
+        expiresAt: job.expiresAt === null ? null : job.expiresAt + byMs,
+      })
+      .where(eq(jobs.id, job.id))
+      .run();
+  }
+
+  /** Records how many periods a job has been charged for and when it next owes (null: never). */
+  setCharged(jobId: number, chargedPeriods: number, nextChargeAt: number | null): void {
+    this.prepared.setCharged.run({ id: jobId, chargedPeriods, nextChargeAt });
+  }
+}
+
+/**
+ * The statements run for every job created, updated or charged, prepared once: building each
+ * query with drizzle and preparing it in SQLite again every time was most of a bulk create's cost.
+ */
+function prepareStatements(db: Db) {
+  const p = (name: string) => sql.placeholder(name);
+  // update().set() takes SQL, not bare placeholders; the Param keeps the column's encoding.
+  const placeholders = <K extends keyof typeof jobs.$inferInsert & keyof typeof jobs>(
+    ...columns: K[]
+  ) =>
+    Object.fromEntries(
+      columns.map((c) => [c, sql`${new Param(p(c), jobs[c] as AnyColumn)}`]),
+    ) as Record<K, SQL>;
+  return {
+    insertJob: db
+      .insert(jobs)
+      .values({
+        ownerUsername: p('ownerUsername'),
+        ownerProject: p('ownerProject'),
+        name: p('name'),
+        applicationName: p('applicationName'),
+        applicationVersion: p('applicationVersion'),
+        provider: p('provider'),
+        productId: p('productId'),
+        productCategory: p('productCategory'),
+        specification: p('specification'),
+        replicas: p('replicas'),
+        state: 'IN_QUEUE',
+        timeAllocationMs: p('timeAllocationMs'),
+        chargePeriodMs: p('chargePeriodMs'),
+        createdAt: p('now'),
+        updatedAt: p('now'),
+      })
+      .returning({ id: jobs.id })
+      .prepare(),
+    insertUpdate: db
+      .insert(jobUpdates)
+      .values({ jobId: p('jobId'), update: p('update'), stateAfter: p('stateAfter') })
+      .prepare(),
+    job: db
+      .select()
+      .from(jobs)
+      .where(eq(jobs.id, p('id')))
+      .prepare(),
+    transition: db
+      .update(jobs)
+      .set(
+        placeholders(
+          'state',
+          'runningMs',
+          'runningSince',
+          'nextChargeAt',
+          'startedAt',
+          'expiresAt',
+          'timeAllocationMs',
+          'outputFolder',
+          'allowRestart',
+          'updatedAt',
+        ),
+      )
+      .where(eq(jobs.id, p('id')))
+      .prepare(),
+    setCharged: db
+      .update(jobs)
+      .set(placeholders('chargedPeriods', 'nextChargeAt'))
+      .where(eq(jobs.id, p('id')))
+      .prepare(),
+  };
+}
