@@ -1,4 +1,4 @@
-import { describeIssues } from '@ucloud/contracts';
+import { parseEnv } from '@ucloud/contracts';
 import { z } from 'zod';
 
 export interface PluginEndpoint {
@@ -65,19 +65,11 @@ const Env = z.object({
   LOG_LEVEL: LogLevel.default('info'),
 });
 
-export class ConfigError extends Error {
-  override readonly name = 'ConfigError';
-}
+export { ConfigError } from '@ucloud/contracts';
 
 /** Reads the gateway's configuration from the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  // Empty variables count as unset, so `PORT= npm start` still gets the default.
-  const present = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== ''));
-  const parsed = Env.safeParse(present);
-  if (!parsed.success) {
-    throw new ConfigError(`Invalid gateway configuration: ${describeIssues(parsed.error.issues)}`);
-  }
-  const e = parsed.data;
+  const e = parseEnv(Env, env, 'gateway');
   return {
     port: e.PORT,
     host: e.HOST,

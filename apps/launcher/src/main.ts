@@ -1,3 +1,4 @@
+import { ConfigError, parseEnv } from '@ucloud/contracts';
 import { z } from 'zod';
 import { startStack, type Stack } from './stack.js';
 
@@ -10,14 +11,17 @@ const Env = z.object({
   LOG_LEVEL: z.string().default('info'),
 });
 
-const env = Env.safeParse(process.env);
-if (!env.success) {
-  console.error(
-    `invalid configuration: ${env.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-  );
-  process.exit(2);
+const config = readConfig();
+
+function readConfig(): z.output<typeof Env> {
+  try {
+    return parseEnv(Env, process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(2);
+  }
 }
-const config = env.data;
 
 // Installed before anything starts: a signal during start-up stops what has been started.
 const starting = new AbortController();

@@ -1,3 +1,4 @@
+import { parseEnv } from '@ucloud/contracts';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -55,13 +56,9 @@ const Env = z.object({
 
 export type OrchestratorConfig = ReturnType<typeof loadConfig>;
 
+/** Reads the orchestrator's configuration from the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const parsed = Env.safeParse(env);
-  if (!parsed.success) {
-    const why = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new Error(`invalid orchestrator configuration: ${why}`);
-  }
-  const c = parsed.data;
+  const c = parseEnv(Env, env, 'orchestrator');
   const dataDir = resolve(c.DATA_DIR);
   return {
     port: c.PORT,

@@ -14,3 +14,4 @@ export * from './projects.js';
 export * from './accounting.js';
 export * from './licenses.js';
 export * from './backoff.js';
+export * from './config.js';

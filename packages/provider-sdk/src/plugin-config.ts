@@ -1,12 +1,10 @@
 import { z } from 'zod';
 
-/** The configuration a plugin reads from its environment is invalid; the message names the setting. */
-export class ConfigurationError extends Error {
-  constructor(problem: string) {
-    super(`Invalid configuration: ${problem}`);
-    this.name = 'ConfigurationError';
-  }
-}
+/**
+ * Plugins read their environment with contracts' `parseEnv`, as the orchestrator and gateway do;
+ * a bad setting is a ConfigurationError (`Invalid configuration: PRODUCTS: …`).
+ */
+export { ConfigError as ConfigurationError, parseEnv } from '@ucloud/contracts';
 
 export const LogLevel = z
   .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -45,14 +43,4 @@ export function productsSetting<T extends z.ZodType<{ id: string }>>(
           }
         }),
     );
-}
-
-/** Parses the environment with `schema`, or throws a ConfigurationError naming every bad setting. */
-export function parseEnv<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.output<T> {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-    throw new ConfigurationError(problems.join('; '));
-  }
-  return parsed.data;
 }
