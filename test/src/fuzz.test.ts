@@ -363,12 +363,16 @@ const params = <T>(): fc.Parameters<T> => ({
   numRuns: RUNS,
   seed: SEED,
   endOnFailure: true,
-  reporter: (run) => {
-    if (run.failed)
-      throw new Error(
-        `seed ${run.seed} (TEST_FUZZ_SEED): ${String(run.errorInstance).slice(0, 2_000)}`,
-      );
-  },
+  plugins: [
+    () => ({
+      onAllRunsComplete: (run) => {
+        if (run.failed)
+          throw new Error(
+            `seed ${run.seed} (TEST_FUZZ_SEED): ${String(run.errorInstance).slice(0, 2_000)}`,
+          );
+      },
+    }),
+  ],
 });
 
 describe('hostile input', () => {

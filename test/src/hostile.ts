@@ -146,7 +146,7 @@ function mutate(template: unknown, m: Mutation): unknown {
   const last = path.at(-1)!;
   if (m.kind === 'replace') put(parent, last, m.value);
   else if (Array.isArray(parent)) parent.splice(Number(last), 1);
-  else delete parent[last];
+  else Reflect.deleteProperty(parent, last);
   return copy;
 }
 

@@ -56,7 +56,7 @@ export function npmStart(env: Record<string, string> = {}): NpmStart {
     }, 50);
     void exited.then(({ code, signal }) => {
       clearInterval(watch);
-      reject(new Error(`npm start exited (${signal ?? code}):\n${output.join('\n')}`));
+      reject(new Error(`npm start exited (${signal ?? String(code)}):\n${output.join('\n')}`));
     });
   });
   running.catch(() => {}); // observed by whoever awaits it

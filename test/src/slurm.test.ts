@@ -244,7 +244,7 @@ describe.skipIf(!cluster.ok)(
         );
         expect(ended.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
         expect(ended.updates.at(-1)!.status).toBe(
-          `The job exited with code 0 (Slurm job ${slurmIds[name]}: COMPLETED)`,
+          `The job exited with code 0 (Slurm job ${String(slurmIds[name])}: COMPLETED)`,
         );
         expect(stdoutOf(await followUntil(client, ids[name]))).toMatch(/\ndone\n$/);
       }
@@ -255,7 +255,7 @@ describe.skipIf(!cluster.ok)(
       );
       expect(cancelled.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
       expect(cancelled.updates.at(-1)!.status).toBe(
-        `Slurm job ${slurmIds.cancelled} was cancelled outside UCloud (e.g. with scancel)`,
+        `Slurm job ${String(slurmIds.cancelled)} was cancelled outside UCloud (e.g. with scancel)`,
       );
       // Nothing Slurm has finished is left RUNNING.
       for (const [name, id] of Object.entries(ids)) {

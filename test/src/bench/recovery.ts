@@ -105,7 +105,9 @@ async function recoveries(
     for (const component of COMPONENTS) {
       results.set(
         component,
-        await killAndRecover(launched, url, component, followed).catch((err: Error) => err),
+        await killAndRecover(launched, url, component, followed).catch((err: unknown) =>
+          err instanceof Error ? err : new Error(String(err)),
+        ),
       );
       await new Promise((r) => setTimeout(r, 2_000));
     }

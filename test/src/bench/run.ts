@@ -91,7 +91,7 @@ async function benchUpdatesAndCreate(): Promise<void> {
   try {
     const latencies = await updateLatency(stack, 60, 3);
     console.log(
-      `update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1)} ms`,
+      `update latency, job exit → follower sees SUCCESS (n=${latencies.length}): p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies.at(-1) ?? '-'} ms`,
     );
     const rate = await createThroughput(stack, 2000, 500);
     console.log(
