@@ -20,7 +20,7 @@ import {
 } from '@ucloud/contracts';
 import { asc, eq } from 'drizzle-orm';
 import type { Catalog } from '../catalog/catalog.js';
-import { inTransaction, type Db } from '../db/client.js';
+import { expectRow, inTransaction, type Db } from '../db/client.js';
 import { charges } from '../db/schema.js';
 import type { JobRow } from '../jobs/job-view.js';
 import type { FundsCheck } from '../jobs/ports.js';
@@ -35,6 +35,7 @@ import {
   type AllocationRow,
   type WalletRow,
 } from './wallets.js';
+import { pageOf } from '../paging.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -139,11 +140,11 @@ export class AccountingServiceImpl implements AccountingService {
           this.deps.catalog.categoryOf({ provider: w.provider, category: w.category })
             .productType === request.filterType,
       );
-    const page = rows.slice(0, itemsPerPage);
+    const { page, next } = pageOf(rows, itemsPerPage);
     return {
       itemsPerPage,
       items: page.map((w) => this.view(w, now, request.includeChildren === true)),
-      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+      next,
     };
   }
 
@@ -224,7 +225,7 @@ export class AccountingServiceImpl implements AccountingService {
       if (allocation.parentWalletId === ROOT) {
         if (!actor.admin) throw forbidden(`${at}.id: only administrators change root allocations`);
       } else {
-        const parent = ownerOfKey(this.wallets.get(allocation.parentWalletId)!.ownerKey);
+        const parent = ownerOfKey(this.wallet(allocation.parentWalletId).ownerKey);
         if (parent.type !== 'project')
           throw new Error(`allocation ${item.id} was given by a user wallet`);
         this.requireManager(actor, parent.projectId, `${at}.id`);
@@ -289,14 +290,14 @@ export class AccountingServiceImpl implements AccountingService {
       }),
       allocationGroups: groups.map((g) => ({
         parent: this.describe(
-          g.parentWalletId === ROOT ? null : this.wallets.get(g.parentWalletId)!,
+          g.parentWalletId === ROOT ? null : this.wallet(g.parentWalletId),
           owner,
         ),
         group: group(g),
       })),
       children: includeChildren
         ? this.wallets.childGroupsOf(wallet.id).map((g) => ({
-            child: this.describe(this.wallets.get(g.walletId)!, owner),
+            child: this.describe(this.wallet(g.walletId), owner),
             group: group(g),
           }))
         : null,
@@ -326,6 +327,11 @@ export class AccountingServiceImpl implements AccountingService {
       projectTitle: this.deps.projects.get(owner.projectId)?.title ?? owner.projectId,
       pi,
     };
+  }
+
+  /** A wallet an allocation group refers to (its foreign key keeps it). */
+  private wallet(id: number): WalletRow {
+    return expectRow(this.wallets.get(id), `wallet ${id}`);
   }
 
   private workspaceOwner(actor: UserActor): WalletOwner {

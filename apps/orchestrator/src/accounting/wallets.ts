@@ -1,6 +1,6 @@
 import type { WalletOwner } from '@ucloud/contracts';
 import { and, asc, eq, gt, sql } from 'drizzle-orm';
-import type { Db } from '../db/client.js';
+import { expectRow, type Db } from '../db/client.js';
 import { allocationGroups, allocations, charges, wallets } from '../db/schema.js';
 
 export type WalletRow = typeof wallets.$inferSelect;
@@ -42,7 +42,7 @@ export class WalletStore {
 
   ensure(ownerKey: string, category: string, provider: string): WalletRow {
     this.db.insert(wallets).values({ ownerKey, category, provider }).onConflictDoNothing().run();
-    return this.find(ownerKey, category, provider)!;
+    return expectRow(this.find(ownerKey, category, provider), `wallet ${ownerKey}/${category}`);
   }
 
   /** The owner's wallets in id order, after the cursor. */
@@ -67,16 +67,19 @@ export class WalletStore {
       .values({ walletId, parentWalletId })
       .onConflictDoNothing()
       .run();
-    const group = this.db
-      .select()
-      .from(allocationGroups)
-      .where(
-        and(
-          eq(allocationGroups.walletId, walletId),
-          eq(allocationGroups.parentWalletId, parentWalletId),
-        ),
-      )
-      .get()!;
+    const group = expectRow(
+      this.db
+        .select()
+        .from(allocationGroups)
+        .where(
+          and(
+            eq(allocationGroups.walletId, walletId),
+            eq(allocationGroups.parentWalletId, parentWalletId),
+          ),
+        )
+        .get(),
+      'allocation group',
+    );
     const row = this.db
       .insert(allocations)
       .values({ groupId: group.id, ...grant, createdAt: now })
@@ -169,8 +172,12 @@ export class WalletStore {
         if (take <= 0) continue;
         this.queries.addUsage.run({ id: a.id, take });
         debits.push([a.id, take]);
-        if (group.parentWalletId !== ROOT)
-          debits.push(...this.spend(group.parentWalletId, take, at)!);
+        if (group.parentWalletId !== ROOT) {
+          // The parent's usable funds were counted in `take`, so it can pay its part.
+          const passedUp = this.spend(group.parentWalletId, take, at);
+          if (!passedUp) throw new Error(`wallet ${group.parentWalletId} refused a checked spend`);
+          debits.push(...passedUp);
+        }
         remaining -= take;
         parentAvailable -= take;
         if (remaining === 0) return debits;
@@ -209,9 +216,13 @@ type GroupWithAllocations = GroupRow & { allocations: AllocationRow[] };
 /** Rows of a group ⟕ allocation join, ordered by group, as groups each with its allocations. */
 function grouped(rows: Array<{ group: GroupRow; allocation: AllocationRow | null }>) {
   const groups: GroupWithAllocations[] = [];
+  let current: GroupWithAllocations | undefined;
   for (const { group, allocation } of rows) {
-    if (groups.at(-1)?.id !== group.id) groups.push({ ...group, allocations: [] });
-    if (allocation) groups.at(-1)!.allocations.push(allocation);
+    if (current?.id !== group.id) {
+      current = { ...group, allocations: [] };
+      groups.push(current);
+    }
+    if (allocation) current.allocations.push(allocation);
   }
   return groups;
 }

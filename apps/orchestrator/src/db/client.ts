@@ -23,6 +23,12 @@ export function openDatabase(file: string): Db {
   return db;
 }
 
+/** A row the schema guarantees (a foreign key, an insert just made); its absence is a broken database. */
+export function expectRow<T>(row: T | undefined, what: string): T {
+  if (row === undefined) throw new Error(`${what} is missing from the database`);
+  return row;
+}
+
 /** Runs `fn` in one synchronous IMMEDIATE transaction (no awaits inside: better-sqlite3 is synchronous). */
 export function inTransaction<T>(db: Db, fn: () => T): T {
   return db.$client.transaction(fn).immediate();

@@ -1,5 +1,5 @@
 import type { JobIncludeFlags } from '@ucloud/contracts';
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, or, sql, type SQL } from 'drizzle-orm';
+import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema.js';
 import { visibleScopes, type Workspace } from './access.js';
@@ -33,11 +33,7 @@ export class JobBrowser {
     if (q.query) {
       const text = q.query.toLowerCase();
       where.push(
-        or(
-          sql`instr(lower(${jobs.name}), ${text}) > 0`,
-          sql`instr(lower(${jobs.applicationName}), ${text}) > 0`,
-          sql`cast(${jobs.id} as text) = ${text}`,
-        )!,
+        sql`(instr(lower(${jobs.name}), ${text}) > 0 or instr(lower(${jobs.applicationName}), ${text}) > 0 or cast(${jobs.id} as text) = ${text})`,
       );
     }
     if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
@@ -84,9 +80,9 @@ export class JobBrowser {
             .all(),
         )
         .sort(byId);
-      if (skipped.length < q.skip) return [];
-      const last = skipped[q.skip - 1]!.id;
-      where.push(q.ascending ? gt(jobs.id, last) : lt(jobs.id, last));
+      const last = skipped[q.skip - 1];
+      if (!last) return [];
+      where.push(q.ascending ? gt(jobs.id, last.id) : lt(jobs.id, last.id));
     }
     return scopes.flatMap(page).sort(byId).slice(0, q.itemsPerPage);
   }

@@ -13,6 +13,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from './job-view.js';
 import type { JobRepository } from './repository.js';
 import type { JobTransitions } from './transitions.js';
+import { pageOf } from '../paging.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -60,13 +61,13 @@ export class ControlService implements JobsControlService {
       Number(request.next ?? 0) || 0,
       itemsPerPage + 1,
     );
-    const page = rows.slice(0, itemsPerPage);
+    const { page, next } = pageOf(rows, itemsPerPage);
     return {
       itemsPerPage,
       items: page.map((row) =>
         toProviderJob(row, this.jobs.updatesOf(row.id), { catalog: this.catalog }),
       ),
-      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+      next,
     };
   }
 }

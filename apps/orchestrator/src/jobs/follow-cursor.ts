@@ -12,18 +12,18 @@ export class FollowCursor {
 
   static parse(id: string | null): FollowCursor | null {
     if (!id) return new FollowCursor();
-    const match = /^(\d+):((?:\d+[oe]\d+)(?:\.\d+[oe]\d+)*)?$/.exec(id);
-    if (!match) return null;
+    const [, seq, logs] = /^(\d+):((?:\d+[oe]\d+)(?:\.\d+[oe]\d+)*)?$/.exec(id) ?? [];
     // Digits beyond 2^53 would be rounded to a place in the stream nobody was given.
-    const safe = (digits: string) => Number.isSafeInteger(Number(digits));
-    if (!safe(match[1]!)) return null;
+    const safe = (digits: string | undefined) =>
+      digits !== undefined && Number.isSafeInteger(Number(digits));
+    if (!safe(seq)) return null;
     const offsets = new Map<string, number>();
-    for (const part of match[2]?.split('.') ?? []) {
-      const [, rank, s, offset] = /^(\d+)([oe])(\d+)$/.exec(part)!;
-      if (!safe(rank!) || !safe(offset!)) return null;
+    for (const part of logs?.split('.') ?? []) {
+      const [, rank, s, offset] = /^(\d+)([oe])(\d+)$/.exec(part) ?? [];
+      if (!safe(rank) || !safe(offset)) return null;
       offsets.set(key(Number(rank), s === 'o' ? 'stdout' : 'stderr'), Number(offset));
     }
-    return new FollowCursor(Number(match[1]), offsets);
+    return new FollowCursor(Number(seq), offsets);
   }
 
   offsetOf(rank: number, stream: LogStreamName): number {
@@ -45,7 +45,7 @@ export class FollowCursor {
     const parts = [...this.offsets]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, offset]) => {
-        const [rank, stream] = k.split('/');
+        const [rank = '', stream] = k.split('/');
         return `${rank}${stream === 'stdout' ? 'o' : 'e'}${offset}`;
       });
     return `${this.updateSeq}:${parts.join('.')}`;
@@ -58,7 +58,7 @@ const key = (rank: number, stream: LogStreamName) => `${rank}/${stream}`;
 export function completeUtf8Length(buf: Uint8Array): number {
   const n = buf.length;
   for (let back = 1; back <= Math.min(3, n); back++) {
-    const byte = buf[n - back]!;
+    const byte = buf[n - back] ?? 0;
     if ((byte & 0xc0) === 0x80) continue; // continuation byte: keep looking for the lead byte
     const needed = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
     return needed > back ? n - back : n;

@@ -127,8 +127,10 @@ export class JobFollower {
     this.live = controller;
     const gateway = this.gateway();
     if (!gateway) return;
+    // Read through a call: the signal changes while this loop awaits.
+    const stopped = () => controller.signal.aborted;
     void (async () => {
-      for (let attempt = 0; !controller.signal.aborted; attempt++) {
+      for (let attempt = 0; !stopped(); attempt++) {
         try {
           const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
           for await (const chunk of gateway.followLogs(
@@ -142,7 +144,7 @@ export class JobFollower {
           }
           return;
         } catch (e) {
-          if (controller.signal.aborted) return;
+          if (stopped()) return;
           this.deps.log.debug(
             { jobId: this.jobId, err: (e as Error).message },
             'log stream interrupted; reconnecting',

@@ -3,7 +3,6 @@ import {
   JobUpdate,
   type Job,
   type JobIncludeFlags,
-  type JobState,
   type ResolvedComputeSupport,
   type ResourcePermissions,
 } from '@ucloud/contracts';
@@ -47,7 +46,7 @@ export function toApiJob(
       resources: includeParameters ? spec.resources : null,
     },
     status: {
-      state: row.state as JobState,
+      state: row.state,
       jobParametersJson: null,
       startedAt: row.startedAt,
       expiresAt: row.expiresAt,

@@ -89,7 +89,7 @@ export class JobRepository {
       timeAllocationMs: item.timeAllocationMs,
       chargePeriodMs: item.chargePeriodMs,
       now,
-    }) ?? { id: NaN };
+    });
     for (const licenseId of new Set(item.licenseIds))
       this.db.insert(jobLicenses).values({ jobId: id, licenseId }).run();
     return id;

@@ -15,7 +15,6 @@ import {
   type JobsBrowseRequest,
   type AclEntity,
   type Permission,
-  notFound,
   type ResourceAclEntry,
   type UpdatedAcl,
   type JobsSearchRequest,
@@ -53,6 +52,7 @@ import type { JobBrowser } from './browse.js';
 import type { FundsCheck, LicenseCheck, ProviderCalls, SupportDeclarations } from './ports.js';
 import type { JobRepository } from './repository.js';
 import type { JobTransitions } from './transitions.js';
+import { pageOf } from '../paging.js';
 
 export interface JobServiceDeps extends FollowDeps {
   jobs: JobRepository;
@@ -239,7 +239,7 @@ export class JobService implements JobsService {
       skip: request.itemsToSkip ?? 0,
       ascending: request.sortDirection === 'ascending',
     });
-    const page = rows.slice(0, itemsPerPage);
+    const { page, next } = pageOf(rows, itemsPerPage);
     if (request.includeSupport === true) await this.loadSupport(page);
     const acl = this.deps.acl.aclOf(page.map((r) => r.id));
     const updates = this.jobs.updatesOfMany(
@@ -249,7 +249,7 @@ export class JobService implements JobsService {
     return {
       itemsPerPage,
       items: page.map((row) => this.view(viewer, row, updates.get(row.id) ?? [], request, acl)),
-      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+      next,
     };
   }
 

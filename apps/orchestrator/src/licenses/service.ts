@@ -18,6 +18,7 @@ import type { Catalog } from '../catalog/catalog.js';
 import type { ProjectStore } from '../projects/store.js';
 import { canManage, canUse, type LicenseRow, type LicenseUser } from './access.js';
 import type { LicenseStore } from './store.js';
+import { pageOf } from '../paging.js';
 
 const DEFAULT_PAGE = 50;
 
@@ -53,11 +54,11 @@ export class LicensesServiceImpl implements LicensesService {
     const after = request.next ? Number(request.next) : 0;
     if (!Number.isSafeInteger(after)) throw badRequest('next: not a cursor returned by browse');
     const rows = this.store.ofWorkspace(user, after, itemsPerPage + 1);
-    const page = rows.slice(0, itemsPerPage);
+    const { page, next } = pageOf(rows, itemsPerPage);
     return {
       itemsPerPage,
       items: page.map((l) => this.view(l, user)),
-      next: rows.length > itemsPerPage ? String(page.at(-1)!.id) : null,
+      next,
     };
   }
 

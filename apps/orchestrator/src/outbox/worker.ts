@@ -89,21 +89,26 @@ export class OutboxWorker {
     for (;;) {
       const due = this.outbox.due(Date.now(), BATCH, [...unreachable]);
       if (due.length === 0 || this.stopped) return;
-      const groups = new Map<string, OutboxRow[]>();
+      // One call per provider and kind.
+      const groups = new Map<string, { provider: string; rows: OutboxRow[] }>();
       for (const row of due) {
         const key = `${row.provider}/${row.kind}`;
-        groups.set(key, [...(groups.get(key) ?? []), row]);
+        const group = groups.get(key) ?? { provider: row.provider, rows: [] };
+        group.rows.push(row);
+        groups.set(key, group);
       }
-      const delivered = await Promise.all(
-        [...groups.values()].map(async (rows) => [rows[0]!.provider, await this.deliver(rows)]),
+      await Promise.all(
+        [...groups.values()].map(async ({ provider, rows }) => {
+          if (!(await this.deliver(rows))) unreachable.add(provider);
+        }),
       );
-      for (const [provider, ok] of delivered) if (!ok) unreachable.add(provider as string);
     }
   }
 
   /** False when the provider could not be reached (the rows wait for a retry). */
   private async deliver(rows: OutboxRow[]): Promise<boolean> {
-    const first = rows[0]!;
+    const [first] = rows;
+    if (!first) return true;
     const gateway = this.gateways.get(first.provider);
     if (!gateway) {
       for (const row of rows) this.reject(row, `provider ${row.provider} is not configured`, false);

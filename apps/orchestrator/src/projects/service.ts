@@ -21,6 +21,7 @@ import {
   type UserActor,
 } from '@ucloud/contracts';
 import type { GroupRow, ProjectRow, ProjectStore } from './store.js';
+import { pageOf } from '../paging.js';
 
 const DEFAULT_PAGE = 50;
 const MANAGERS: readonly ProjectRole[] = ['PI', 'ADMIN'];
@@ -70,12 +71,12 @@ export class ProjectService implements ProjectsService {
   async browse(actor: UserActor, request: ProjectsBrowseRequest): Promise<PageV2<Project>> {
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
     const rows = this.store.projectsOf(actor.username, request.next ?? null, itemsPerPage + 1);
-    const page = rows.slice(0, itemsPerPage);
+    const { page, next } = pageOf(rows, itemsPerPage);
     const roles = this.store.rolesOf(actor.username);
     return {
       itemsPerPage,
       items: page.map((p) => this.view(p, roles.get(p.id) ?? null, false, false)),
-      next: rows.length > itemsPerPage ? page.at(-1)!.id : null,
+      next,
     };
   }
 

@@ -14,7 +14,6 @@ import {
 } from '@ucloud/contracts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { z } from 'zod';
 import type { ProviderCalls } from '../jobs/ports.js';
 
@@ -127,7 +126,7 @@ export class GatewayClient implements ProviderCalls {
     const response = await this.send('POST', this.routes.follow, { job, offsets, follow }, signal);
     if (!response.body) return;
     const lines = createInterface({
-      input: Readable.fromWeb(response.body as WebReadableStream),
+      input: Readable.fromWeb(response.body),
       crlfDelay: Infinity,
     });
     try {

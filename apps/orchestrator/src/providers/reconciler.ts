@@ -47,8 +47,9 @@ export class Reconciler {
         let after = 0;
         for (;;) {
           const rows = this.jobs.activeOfProvider(provider, after, BATCH, true);
-          if (rows.length === 0) break;
-          after = rows.at(-1)!.id;
+          const last = rows.at(-1);
+          if (!last) break;
+          after = last.id;
           await gateway.verify(
             rows.map((row) =>
               toProviderJob(row, this.jobs.updatesOf(row.id), { catalog: this.catalog }),
