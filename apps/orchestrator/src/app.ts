@@ -39,12 +39,12 @@ export async function startOrchestrator(
 ): Promise<Orchestrator> {
   const db = openDatabase(config.databaseFile);
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
-  const auth = new Authenticator(db, config.providers);
+  const projects = new ProjectStore(db);
+  const auth = new Authenticator(db, config.providers, projects);
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
   const gateways = new Map(config.providers.map((p) => [p.id, new GatewayClient(p)]));
   const providers = (id: string) => gateways.get(id);
-  const projects = new ProjectStore(db);
   const notifier = new JobNotifier();
   const support = new ProductSupportCache(gateways, log);
 

@@ -3,6 +3,7 @@ import { eq } from 'drizzle-orm';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Db } from './db/client.js';
 import { users } from './db/schema.js';
+import type { ProjectStore } from './projects/store.js';
 
 export const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -17,6 +18,7 @@ export class Authenticator {
   constructor(
     private readonly db: Db,
     private readonly providers: ReadonlyArray<{ id: string; token: string }>,
+    private readonly projects: Pick<ProjectStore, 'roleOf'>,
   ) {}
 
   /** Creates or updates a user and their token, as the USERS configuration lists them. */
@@ -29,7 +31,10 @@ export class Authenticator {
       .run();
   }
 
-  /** `project` is the request's `Project` header: the workspace a user acts in (checked by the services). */
+  /**
+   * `project` is the request's `Project` header: the workspace a user acts in. Their role in it is
+   * looked up here, once per request (none when they are not a member; the API then refuses).
+   */
   resolve(authorization: string | undefined, project?: string): Actor | null {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const token = match?.[1];
@@ -41,8 +46,14 @@ export class Authenticator {
       .from(users)
       .where(eq(users.tokenHash, hashToken(token)))
       .get();
-    return user
-      ? { kind: 'user', username: user.username, admin: user.admin, project: project || null }
-      : null;
+    if (!user) return null;
+    const workspace = project || null;
+    return {
+      kind: 'user',
+      username: user.username,
+      admin: user.admin,
+      project: workspace,
+      role: workspace === null ? null : this.projects.roleOf(workspace, user.username),
+    };
   }
 }

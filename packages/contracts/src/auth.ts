@@ -1,7 +1,18 @@
+import type { ProjectRole } from './projects.js';
+
 /**
  * Who is calling. Users call the Jobs face, in their personal workspace or, when the request
  * names one (the `Project` header), in a project; providers (gateways) call JobsControl.
+ * `role` is the user's role in `project`, looked up once when the caller is authenticated; a
+ * request naming a project its user is not a member of is refused (404) before any service sees
+ * it, so services find a role whenever `project` is set.
  */
 export type Actor =
-  | { kind: 'user'; username: string; admin: boolean; project: string | null }
+  | {
+      kind: 'user';
+      username: string;
+      admin: boolean;
+      project: string | null;
+      role: ProjectRole | null;
+    }
   | { kind: 'provider'; providerId: string };

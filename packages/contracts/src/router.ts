@@ -69,9 +69,15 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** A user in a workspace they belong to (REST routes call these same procedures). */
 const userProcedure = t.procedure.use(mapErrors).use(({ ctx, next }) => {
   if (ctx.actor?.kind !== 'user')
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A user bearer token is required' });
+  if (ctx.actor.project !== null && ctx.actor.role === null)
+    throw new TRPCError({
+      code: 'NOT_FOUND',
+      message: `project: no project with id ${JSON.stringify(ctx.actor.project)}`,
+    });
   return next({ ctx: { ...ctx, actor: ctx.actor } });
 });
 

@@ -26,7 +26,7 @@ async function failingServer() {
     services,
     authenticate: (authorization) =>
       authorization === 'Bearer t'
-        ? { kind: 'user', username: 'user', admin: false, project: null }
+        ? { kind: 'user', username: 'user', admin: false, project: null, role: null }
         : null,
     log,
   });

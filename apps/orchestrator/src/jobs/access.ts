@@ -138,9 +138,10 @@ export class JobAccess {
 
   /** The workspace a request acts in: personal, or the project it names if the caller is a member. */
   workspaceOf(actor: UserActor, viewer = this.viewerOf(actor)): Workspace {
-    if (actor.project === null) return { username: actor.username, project: null };
-    const role = viewer.roles.get(actor.project);
-    if (!role) throw notFound(`project: no project with id ${JSON.stringify(actor.project)}`);
-    return { username: actor.username, project: actor.project, role, groups: viewer.groups };
+    const { project, role } = actor;
+    if (project === null) return { username: actor.username, project: null };
+    // The API refused a project the caller is not a member of before this service was called.
+    if (role === null) throw notFound(`project: no project with id ${JSON.stringify(project)}`);
+    return { username: actor.username, project, role, groups: viewer.groups };
   }
 }

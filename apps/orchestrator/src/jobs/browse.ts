@@ -65,12 +65,15 @@ export class JobBrowser {
         .limit(q.itemsPerPage)
         .all();
     const scopes = visibleScopes(this.db, q.workspace);
-    const byId = (a: { id: number }, b: { id: number }) =>
-      q.ascending ? a.id - b.id : b.id - a.id;
+    // A job can be in two scopes (one's own job, shared with one's group): listed once.
+    const merged = <T extends { id: number }>(rows: T[]) =>
+      [...new Map(rows.map((r) => [r.id, r])).values()].sort((a, b) =>
+        q.ascending ? a.id - b.id : b.id - a.id,
+      );
     if (q.skip > 0) {
       // Skipping moves the cursor: the ids of the skipped jobs are enough to find where to start.
-      const skipped = scopes
-        .flatMap((scope) =>
+      const skipped = merged(
+        scopes.flatMap((scope) =>
           this.db
             .select({ id: jobs.id })
             .from(jobs)
@@ -78,12 +81,12 @@ export class JobBrowser {
             .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
             .limit(q.skip)
             .all(),
-        )
-        .sort(byId);
+        ),
+      );
       const last = skipped[q.skip - 1];
       if (!last) return [];
       where.push(q.ascending ? gt(jobs.id, last.id) : lt(jobs.id, last.id));
     }
-    return scopes.flatMap(page).sort(byId).slice(0, q.itemsPerPage);
+    return merged(scopes.flatMap(page)).slice(0, q.itemsPerPage);
   }
 }

@@ -112,11 +112,7 @@ export class LicensesServiceImpl implements LicensesService {
   }
 
   private workspaceUser(actor: UserActor): LicenseUser {
-    if (actor.project === null) return { username: actor.username, project: null, role: null };
-    const role = this.projects.roleOf(actor.project, actor.username);
-    if (role === null)
-      throw notFound(`project: no project with id ${JSON.stringify(actor.project)}`);
-    return { username: actor.username, project: actor.project, role };
+    return { username: actor.username, project: actor.project, role: actor.role };
   }
 
   private view(license: LicenseRow, user: LicenseUser): License {
