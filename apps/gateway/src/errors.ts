@@ -59,26 +59,3 @@ export class OrchestratorCallError extends ApiError {
     this.name = 'OrchestratorCallError';
   }
 }
-
-/** An error's message with those of its causes (`fetch failed: connect ECONNREFUSED …`). */
-export function errorMessage(error: unknown): string {
-  const messages: string[] = [];
-  for (let e: unknown = error; e !== undefined && messages.length < 5;) {
-    const message = e instanceof Error ? e.message : describe(e);
-    if (!messages.some((m) => m.includes(message))) messages.push(message);
-    e = e instanceof Error ? e.cause : undefined;
-  }
-  return messages.join(': ');
-}
-
-/** A thrown value that is not an Error, as text. */
-function describe(value: unknown): string {
-  if (typeof value === 'object' && value !== null) {
-    try {
-      return JSON.stringify(value);
-    } catch {
-      return Object.prototype.toString.call(value);
-    }
-  }
-  return String(value);
-}

@@ -3,7 +3,7 @@ import { Backoff, type BackoffOptions, sleep } from '@ucloud/contracts';
 import type { JobEvent } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
 import { BatchReader } from './batch-reader.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '@ucloud/contracts';
 import { toResourceUpdate } from './job-updates.js';
 import type { JobsControl } from './orchestrator-client.js';
 import type { PluginClient } from './plugin-client.js';

@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, isTRPCClientError } from '@trpc/client';
 import type { AppRouter, EventCursor, ResourceUpdateAndId } from '@ucloud/contracts';
-import { errorMessage, OrchestratorCallError } from './errors.js';
+import { errorMessage } from '@ucloud/contracts';
+import { OrchestratorCallError } from './errors.js';
 
 /** The JobsControl calls the gateway makes on the orchestrator. */
 export interface JobsControl {
@@ -55,7 +56,7 @@ async function call<T>(procedure: string, fn: () => Promise<T>): Promise<T> {
     return await fn();
   } catch (error) {
     // A TRPCClientError with data came from the orchestrator; without, it never got there.
-    const code = isTRPCClientError(error) ? (error.data?.code ?? null) : null;
+    const code = isTRPCClientError<AppRouter>(error) ? (error.data?.code ?? null) : null;
     throw new OrchestratorCallError(procedure, code, errorMessage(error));
   }
 }

@@ -50,49 +50,55 @@ export class PluginClient {
   }
 
   describe(): Promise<DescribeResponse> {
-    return this.unary('Describe', this.client.describe, {});
+    return this.unary('Describe', this.client.describe.bind(this.client), {});
   }
 
   createJob(request: CreateJobRequest): Promise<CreateJobResponse> {
-    return this.unary('CreateJob', this.client.createJob, request);
+    return this.unary('CreateJob', this.client.createJob.bind(this.client), request);
   }
 
   async terminateJob(jobId: string): Promise<void> {
-    await this.unary('TerminateJob', this.client.terminateJob, { jobId });
+    await this.unary('TerminateJob', this.client.terminateJob.bind(this.client), { jobId });
   }
 
   extendJob(request: ExtendJobRequest): Promise<ExtendJobResponse> {
-    return this.unary('ExtendJob', this.client.extendJob, request);
+    return this.unary('ExtendJob', this.client.extendJob.bind(this.client), request);
   }
 
   async suspendJob(jobId: string): Promise<void> {
-    await this.unary('SuspendJob', this.client.suspendJob, { jobId });
+    await this.unary('SuspendJob', this.client.suspendJob.bind(this.client), { jobId });
   }
 
   async unsuspendJob(jobId: string): Promise<void> {
-    await this.unary('UnsuspendJob', this.client.unsuspendJob, { jobId });
+    await this.unary('UnsuspendJob', this.client.unsuspendJob.bind(this.client), { jobId });
   }
 
   verifyJobs(jobIds: string[]): Promise<VerifyJobsResponse> {
-    return this.unary('VerifyJobs', this.client.verifyJobs, { jobIds });
+    return this.unary('VerifyJobs', this.client.verifyJobs.bind(this.client), { jobIds });
   }
 
   retrieveUtilization(productCategory: string): Promise<RetrieveUtilizationResponse> {
-    return this.unary('RetrieveUtilization', this.client.retrieveUtilization, { productCategory });
+    return this.unary('RetrieveUtilization', this.client.retrieveUtilization.bind(this.client), {
+      productCategory,
+    });
   }
 
   openInteractiveSession(
     request: OpenInteractiveSessionRequest,
   ): Promise<OpenInteractiveSessionResponse> {
-    return this.unary('OpenInteractiveSession', this.client.openInteractiveSession, request);
+    return this.unary(
+      'OpenInteractiveSession',
+      this.client.openInteractiveSession.bind(this.client),
+      request,
+    );
   }
 
   async init(request: InitRequest): Promise<void> {
-    await this.unary('Init', this.client.init, request);
+    await this.unary('Init', this.client.init.bind(this.client), request);
   }
 
   async ackEvents(seq: string): Promise<void> {
-    await this.unary('AckEvents', this.client.ackEvents, { seq });
+    await this.unary('AckEvents', this.client.ackEvents.bind(this.client), { seq });
   }
 
   watchEvents(afterSeq: string): ClientReadableStream<JobEvent> {
@@ -109,8 +115,7 @@ export class PluginClient {
 
   private unary<Req, Res>(rpc: string, method: UnaryMethod<Req, Res>, request: Req): Promise<Res> {
     return new Promise((resolve, reject) => {
-      method.call(
-        this.client,
+      method(
         request,
         // A plugin restarting is a pause, not an error: wait for the channel, up to the deadline.
         new Metadata({ waitForReady: true }),

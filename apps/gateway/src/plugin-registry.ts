@@ -11,7 +11,7 @@ import {
 import type { DescribeResponse } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
 import type { PluginEndpoint } from './config.js';
-import { errorMessage } from './errors.js';
+import { errorMessage } from '@ucloud/contracts';
 import { PluginClient } from './plugin-client.js';
 
 /** What a plugin said about itself the last time it answered Describe. */

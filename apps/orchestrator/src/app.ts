@@ -9,6 +9,7 @@ import { LicenseStore } from './licenses/store.js';
 import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
 import { CatalogServiceImpl } from './catalog/catalog-service.js';
 import type { OrchestratorConfig } from './config.js';
+import { DEFAULT_TUNING, type OrchestratorTuning } from './tuning.js';
 import { openDatabase } from './db/client.js';
 import { buildHttpServer } from './http/server.js';
 import { ControlService } from './jobs/control-service.js';
@@ -36,6 +37,7 @@ export interface Orchestrator {
 export async function startOrchestrator(
   config: OrchestratorConfig,
   log: Logger = pino({ level: config.logLevel }),
+  tuning: OrchestratorTuning = DEFAULT_TUNING,
 ): Promise<Orchestrator> {
   const db = openDatabase(config.databaseFile);
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
@@ -43,10 +45,12 @@ export async function startOrchestrator(
   const auth = new Authenticator(db, config.providers, projects);
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
-  const gateways = new Map(config.providers.map((p) => [p.id, new GatewayClient(p)]));
+  const gateways = new Map(
+    config.providers.map((p) => [p.id, new GatewayClient(p, tuning.gatewayCallTimeoutMs)]),
+  );
   const providers = (id: string) => gateways.get(id);
   const notifier = new JobNotifier();
-  const support = new ProductSupportCache(gateways, log);
+  const support = new ProductSupportCache(gateways, log, tuning);
 
   // Lower layers first: jobs/ is given what it needs from the modules above it (jobs/ports.ts).
   const outboxStore = new OutboxStore(db);
@@ -66,6 +70,7 @@ export async function startOrchestrator(
     catalog,
     log.child({ component: 'outbox' }),
     config.outboxPollMs,
+    tuning,
   );
   transitions.onCallsQueued(() => outbox.wake());
 
@@ -87,6 +92,7 @@ export async function startOrchestrator(
     acl,
     browser: new JobBrowser(db),
     closing: closing.signal,
+    logs: { backoff: tuning.logStreamBackoff, drainAttempts: tuning.logDrainAttempts },
     notifier,
     catalog,
     projects,

@@ -1,8 +1,17 @@
+import { ConfigError } from '@ucloud/contracts';
 import pino from 'pino';
 import { startOrchestrator } from './app.js';
 import { loadConfig } from './config.js';
 
-const config = loadConfig();
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  // A bad setting is the operator's to fix: say which, without a stack trace.
+  if (!(error instanceof ConfigError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
 const log = pino({ level: config.logLevel });
 const orchestrator = await startOrchestrator(config, log);
 

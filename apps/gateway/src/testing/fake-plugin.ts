@@ -160,8 +160,8 @@ export class FakePlugin {
   ): (call: ServerUnaryCall<Req, Res>, callback: sendUnaryData<Res>) => void {
     return (call, callback) => {
       const failure = this.failure(rpc);
-      if (failure) return callback(failure, null);
-      callback(null, handle(call.request));
+      if (failure) callback(failure, null);
+      else callback(null, handle(call.request));
     };
   }
 

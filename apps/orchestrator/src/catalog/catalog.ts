@@ -8,6 +8,7 @@ import {
   type ApplicationWithFavoriteAndTags,
   type NameAndVersion,
   type ProductReference,
+  errorMessage,
 } from '@ucloud/contracts';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -77,7 +78,7 @@ export class Catalog {
     try {
       raw = JSON.parse(readFileSync(path, 'utf8'));
     } catch (e) {
-      throw new Error(`cannot read catalog ${path}: ${(e as Error).message}`, { cause: e });
+      throw new Error(`cannot read catalog ${path}: ${errorMessage(e)}`, { cause: e });
     }
     const parsed = CatalogFile.safeParse(raw);
     if (!parsed.success) {

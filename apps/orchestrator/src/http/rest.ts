@@ -1,4 +1,10 @@
-import { appRouter, badRequest, toHttpError, type ApiContext } from '@ucloud/contracts';
+import {
+  appRouter,
+  badRequest,
+  toHttpError,
+  type ApiContext,
+  errorMessage,
+} from '@ucloud/contracts';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { replyWithError } from './errors.js';
 
@@ -26,7 +32,7 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
       done(null, JSON.parse(text));
     } catch (e) {
       done(
-        Object.assign(new Error(`The request body is not valid JSON: ${(e as Error).message}`), {
+        Object.assign(new Error(`The request body is not valid JSON: ${errorMessage(e)}`), {
           statusCode: 400,
         }),
         undefined,

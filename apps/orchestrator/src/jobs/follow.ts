@@ -1,5 +1,9 @@
 import {
+  Backoff,
+  type BackoffOptions,
+  errorMessage,
   isFinalState,
+  sleep,
   serviceUnavailable,
   type FollowEvent,
   type JobsLog,
@@ -9,7 +13,6 @@ import {
   type ProviderLogChunk,
 } from '@ucloud/contracts';
 import type { Logger } from 'pino';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { Catalog } from '../catalog/catalog.js';
 import { completeUtf8Length, type FollowCursor } from './follow-cursor.js';
 import { parseUpdate, toApiJob, toProviderJob, type JobRow } from './job-view.js';
@@ -25,9 +28,9 @@ export interface FollowDeps {
   log: Logger;
   /** Aborted when the orchestrator shuts down: every follow then ends, for its client to resume. */
   closing: AbortSignal;
+  /** Waits between reconnections of the live output stream, and tries to fetch the rest at the end. */
+  logs: { backoff: BackoffOptions; drainAttempts: number };
 }
-
-const LOG_RETRIES = 5;
 
 /**
  * One follower of one job. Updates come from the database in order; logs come from the provider
@@ -129,8 +132,9 @@ export class JobFollower {
     if (!gateway) return;
     // Read through a call: the signal changes while this loop awaits.
     const stopped = () => controller.signal.aborted;
+    const backoff = new Backoff(this.deps.logs.backoff);
     void (async () => {
-      for (let attempt = 0; !stopped(); attempt++) {
+      while (!stopped()) {
         try {
           const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
           for await (const chunk of gateway.followLogs(
@@ -140,18 +144,16 @@ export class JobFollower {
             controller.signal,
           )) {
             if (this.accept(chunk)) this.wakeUp();
-            attempt = 0;
+            backoff.reset();
           }
           return;
         } catch (e) {
           if (stopped()) return;
           this.deps.log.debug(
-            { jobId: this.jobId, err: (e as Error).message },
+            { jobId: this.jobId, err: errorMessage(e) },
             'log stream interrupted; reconnecting',
           );
-          await sleep(Math.min(5000, 200 * 2 ** attempt), undefined, {
-            signal: controller.signal,
-          }).catch(() => {});
+          await sleep(backoff.next(), controller.signal);
         }
       }
     })();
@@ -165,7 +167,12 @@ export class JobFollower {
     const gateway = this.gateway();
     if (!gateway) return;
     const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
-    for (let attempt = 1; attempt <= LOG_RETRIES && !this.signal.aborted; attempt++) {
+    const backoff = new Backoff(this.deps.logs.backoff);
+    for (
+      let attempt = 1;
+      attempt <= this.deps.logs.drainAttempts && !this.signal.aborted;
+      attempt++
+    ) {
       try {
         for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal)) {
           if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
@@ -173,10 +180,10 @@ export class JobFollower {
         break;
       } catch (e) {
         this.deps.log.warn(
-          { jobId: this.jobId, attempt, err: (e as Error).message },
+          { jobId: this.jobId, attempt, err: errorMessage(e) },
           'could not fetch the rest of the output',
         );
-        await sleep(200 * attempt, undefined, { signal: this.signal }).catch(() => {});
+        await sleep(backoff.next(), this.signal);
       }
     }
     const rest = this.flushPartial();

@@ -40,7 +40,7 @@ beforeEach(async () => {
     Catalog.fromFile(DEMO_CATALOG_FILE),
     pino({ level: 'silent' }),
     20,
-    { baseBackoffMs: 1, maxBackoffMs: 5, giveUpOnInternalErrorAfter: 4 },
+    { outboxBackoff: { initialMs: 1, maxMs: 5 }, giveUpStartAfter: 4 },
   );
 });
 

@@ -1,4 +1,6 @@
+import { backoffDelay, errorMessage } from '@ucloud/contracts';
 import type { Logger } from 'pino';
+import { DEFAULT_TUNING, type OrchestratorTuning } from '../tuning.js';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from '../jobs/job-view.js';
 import type { JobRepository } from '../jobs/repository.js';
@@ -7,24 +9,6 @@ import { GatewayError, type GatewayClient } from '../providers/gateway-client.js
 import type { OutboxRow, OutboxStore } from './store.js';
 
 const BATCH = 100;
-
-export interface RetryPolicy {
-  /** The first retry waits about this long, doubling with each attempt up to `maxBackoffMs`. */
-  baseBackoffMs: number;
-  maxBackoffMs: number;
-  /**
-   * Attempts after which a start the gateway keeps failing on itself (500: it was reached, and the
-   * request breaks it) is given up like a refused one, failing the job. Unreachable or unavailable providers (502,
-   * 503, no answer) are retried for as long as they are down.
-   */
-  giveUpOnInternalErrorAfter: number;
-}
-
-const DEFAULT_RETRY: RetryPolicy = {
-  baseBackoffMs: 250,
-  maxBackoffMs: 30_000,
-  giveUpOnInternalErrorAfter: 10,
-};
 
 /**
  * Delivers the outbox: calls to providers that transactions decided on. A call is retried with
@@ -45,7 +29,10 @@ export class OutboxWorker {
     private readonly catalog: Catalog,
     private readonly log: Logger,
     private readonly pollMs: number,
-    private readonly retry: RetryPolicy = DEFAULT_RETRY,
+    private readonly tuning: Pick<
+      OrchestratorTuning,
+      'outboxBackoff' | 'giveUpStartAfter'
+    > = DEFAULT_TUNING,
   ) {}
 
   start(): void {
@@ -133,9 +120,12 @@ export class OutboxWorker {
       const brokenRequest =
         e instanceof GatewayError &&
         (!e.retryable ||
+          // A start the gateway keeps failing on itself (500: it was reached, and the request
+          // breaks it) is given up like a refused one; unreachable or unavailable providers
+          // (502, 503, no answer) are retried for as long as they are down.
           (first.kind === 'create' &&
             e.status === 500 &&
-            attempts >= this.retry.giveUpOnInternalErrorAfter));
+            attempts >= this.tuning.giveUpStartAfter));
       if (brokenRequest) {
         // One bad job must not sink its batch: find the culprit by retrying one at a time.
         if (rows.length > 1) {
@@ -145,23 +135,21 @@ export class OutboxWorker {
         }
         return true;
       }
-      const backoff =
-        Math.min(this.retry.maxBackoffMs, this.retry.baseBackoffMs * 2 ** Math.min(attempts, 10)) *
-        (0.5 + Math.random() / 2);
+      const backoff = backoffDelay(attempts - 1, this.tuning.outboxBackoff);
       this.log.warn(
         {
           provider: first.provider,
           kind: first.kind,
           jobs: rows.length,
           attempts,
-          err: (e as Error).message,
+          err: errorMessage(e),
         },
         'provider call failed; will retry',
       );
       this.outbox.retry(
         first.provider,
         rows.map((r) => r.id),
-        (e as Error).message,
+        errorMessage(e),
         Date.now() + backoff,
       );
       return false;

@@ -1,6 +1,6 @@
 import {
   ApiError,
-  type ErrorCode,
+  relayedErrorCode,
   ComputeSupport,
   JobsRetrieveUtilizationResponse,
   OpenSession,
@@ -11,11 +11,13 @@ import {
   providerRoutes,
   type Job,
   type ProviderLogOffset,
+  errorMessage,
 } from '@ucloud/contracts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
 import { z } from 'zod';
 import type { ProviderCalls } from '../jobs/ports.js';
+import { DEFAULT_TUNING } from '../tuning.js';
 
 /**
  * A call to a gateway failed. It carries what the failure means to the user who caused the call
@@ -28,16 +30,9 @@ export class GatewayError extends ApiError {
     readonly status: number | null,
     readonly retryable: boolean,
   ) {
-    super(codeOf(status), message);
+    super(relayedErrorCode(status), message);
     this.name = 'GatewayError';
   }
-}
-
-function codeOf(status: number | null): ErrorCode {
-  if (status === null) return 'SERVICE_UNAVAILABLE';
-  if (status === 404) return 'NOT_FOUND';
-  if (status === 409) return 'CONFLICT';
-  return status < 500 ? 'BAD_REQUEST' : 'BAD_GATEWAY';
 }
 
 export interface ProviderEndpoint {
@@ -56,7 +51,7 @@ export class GatewayClient implements ProviderCalls {
 
   constructor(
     readonly provider: ProviderEndpoint,
-    private readonly timeoutMs = 30_000,
+    private readonly timeoutMs = DEFAULT_TUNING.gatewayCallTimeoutMs,
   ) {
     this.routes = providerRoutes(provider.id);
   }
@@ -163,7 +158,7 @@ export class GatewayClient implements ProviderCalls {
       });
     } catch (e) {
       throw new GatewayError(
-        `provider ${this.provider.id} is unreachable: ${(e as Error).message}`,
+        `provider ${this.provider.id} is unreachable: ${errorMessage(e)}`,
         null,
         true,
       );

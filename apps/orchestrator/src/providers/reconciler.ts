@@ -1,3 +1,4 @@
+import { errorMessage } from '@ucloud/contracts';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from '../jobs/job-view.js';
@@ -58,10 +59,7 @@ export class Reconciler {
         }
       }
     } catch (e) {
-      this.log.warn(
-        { err: (e as Error).message },
-        'verification of active jobs failed; will try again',
-      );
+      this.log.warn({ err: errorMessage(e) }, 'verification of active jobs failed; will try again');
     } finally {
       this.verifying = false;
     }

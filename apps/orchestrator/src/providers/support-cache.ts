@@ -1,10 +1,7 @@
-import type { ComputeSupport } from '@ucloud/contracts';
+import { errorMessage, type ComputeSupport } from '@ucloud/contracts';
 import type { Logger } from 'pino';
+import { DEFAULT_TUNING, type OrchestratorTuning } from '../tuning.js';
 import type { GatewayClient } from './gateway-client.js';
-
-const TTL_MS = 30_000;
-/** After a failed refresh, callers use what is cached (possibly nothing) for this long. */
-const RETRY_AFTER_FAILURE_MS = 5_000;
 
 /** What each provider declares it supports per product, fetched from its gateway and kept for a while. */
 export class ProductSupportCache {
@@ -16,6 +13,10 @@ export class ProductSupportCache {
   constructor(
     private readonly gateways: Map<string, GatewayClient>,
     private readonly log: Logger,
+    private readonly tuning: Pick<
+      OrchestratorTuning,
+      'supportTtlMs' | 'supportRetryAfterFailureMs'
+    > = DEFAULT_TUNING,
   ) {}
 
   /**
@@ -31,10 +32,10 @@ export class ProductSupportCache {
   ): Promise<ComputeSupport | null> {
     const entry = this.entries.get(provider);
     const now = Date.now();
-    const stale = !entry || now - entry.at > TTL_MS;
+    const stale = !entry || now - entry.at > this.tuning.supportTtlMs;
     const backingOff =
       !(mustKnow && !entry) &&
-      now - (this.failedAt.get(provider) ?? -Infinity) < RETRY_AFTER_FAILURE_MS;
+      now - (this.failedAt.get(provider) ?? -Infinity) < this.tuning.supportRetryAfterFailureMs;
     if (stale && !backingOff) {
       let refresh = this.inFlight.get(provider);
       if (!refresh) {
@@ -67,7 +68,7 @@ export class ProductSupportCache {
       this.failedAt.delete(provider);
     } catch (e) {
       this.failedAt.set(provider, Date.now());
-      this.log.warn({ provider, err: (e as Error).message }, 'could not retrieve product support');
+      this.log.warn({ provider, err: errorMessage(e) }, 'could not retrieve product support');
     }
   }
 }
