@@ -1,0 +1,71 @@
+import type {
+  InteractiveSessionType,
+  Job,
+  JobsRetrieveUtilizationResponse,
+  OpenSession,
+  ProviderLogChunk,
+  SimpleDuration,
+} from '@ucloud/contracts';
+import type { ProviderCalls } from '../jobs/ports.js';
+
+/**
+ * A fake provider for in-process tests of the Jobs service: it records each call and answers
+ * from what the test set, or throws `refuse` (an ApiError, as a real provider's refusal arrives).
+ */
+export class FakeProvider implements ProviderCalls {
+  readonly origin = 'http://provider.test';
+  readonly calls: Array<{ call: string; jobIds: string[] }> = [];
+  refuse: Error | null = null;
+
+  private record(call: string, jobs: Job[]): void {
+    this.calls.push({ call, jobIds: jobs.map((j) => j.id) });
+    if (this.refuse) throw this.refuse;
+  }
+
+  async extend(items: Array<{ job: Job; requestedTime: SimpleDuration }>): Promise<void> {
+    this.record(
+      'extend',
+      items.map((i) => i.job),
+    );
+  }
+
+  async suspend(jobs: Job[]): Promise<void> {
+    this.record('suspend', jobs);
+  }
+
+  async unsuspend(jobs: Job[]): Promise<void> {
+    this.record('unsuspend', jobs);
+  }
+
+  async retrieveUtilization(): Promise<JobsRetrieveUtilizationResponse> {
+    this.record('retrieveUtilization', []);
+    return {
+      capacity: { cpu: 8, memory: 16 },
+      usedCapacity: { cpu: 1, memory: 2 },
+      queueStatus: { running: 1, pending: 0 },
+    };
+  }
+
+  async openInteractiveSession(
+    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType }>,
+  ): Promise<OpenSession[]> {
+    this.record(
+      'openInteractiveSession',
+      items.map((i) => i.job),
+    );
+    return items.map((i) => ({
+      type: 'web' as const,
+      jobId: i.job.id,
+      rank: i.rank,
+      redirectClientTo: 'http://provider.test/',
+    }));
+  }
+
+  async init(): Promise<void> {
+    this.record('init', []);
+  }
+
+  async *followLogs(): AsyncIterable<ProviderLogChunk> {
+    // No output: tests of the service do not follow.
+  }
+}
