@@ -1,20 +1,14 @@
-import { JobSpecification, JobUpdate, type JobState } from '@ucloud/contracts';
+import { JobUpdate, type JobState } from '@ucloud/contracts';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
-import { openCore, type Core } from '../testing/core.js';
+import { newJob, openCore, type Core } from '../testing/core.js';
 import { Charger } from './charger.js';
 import { ROOT, WalletStore } from './wallets.js';
 
 const PERIOD = 4000;
 /** The demo product's price per period. */
 const PRICE = 1_000_000;
-const spec = JobSpecification.parse({
-  application: { name: 'acme-batch', version: '1.0.0' },
-  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
-  parameters: { value: { type: 'text', value: 'x' } },
-});
-
 let core: Core;
 let wallets: WalletStore;
 let charger: Charger;
@@ -39,15 +33,7 @@ beforeEach(() => {
 /** A job created at 0 that the provider reports RUNNING at `startedAt` (provider clock). */
 function runningJob(startedAt: number): number {
   const [id] = core.transitions.create(
-    [
-      {
-        owner: { username: 'user', project: null },
-        specification: spec,
-        timeAllocationMs: null,
-        chargePeriodMs: PERIOD,
-        licenseIds: [],
-      },
-    ],
+    [newJob({ owner: { username: 'user', project: null }, chargePeriodMs: PERIOD })],
     0,
   );
   report(id!, 'RUNNING', startedAt, startedAt);

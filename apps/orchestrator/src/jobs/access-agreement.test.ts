@@ -1,16 +1,10 @@
-import { JobSpecification, type ProjectRole } from '@ucloud/contracts';
+import type { ProjectRole } from '@ucloud/contracts';
 import { expect, it } from 'vitest';
 import { ProjectStore } from '../projects/store.js';
-import { openCore } from '../testing/core.js';
+import { newJob, openCore } from '../testing/core.js';
 import { allows, JobAccess, permissionsOf, type Workspace } from './access.js';
 import { JobAclStore } from './acl-store.js';
 import { JobBrowser } from './browse.js';
-
-const spec = JobSpecification.parse({
-  application: { name: 'acme-batch', version: '1.0.0' },
-  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
-  parameters: { value: { type: 'text', value: 'x' } },
-});
 
 /**
  * The per-row rule (`permissionsOf`) and the SQL that browse lists by (`visibleScopes`) are two
@@ -43,18 +37,7 @@ it('lists exactly the jobs of a workspace the caller may read', () => {
   projects.addGroupMember(elsewhere, 'alice');
 
   const job = (username: string, project: string | null) =>
-    core.transitions.create(
-      [
-        {
-          owner: { username, project },
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      now,
-    )[0]!;
+    core.transitions.create([newJob({ owner: { username, project } })], now)[0]!;
   job('alice', null);
   const sharedRead = job('alice', null);
   const sharedEdit = job('dave', null);

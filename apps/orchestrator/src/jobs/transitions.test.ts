@@ -1,15 +1,8 @@
 import { JobSpecification } from '@ucloud/contracts';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { openCore, type Core } from '../testing/core.js';
-
-const spec = JobSpecification.parse({
-  application: { name: 'acme-batch', version: '1.0.0' },
-  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
-  parameters: { value: { type: 'text', value: 'x' } },
-});
+import { DEMO_SPEC, newJob, openCore, type Core } from '../testing/core.js';
 
 let core: Core;
-const owner = { username: 'user', project: null };
 
 beforeEach(() => {
   core = openCore();
@@ -37,18 +30,7 @@ const update = (
 
 describe('JobTransitions', () => {
   it('creates a job in IN_QUEUE with its first update and an outbox row', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     const job = core.jobs.get(id!)!;
     expect(job.state).toBe('IN_QUEUE');
     expect(core.jobs.updatesOf(id!).map((u) => u.stateAfter)).toEqual(['IN_QUEUE']);
@@ -56,18 +38,7 @@ describe('JobTransitions', () => {
   });
 
   it('applies a batch with a cursor once, and ignores it when resent', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     const batch = [update(id!, 'RUNNING'), update(id!, null, 'still running')];
     expect(
       core.transitions.applyProviderUpdates('example', batch, { stream: 's', seq: '2' }, 2000)
@@ -85,18 +56,7 @@ describe('JobTransitions', () => {
   });
 
   it('compares sequences as numbers, not strings', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     core.transitions.applyProviderUpdates(
       'example',
       [update(id!, 'RUNNING')],
@@ -114,18 +74,7 @@ describe('JobTransitions', () => {
   });
 
   it("refuses updates from a provider for another provider's job", () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     const result = core.transitions.applyProviderUpdates(
       'other',
       [update(id!, 'RUNNING')],
@@ -137,18 +86,7 @@ describe('JobTransitions', () => {
   });
 
   it('sets expiresAt when the job first runs and clears it when it ends', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: 60_000,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob({ timeAllocationMs: 60_000 })], 1000);
     core.transitions.applyProviderUpdates('example', [update(id!, 'RUNNING')], null, 5000);
     expect(core.jobs.get(id!)).toMatchObject({ startedAt: 5000, expiresAt: 65_000 });
     core.transitions.applyProviderUpdates('example', [update(id!, 'SUCCESS')], null, 6000);
@@ -157,15 +95,7 @@ describe('JobTransitions', () => {
 
   it('stamps updates with when they happened on the provider, never before the previous one nor after now', () => {
     const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: 60_000,
-          chargePeriodMs: 1000,
-          licenseIds: [],
-        },
-      ],
+      [newJob({ timeAllocationMs: 60_000, chargePeriodMs: 1000 })],
       1000,
     );
     // Provider clock behind: not before the job was created.
@@ -188,18 +118,7 @@ describe('JobTransitions', () => {
       1000, 1000, 3500,
     ]);
     // Provider clock ahead: not after now.
-    const [other] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [other] = core.transitions.create([newJob()], 1000);
     core.transitions.applyProviderUpdates(
       'example',
       [update(other!, 'RUNNING', 'x', 99_999)],
@@ -210,18 +129,7 @@ describe('JobTransitions', () => {
   });
 
   it('keeps what an update sets (allowRestart, outputFolder) until a later one changes it', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     const running = update(id!, 'RUNNING') as { id: string; update: Record<string, unknown> };
     running.update.allowRestart = true;
     running.update.outputFolder = '/work/out';
@@ -237,18 +145,7 @@ describe('JobTransitions', () => {
   });
 
   it('takes the provider’s id for a job from an update that carries one', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     expect(core.jobs.get(id!)!.providerGeneratedId).toBeNull();
     core.transitions.applyProviderUpdates(
       'example',
@@ -267,36 +164,14 @@ describe('JobTransitions', () => {
   });
 
   it('cancels locally a job whose start was never delivered', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     expect(core.transitions.requestTerminate([id!], 2000)).toEqual(['cancelled']);
     expect(core.jobs.get(id!)!.state).toBe('SUCCESS');
     expect(core.outbox.due(3000, 10)).toEqual([]);
   });
 
   it('queues a terminate after a delivered start, once', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     core.outbox.remove(core.outbox.due(1000, 10).map((r) => r.id));
     expect(core.transitions.requestTerminate([id!], 2000)).toEqual(['queued']);
     expect(core.transitions.requestTerminate([id!], 2001)).toEqual(['queued']);
@@ -305,20 +180,11 @@ describe('JobTransitions', () => {
 
   it('waits out the backoff of a provider that is down, without holding back another provider', () => {
     const other = JobSpecification.parse({
-      ...spec,
+      ...DEMO_SPEC,
       product: { id: 'other-compute', category: 'other-compute', provider: 'other' },
     });
-    const job = (specification: JobSpecification) => ({
-      owner,
-      specification,
-      timeAllocationMs: null,
-      chargePeriodMs: null,
-      licenseIds: [],
-    });
-    const ids = core.transitions.create(
-      [job(spec), job(spec), job(spec), job(spec), job(other), job(spec)],
-      1000,
-    );
+    const [here, there] = [newJob(), newJob({ specification: other })];
+    const ids = core.transitions.create([here, here, here, here, there, here], 1000);
     const [a, b, c] = [ids.slice(0, 4), ids[4]!, ids[5]!];
     const rows = core.outbox.due(1000, 10);
     expect(rows.map((r) => r.jobId)).toEqual(ids);
@@ -342,18 +208,7 @@ describe('JobTransitions', () => {
   });
 
   it('fails a job whose start the provider refused', () => {
-    const [id] = core.transitions.create(
-      [
-        {
-          owner,
-          specification: spec,
-          timeAllocationMs: null,
-          chargePeriodMs: null,
-          licenseIds: [],
-        },
-      ],
-      1000,
-    );
+    const [id] = core.transitions.create([newJob()], 1000);
     core.transitions.refuseCall(core.outbox.due(1000, 1)[0]!, 'unknown product', false, 2000);
     expect(core.jobs.get(id!)!.state).toBe('FAILURE');
     expect(JSON.parse(core.jobs.updatesOf(id!).at(-1)!.update).status).toMatch(/unknown product/);

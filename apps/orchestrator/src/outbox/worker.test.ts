@@ -1,18 +1,11 @@
-import { JobSpecification } from '@ucloud/contracts';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
 import { GatewayClient } from '../providers/gateway-client.js';
-import { openCore, type Core } from '../testing/core.js';
+import { newJob, openCore, type Core } from '../testing/core.js';
 import { OutboxWorker } from './worker.js';
-
-const spec = JobSpecification.parse({
-  application: { name: 'acme-batch', version: '1.0.0' },
-  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
-  parameters: { value: { type: 'text', value: 'x' } },
-});
 
 /** A fake gateway (a real HTTP server) answering every call with `answer`. */
 let answer: { status: number; body: unknown };
@@ -50,18 +43,7 @@ afterEach(async () => {
 });
 
 const create = () =>
-  core.transitions.create(
-    [
-      {
-        owner: { username: 'u', project: null },
-        specification: spec,
-        timeAllocationMs: null,
-        chargePeriodMs: null,
-        licenseIds: [],
-      },
-    ],
-    Date.now(),
-  )[0]!;
+  core.transitions.create([newJob({ owner: { username: 'u', project: null } })], Date.now())[0]!;
 
 async function until(condition: () => boolean): Promise<void> {
   for (let i = 0; !condition(); i++) {

@@ -1,24 +1,15 @@
-import { JobSpecification, JobUpdate } from '@ucloud/contracts';
+import { JobUpdate } from '@ucloud/contracts';
 import { pino } from 'pino';
 import { expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
-import { openCore } from '../testing/core.js';
+import { newJob, openCore } from '../testing/core.js';
 import { Reconciler } from './reconciler.js';
-
-const spec = JobSpecification.parse({
-  application: { name: 'acme-batch', version: '1.0.0' },
-  product: { id: 'example-compute', category: 'example-compute', provider: 'example' },
-  parameters: { value: { type: 'text', value: 'x' } },
-});
 
 it('expires a job long past its deadline in one change: EXPIRED, and its provider asked to stop it', () => {
   const core = openCore();
   const now = Date.now();
   const owner = { username: 'alice', project: null };
-  const [id] = core.transitions.create(
-    [{ owner, specification: spec, timeAllocationMs: 1000, chargePeriodMs: null, licenseIds: [] }],
-    now - 200_000,
-  );
+  const [id] = core.transitions.create([newJob({ owner, timeAllocationMs: 1000 })], now - 200_000);
   // The start was delivered; the provider said it ran, then never reported its end.
   core.outbox.remove(core.outbox.due(now, 10).map((r) => r.id));
   core.transitions.applyProviderUpdates(
