@@ -1,19 +1,5 @@
-import { DEMO_CATALOG_FILE } from '@ucloud/orchestrator';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  acmeBatch,
-  createClient,
-  errorOf,
-  startTestStack,
-  waitForJob,
-  webApp,
-  type Client,
-  type TestStack,
-} from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { acmeBatch, curl as curlAs, errorOf, useStack, waitForJob, webApp } from './harness.js';
 
 /**
  * "Minutes" last a second here (ACCOUNTING_MINUTE_MS), so the per-minute example-compute category
@@ -25,73 +11,30 @@ const COMPUTE = { name: 'example-compute', provider: 'example' };
 const HOURLY = { id: 'example-hourly', category: 'example-hourly', provider: 'example' };
 const TOKENS = { user: 'user-token-000001', curl: 'curl-token-000002', bulk: 'bulk-token-000003' };
 
-let stack: TestStack;
-let admin: Client;
-let user: Client;
-
-function catalogWithHourlyProduct(): string {
-  const catalog = JSON.parse(readFileSync(DEMO_CATALOG_FILE, 'utf8')) as {
-    categories: Array<Record<string, unknown>>;
-    products: Array<Record<string, unknown>>;
-  };
-  catalog.categories.push({
-    ...catalog.categories[0],
-    name: HOURLY.category,
-    accountingFrequency: 'PERIODIC_HOUR',
-  });
-  catalog.products.push({
-    ...catalog.products[0],
-    name: HOURLY.id,
-    category: { name: HOURLY.category, provider: HOURLY.provider },
-    unitOfPrice: 'CREDITS_PER_HOUR',
-  });
-  const file = join(mkdtempSync(join(tmpdir(), 'catalog-')), 'catalog.json');
-  writeFileSync(file, JSON.stringify(catalog));
-  return file;
-}
-
-const allocate = (
-  username: string,
-  quota: number,
-  category = COMPUTE,
-  start = Date.now() - 60_000,
-  end = Date.now() + 3600_000,
-) =>
-  admin.accounting.rootAllocate.mutate({
-    items: [{ owner: { type: 'user', username }, category, quota, startDate: start, endDate: end }],
-  });
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    demoToken: TOKENS.user,
-    demoCredits: 0,
-    extraUsers: [`curl:${TOKENS.curl}`, `bulk:${TOKENS.bulk}`, 'broke:broke-token-0004'],
-    env: {
-      orchestrator: {
-        CATALOG_FILE: catalogWithHourlyProduct(),
-        ACCOUNTING_MINUTE_MS: String(MINUTE_MS),
-        ACCOUNTING_TICK_MS: '100',
+const stack = useStack({
+  demoToken: TOKENS.user,
+  demoCredits: 0,
+  extraUsers: [`curl:${TOKENS.curl}`, `bulk:${TOKENS.bulk}`, 'broke:broke-token-0004'],
+  catalog: {
+    products: [
+      {
+        ...HOURLY,
+        fields: { unitOfPrice: 'CREDITS_PER_HOUR' },
+        categoryFields: { accountingFrequency: 'PERIODIC_HOUR' },
       },
-      native: {
-        PRODUCTS: JSON.stringify([
-          { id: 'example-compute', category: 'example-compute' },
-          { id: HOURLY.id, category: HOURLY.category },
-        ]),
-      },
-    },
-  });
-  admin = createClient(stack.url, stack.adminToken);
-  user = stack.client();
+    ],
+  },
+  env: {
+    orchestrator: { ACCOUNTING_MINUTE_MS: String(MINUTE_MS), ACCOUNTING_TICK_MS: '100' },
+  },
 });
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const admin = stack.admin();
+const user = stack.client();
 
 describe('running out of compute credits (spec example)', () => {
   it('plays out through the typed client: the job is terminated when the wallet runs dry', async () => {
     // Enough for two and a half periods of one replica.
-    const { responses } = await allocate('user', 2.5 * PRICE);
+    const { responses } = await stack.allocate('user', 2.5 * PRICE);
     const before = await user.accounting.browseWallets.query({ includeChildren: false });
     expect(before).toEqual({
       itemsPerPage: 50,
@@ -167,24 +110,19 @@ describe('running out of compute credits (spec example)', () => {
   });
 
   it('plays out through the spec’s curl commands', async () => {
-    await allocate('curl', 2.5 * PRICE);
-    const curl = (...args: string[]) =>
-      JSON.parse(
-        execFileSync('curl', ['-sS', '-H', `Authorization: Bearer ${TOKENS.curl}`, ...args], {
-          encoding: 'utf8',
-        }),
-      ) as Record<string, unknown>;
-    const wallets = curl(
+    await stack.allocate('curl', 2.5 * PRICE);
+    const curl = async (...args: string[]) => (await curlAs(TOKENS.curl, ...args)).body;
+    const wallets = (await curl(
       '-XGET',
       `${stack.url}/api/accounting/v2/browseWallets?includeChildren=false`,
-    ) as { items: Array<Record<string, unknown>> };
+    )) as { items: Array<Record<string, unknown>> };
     expect(wallets.items[0]).toMatchObject({
       owner: { type: 'user', username: 'curl' },
       paysFor: { name: 'example-compute', accountingFrequency: 'PERIODIC_MINUTE' },
       allocationGroups: [{ parent: { projectId: null, projectTitle: 'Root', pi: 'curl' } }],
       maxUsable: 2.5 * PRICE,
     });
-    const created = curl(
+    const created = (await curl(
       '-XPOST',
       '-H',
       'Content-Type: content-type: application/json; charset=utf-8',
@@ -214,17 +152,17 @@ describe('running out of compute credits (spec example)', () => {
 }
 ]
 }`,
-    ) as { responses: Array<{ id: string }> };
+    )) as { responses: Array<{ id: string }> };
     const id = created.responses[0]!.id;
     await waitForJob(stack.client(TOKENS.curl), id, (j) => j.status.state === 'SUCCESS', 30_000);
-    const job = curl(
+    const job = (await curl(
       '-XGET',
       `${stack.url}/api/jobs/retrieve?includeProduct=false&includeOthers=false&includeUpdates=false&includeSupport=false&id=${id}`,
-    ) as { updates: Array<{ state: string; status: string }>; status: { state: string } };
+    )) as { updates: Array<{ state: string; status: string }>; status: { state: string } };
     expect(job.status.state).toBe('SUCCESS');
     expect(job.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
     expect(job.updates[2]!.status).toBe('Your job has been terminated (No more credits)');
-    expect(curl(`${stack.url}/api/accounting/v2/jobUsage?jobId=${id}`)).toMatchObject({
+    expect(await curl(`${stack.url}/api/accounting/v2/jobUsage?jobId=${id}`)).toMatchObject({
       periodsCharged: 2,
       totalCharged: 2 * PRICE,
     });
@@ -234,8 +172,14 @@ describe('running out of compute credits (spec example)', () => {
 describe('allocations', () => {
   it('pays only from allocations active now: expired and future ones do not count', async () => {
     const now = Date.now();
-    await allocate('broke', 100 * PRICE, COMPUTE, now - 7200_000, now - 3600_000);
-    await allocate('broke', 100 * PRICE, COMPUTE, now + 3600_000, now + 7200_000);
+    await stack.allocate('broke', 100 * PRICE, {
+      startDate: now - 7200_000,
+      endDate: now - 3600_000,
+    });
+    await stack.allocate('broke', 100 * PRICE, {
+      startDate: now + 3600_000,
+      endDate: now + 7200_000,
+    });
     const broke = stack.client('broke-token-0004');
     const wallet = (await broke.accounting.browseWallets.query({})).items[0]!;
     expect(wallet).toMatchObject({ maxUsable: 0, quota: 0 });
@@ -244,7 +188,7 @@ describe('allocations', () => {
     expect(refused.data?.httpStatus).toBe(402);
 
     // Enough for one job's first period, not two: the second item of one request is refused.
-    await allocate('broke', 1.5 * PRICE);
+    await stack.allocate('broke', 1.5 * PRICE);
     const both = await errorOf(
       broke.jobs.create.mutate({ items: [acmeBatch('a'), acmeBatch('b')] }),
     );
@@ -286,7 +230,7 @@ describe('allocations', () => {
   });
 
   it('does not charge a suspended job', async () => {
-    await allocate('user', 100 * PRICE);
+    await stack.allocate('user', 100 * PRICE);
     const id = (await user.jobs.create.mutate({ items: [webApp()] })).responses[0]!.id;
     await waitForJob(user, id, (j) => j.status.state === 'RUNNING');
     await user.jobs.suspend.mutate({ items: [{ id }] });
@@ -388,7 +332,9 @@ describe('project sub-allocations', () => {
 describe('charging across restarts', () => {
   it('charges 50 jobs from one wallet exactly once per period while the orchestrator and gateway restart', async () => {
     const quota = 1000 * PRICE;
-    await allocate('bulk', quota, { name: HOURLY.category, provider: HOURLY.provider });
+    await stack.allocate('bulk', quota, {
+      category: { name: HOURLY.category, provider: HOURLY.provider },
+    });
     const bulk = stack.client(TOKENS.bulk);
     const spec = (i: number) =>
       acmeBatch(`bulk ${i}`, 1, { product: HOURLY, replicas: i % 5 === 0 ? 2 : 1 });

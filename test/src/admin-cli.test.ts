@@ -2,8 +2,8 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, startTestStack, waitForJob, type TestStack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { acmeBatch, useStack, waitForJob } from './harness.js';
 
 /** The `ucloud-admin` bin as the package declares it, run with this node. */
 const BIN = (() => {
@@ -15,7 +15,11 @@ const BIN = (() => {
 const TOKENS = { alice: 'alice-token-0000001', bob: 'bob-token-00000002' };
 const COMPUTE = ['--category', 'example-compute', '--provider', 'example'];
 
-let stack: TestStack;
+const stack = useStack({
+  demoCredits: 0,
+  extraUsers: [`alice:${TOKENS.alice}`, `bob:${TOKENS.bob}`],
+  env: { orchestrator: { ACCOUNTING_TICK_MS: '100' } },
+});
 
 interface Run {
   code: number;
@@ -42,18 +46,6 @@ async function cliJson<T>(token: string, ...args: string[]): Promise<T> {
 }
 
 const admin = (...args: string[]) => cli(stack.adminToken, ...args);
-
-beforeAll(async () => {
-  stack = await startTestStack({
-    demoCredits: 0,
-    extraUsers: [`alice:${TOKENS.alice}`, `bob:${TOKENS.bob}`],
-    env: { orchestrator: { ACCOUNTING_TICK_MS: '100' } },
-  });
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-});
 
 describe('ucloud-admin against a running stack', () => {
   let project: string;

@@ -1,5 +1,7 @@
 import { DEMO_CATALOG_FILE } from '@ucloud/orchestrator';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 /**
  * Catalogs for tests: a base catalog (the demo catalog unless told) with products and applications
@@ -35,6 +37,15 @@ export interface CatalogSetup {
   products?: CatalogProduct[];
   applications?: CatalogApplication[];
 }
+
+/** The benches' catalog (the demo's applications and `bench-clock`), from src/ or dist/ alike. */
+export const BENCH_CATALOG = join(
+  dirname(fileURLToPath(import.meta.url)),
+  '..',
+  'src',
+  'bench',
+  'bench-catalog.json',
+);
 
 type Entry = Record<string, unknown>;
 interface CatalogFile {

@@ -1,36 +1,12 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chaosCatalog, runChaos } from './chaos.js';
-import { startTestStack, type TestStack } from './harness.js';
+import { describe, expect, it } from 'vitest';
+import { CHAOS_PERIOD_MS, chaosStack, runChaos } from './chaos.js';
+import { useStack } from './harness.js';
 
 /** CI size; `npm run bench -- chaos` runs a larger campaign. TEST_CHAOS_SEED repeats a run. */
 const JOBS = Number(process.env.TEST_CHAOS_JOBS ?? 100);
 const SEED = Number(process.env.TEST_CHAOS_SEED ?? Date.now() % 1_000_000);
-const PERIOD_MS = 1000;
 
-let stack: TestStack;
-let catalogDir: string;
-
-beforeAll(async () => {
-  catalogDir = mkdtempSync(join(tmpdir(), 'chaos-catalog-'));
-  stack = await startTestStack({
-    logLevel: 'info',
-    env: {
-      orchestrator: {
-        CATALOG_FILE: chaosCatalog(catalogDir),
-        ACCOUNTING_MINUTE_MS: String(PERIOD_MS),
-        ACCOUNTING_TICK_MS: '200',
-      },
-    },
-  });
-});
-
-afterAll(async () => {
-  await stack?.dispose();
-  rmSync(catalogDir, { recursive: true, force: true });
-});
+const stack = useStack(chaosStack('info'));
 
 describe('chaos: every process SIGKILLed in turn while jobs run with followers', () => {
   it(
@@ -39,7 +15,7 @@ describe('chaos: every process SIGKILLed in turn while jobs run with followers',
     async () => {
       const report = await runChaos(stack, {
         jobs: JOBS,
-        periodMs: PERIOD_MS,
+        periodMs: CHAOS_PERIOD_MS,
         maxLines: 24,
         kills: 6,
         seed: SEED,

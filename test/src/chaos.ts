@@ -1,11 +1,8 @@
-import { DEMO_CATALOG_FILE } from '@ucloud/orchestrator';
 import type { ComponentName } from '@ucloud/launcher';
 import type { Job, JobsFollowResponse } from '@ucloud/contracts';
 import { isFinalState } from '@ucloud/contracts';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { TestStack } from './harness.js';
+import type { StackSetup, TestStack } from './harness.js';
 
 /**
  * The fault campaign of our own: jobs of mixed lengths run with a follower each, while the
@@ -41,38 +38,43 @@ export interface ChaosReport {
   elapsedMs: number;
 }
 
-/** A catalog file: the demo catalog plus the chaos application. */
-export function chaosCatalog(dir: string): string {
-  const catalog = JSON.parse(readFileSync(DEMO_CATALOG_FILE, 'utf8')) as {
-    applications: Array<{
-      metadata: { name: string; title?: string };
-      invocation: Record<string, unknown>;
-    }>;
-  };
-  const base = catalog.applications.find((a) => a.metadata.name === 'acme-batch')!;
+/** The accounting period of the chaos stack (ACCOUNTING_MINUTE_MS; the demo product is per minute). */
+export const CHAOS_PERIOD_MS = 1000;
+
+/** The stack a campaign runs on: the demo catalog plus the chaos application, short periods. */
+export function chaosStack(logLevel: string): StackSetup {
   const script =
     'echo "start $(date +%s%3N)"; i=1; while [ $i -le $1 ]; do echo "line $i"; ' +
     `sleep ${LINE_INTERVAL_S}; i=$((i+1)); done; echo "end $(date +%s%3N)"`;
-  catalog.applications.push({
-    ...base,
-    metadata: { ...base.metadata, ...CHAOS_APP, title: 'Chaos job' },
-    invocation: {
-      ...base.invocation,
-      invocation: [
-        { type: 'word', word: '/bin/sh' },
-        { type: 'word', word: '-c' },
-        { type: 'word', word: script },
-        { type: 'word', word: 'chaos-job' },
-        { type: 'var', variableNames: ['lines'] },
-      ],
-      parameters: [
-        { type: 'integer', name: 'lines', title: 'Lines', description: '', optional: false },
+  return {
+    logLevel,
+    catalog: {
+      applications: [
+        {
+          like: 'acme-batch',
+          metadata: { ...CHAOS_APP, title: 'Chaos job' },
+          invocation: {
+            invocation: [
+              { type: 'word', word: '/bin/sh' },
+              { type: 'word', word: '-c' },
+              { type: 'word', word: script },
+              { type: 'word', word: 'chaos-job' },
+              { type: 'var', variableNames: ['lines'] },
+            ],
+            parameters: [
+              { type: 'integer', name: 'lines', title: 'Lines', description: '', optional: false },
+            ],
+          },
+        },
       ],
     },
-  });
-  const file = join(dir, 'chaos-catalog.json');
-  writeFileSync(file, JSON.stringify(catalog));
-  return file;
+    env: {
+      orchestrator: {
+        ACCOUNTING_MINUTE_MS: String(CHAOS_PERIOD_MS),
+        ACCOUNTING_TICK_MS: '200',
+      },
+    },
+  };
 }
 
 /** A small seeded PRNG (mulberry32), so a failing run can be repeated with its seed. */

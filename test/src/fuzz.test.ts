@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, startTestStack, waitForJob, type Client, type TestStack } from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, useStack, waitForJob } from './harness.js';
 import {
   CONTENT_TYPES,
   HOSTILE_REQUESTS,
@@ -36,8 +36,10 @@ const ANSWER_TIMEOUT_MS = 30_000;
 const MAX_RSS_MB = 768;
 const ALICE = 'alice-fuzz-token-1';
 
-let stack: TestStack;
-let alice: Client;
+// The demo user has no credits: a create the fuzzer gets right by chance is refused (402)
+// instead of starting processes. Alice's jobs are what must survive.
+const stack = useStack({ demoCredits: 0, extraUsers: [`alice:${ALICE}`] });
+const alice = stack.client(ALICE);
 /** Alice's jobs the demo user may read, and may edit (the playground, running, not kept). */
 let sharedJob: string;
 let editableJob: string;
@@ -67,22 +69,7 @@ const snapshot = async () =>
   ]);
 
 beforeAll(async () => {
-  // The demo user has no credits: a create the fuzzer gets right by chance is refused (402)
-  // instead of starting processes. Alice's jobs are what must survive.
-  stack = await startTestStack({ demoCredits: 0, extraUsers: [`alice:${ALICE}`] });
-  const admin = stack.client(stack.adminToken);
-  await admin.accounting.rootAllocate.mutate({
-    items: [
-      {
-        owner: { type: 'user', username: 'alice' },
-        category: { name: 'example-compute', provider: 'example' },
-        quota: 1e12,
-        startDate: Date.now() - 60_000,
-        endDate: Date.now() + 3_600_000,
-      },
-    ],
-  });
-  alice = stack.client(ALICE);
+  await stack.allocate('alice', 1e12);
   const created = await alice.jobs.create.mutate({
     items: [
       acmeBatch('kept', 0),
@@ -105,10 +92,6 @@ beforeAll(async () => {
   await waitForJob(alice, editableJob, (j) => j.status.state === 'RUNNING');
   before = await snapshot();
 }, 180_000);
-
-afterAll(async () => {
-  await stack?.dispose();
-});
 
 /** Valid requests the fuzzer spoils; calls without one get a generic shape. */
 function templates(): Record<string, unknown> {

@@ -1,24 +1,22 @@
 import type { JobSpecificationInput } from '@ucloud/contracts';
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  createClient,
+  curl as curlAs,
   EXAMPLE_PRODUCT,
   errorOf,
   followUntil,
-  startTestStack,
   stdoutOf,
+  useStack,
   waitForJob,
   type Client,
-  type TestStack,
 } from './harness.js';
 
 const LICENSE_PRODUCT = { id: 'example-license', category: 'example-license', provider: 'example' };
 const LOST = 'Your job has been terminated (Lost permissions)';
 
-let stack: TestStack;
-let user: Client;
-let bob: Client;
+const stack = useStack({ extraUsers: ['bob:bob-token-000001'] });
+const user = stack.client();
+const bob = stack.client('bob-token-000001');
 let projectId: string;
 
 const licensed = (license: string): JobSpecificationInput => ({
@@ -32,31 +30,15 @@ const activate = async (client: Client) =>
   (await client.licenses.create.mutate({ items: [{ product: LICENSE_PRODUCT }] })).responses[0]!.id;
 
 beforeAll(async () => {
-  stack = await startTestStack({ extraUsers: ['bob:bob-token-000001'] });
-  user = stack.client();
-  bob = stack.client('bob-token-000001');
-  const admin = createClient(stack.url, stack.adminToken);
   projectId = (
-    await admin.projects.create.mutate({ items: [{ title: 'Solvers', parent: null, pi: 'user' }] })
+    await stack.admin().projects.create.mutate({
+      items: [{ title: 'Solvers', parent: null, pi: 'user' }],
+    })
   ).responses[0]!.id;
   await user.projects.addMember.mutate({
     items: [{ project: projectId, username: 'bob', role: 'USER' }],
   });
-  await admin.accounting.rootAllocate.mutate({
-    items: [
-      {
-        owner: { type: 'project', projectId },
-        category: { name: 'example-compute', provider: 'example' },
-        quota: 1_000_000_000_000,
-        startDate: Date.now() - 1000,
-        endDate: Date.now() + 3600_000,
-      },
-    ],
-  });
-});
-
-afterAll(async () => {
-  await stack?.dispose();
+  await stack.allocate({ projectId }, 1_000_000_000_000);
 });
 
 describe('licenses', () => {
@@ -104,35 +86,35 @@ describe('licenses', () => {
     expect(job.updates.at(-1)?.status).toBe(LOST);
   });
 
-  it('activates and deactivates through REST', () => {
-    const curl = (...args: string[]) =>
-      JSON.parse(
-        execFileSync('curl', ['-sS', '-H', `Authorization: Bearer ${stack.userToken}`, ...args], {
-          encoding: 'utf8',
-        }),
-      ) as Record<string, unknown>;
-    const products = curl(`${stack.url}/api/licenses/retrieveProducts`) as {
+  it('activates and deactivates through REST', async () => {
+    const curl = async (...args: string[]) => (await curlAs(stack.userToken, ...args)).body;
+    const products = (await curl(`${stack.url}/api/licenses/retrieveProducts`)) as {
       items: Array<{ name: string; productType: string }>;
     };
     expect(products.items).toEqual([
       expect.objectContaining({ name: 'example-license', productType: 'LICENSE' }),
     ]);
-    const created = curl(
+    const created = (await curl(
       '-XPOST',
       `${stack.url}/api/licenses`,
       '-d',
       JSON.stringify({ items: [{ product: LICENSE_PRODUCT }] }),
-    ) as { responses: Array<{ id: string }> };
+    )) as { responses: Array<{ id: string }> };
     const id = created.responses[0]!.id;
-    expect(curl(`${stack.url}/api/licenses/retrieve?id=${id}`)).toMatchObject({
+    expect(await curl(`${stack.url}/api/licenses/retrieve?id=${id}`)).toMatchObject({
       id,
       owner: { createdBy: 'user', project: null },
       status: { state: 'READY' },
     });
     expect(
-      curl('-XDELETE', `${stack.url}/api/licenses`, '-d', JSON.stringify({ items: [{ id }] })),
+      await curl(
+        '-XDELETE',
+        `${stack.url}/api/licenses`,
+        '-d',
+        JSON.stringify({ items: [{ id }] }),
+      ),
     ).toEqual({ responses: [{}] });
-    expect(curl(`${stack.url}/api/licenses/retrieve?id=${id}`)).toMatchObject({
+    expect(await curl(`${stack.url}/api/licenses/retrieve?id=${id}`)).toMatchObject({
       errorCode: 'NOT_FOUND',
     });
   });

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { killJobProcesses } from './harness.js';
+import { killJobProcesses, request } from './harness.js';
 
 /** What `npm start` runs once everything is built. */
 export const LAUNCHER = join(
@@ -104,13 +104,10 @@ export async function rest<T>(
   path: string,
   body?: unknown,
 ): Promise<T> {
-  const response = await fetch(url + path, {
-    method: body === undefined ? 'GET' : 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${path}: ${response.status} ${await response.text()}`);
-  return (await response.json()) as T;
+  const answer = await request<T>(url, body === undefined ? 'GET' : 'POST', path, body, { token });
+  if (answer.status < 200 || answer.status > 299)
+    throw new Error(`${path}: ${answer.status} ${answer.text}`);
+  return answer.body;
 }
 
 /** README's example job: the demo `acme-batch` printing `value`, for `steps` seconds. */

@@ -1,13 +1,12 @@
-import { execFileSync } from 'node:child_process';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  curl as curlAs,
   errorOf,
   followUntil,
-  startTestStack,
+  useStack,
   waitForJob,
   type Client,
-  type TestStack,
 } from './harness.js';
 
 const TOKENS = {
@@ -18,7 +17,15 @@ const TOKENS = {
   outsider: 'outsider-token-5',
 };
 
-let stack: TestStack;
+const stack = useStack({
+  extraUsers: [
+    `+admin:${TOKENS.admin}`,
+    `pi:${TOKENS.pi}`,
+    `member:${TOKENS.member}`,
+    `grouped:${TOKENS.grouped}`,
+    `outsider:${TOKENS.outsider}`,
+  ],
+});
 let projectId: string;
 let groupId: string;
 let piJob: string;
@@ -28,15 +35,6 @@ const as = (who: keyof typeof TOKENS, project?: string): Client =>
   stack.client(TOKENS[who], project);
 
 beforeAll(async () => {
-  stack = await startTestStack({
-    extraUsers: [
-      `+admin:${TOKENS.admin}`,
-      `pi:${TOKENS.pi}`,
-      `member:${TOKENS.member}`,
-      `grouped:${TOKENS.grouped}`,
-      `outsider:${TOKENS.outsider}`,
-    ],
-  });
   projectId = (
     await as('admin').projects.create.mutate({
       items: [{ title: 'Climate', parent: null, pi: 'pi' }],
@@ -56,26 +54,12 @@ beforeAll(async () => {
   });
 
   // Project jobs are paid from the project's wallet.
-  await as('admin').accounting.rootAllocate.mutate({
-    items: [
-      {
-        owner: { type: 'project', projectId },
-        category: { name: 'example-compute', provider: 'example' },
-        quota: 1_000_000_000_000,
-        startDate: Date.now() - 1000,
-        endDate: Date.now() + 3600_000,
-      },
-    ],
-  });
+  await stack.allocate({ projectId }, 1_000_000_000_000);
   const create = async (client: Client, value: string) =>
     (await client.jobs.create.mutate({ items: [acmeBatch(value, 600)] })).responses[0]!.id;
   piJob = await create(as('pi', projectId), 'pi');
   memberJob = await create(as('member', projectId), 'member');
   personalJob = await create(as('member'), 'personal');
-});
-
-afterAll(async () => {
-  await stack?.dispose();
 });
 
 const ids = (page: { items: Array<{ id: string }> }) => page.items.map((j) => j.id).sort();
@@ -259,14 +243,9 @@ describe('projects', () => {
     await waitForJob(as('pi'), piJob, (j) => j.status.state === 'SUCCESS');
   });
 
-  it('speaks the same through REST with the Project header', () => {
-    const curl = (token: string, ...args: string[]) =>
-      JSON.parse(
-        execFileSync('curl', ['-sS', '-H', `Authorization: Bearer ${token}`, ...args], {
-          encoding: 'utf8',
-        }),
-      ) as Record<string, unknown>;
-    const created = curl(
+  it('speaks the same through REST with the Project header', async () => {
+    const curl = async (token: string, ...args: string[]) => (await curlAs(token, ...args)).body;
+    const created = (await curl(
       TOKENS.pi,
       '-XPOST',
       '-H',
@@ -274,17 +253,17 @@ describe('projects', () => {
       `${stack.url}/api/jobs`,
       '-d',
       JSON.stringify({ items: [acmeBatch('rest', 1)] }),
-    ) as { responses: Array<{ id: string }> };
+    )) as { responses: Array<{ id: string }> };
     const id = created.responses[0]!.id;
-    const job = curl(TOKENS.pi, `${stack.url}/api/jobs/retrieve?id=${id}`) as {
+    const job = (await curl(TOKENS.pi, `${stack.url}/api/jobs/retrieve?id=${id}`)) as {
       owner: unknown;
     };
     expect(job.owner).toEqual({ createdBy: 'pi', project: projectId });
-    const projects = curl(TOKENS.pi, `${stack.url}/api/projects/v2/browse`) as {
+    const projects = (await curl(TOKENS.pi, `${stack.url}/api/projects/v2/browse`)) as {
       items: Array<{ id: string }>;
     };
     expect(projects.items.map((p) => p.id)).toContain(projectId);
-    const refused = curl(
+    const refused = await curl(
       TOKENS.outsider,
       '-H',
       `Project: ${projectId}`,

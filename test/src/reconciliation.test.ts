@@ -1,10 +1,9 @@
-import { execFile } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  curl,
   killJobProcesses,
   startTestStack,
   waitForJob,
@@ -12,13 +11,7 @@ import {
   type TestStack,
 } from './harness.js';
 
-const run = promisify(execFile);
-let stack: TestStack | undefined;
-
-afterEach(async () => {
-  await stack?.dispose();
-  stack = undefined;
-});
+// Each test starts a stack of its own, disposed when the test ends (`await using`).
 
 /** The native plugin dies and comes back having lost everything it knew (its data directory). */
 async function restartPluginWithoutItsState(s: TestStack): Promise<void> {
@@ -31,7 +24,7 @@ async function restartPluginWithoutItsState(s: TestStack): Promise<void> {
 
 describe('orchestrator and provider in step', () => {
   it('answers the spec’s verify call: a job the provider does not know ends FAILURE', async () => {
-    stack = await startTestStack();
+    await using stack = await startTestStack();
     const client = stack.client();
     const id = (await client.jobs.create.mutate({ items: [webApp()] })).responses[0]!.id;
     await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
@@ -97,19 +90,17 @@ describe('orchestrator and provider in step', () => {
         }
     ]
 }`;
-    const { stdout } = await run('curl', [
-      '-sS',
+    const verified = await curl(
+      stack.providerToken,
       '--fail-with-body',
       '-XPOST',
-      '-H',
-      `Authorization: Bearer ${stack.providerToken}`,
       '-H',
       'Content-Type: content-type: application/json; charset=utf-8',
       `${stack.gatewayUrl}/ucloud/example/jobs/verify`,
       '-d',
       body,
-    ]);
-    expect(JSON.parse(stdout)).toEqual({});
+    );
+    expect(verified.body).toEqual({});
     const job = await waitForJob(client, id, (j) => j.status.state === 'FAILURE');
     expect(job.updates.at(-1)).toMatchObject({
       state: 'FAILURE',
@@ -118,7 +109,9 @@ describe('orchestrator and provider in step', () => {
   });
 
   it('verifies active jobs periodically on its own', async () => {
-    stack = await startTestStack({ env: { orchestrator: { VERIFY_INTERVAL_MS: '500' } } });
+    await using stack = await startTestStack({
+      env: { orchestrator: { VERIFY_INTERVAL_MS: '500' } },
+    });
     const client = stack.client();
     const id = (await client.jobs.create.mutate({ items: [webApp()] })).responses[0]!.id;
     await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
@@ -128,7 +121,9 @@ describe('orchestrator and provider in step', () => {
   });
 
   it('re-attaches 20 running jobs after the native plugin is SIGKILLed and restarted', async () => {
-    stack = await startTestStack({ env: { orchestrator: { VERIFY_INTERVAL_MS: '1000' } } });
+    await using stack = await startTestStack({
+      env: { orchestrator: { VERIFY_INTERVAL_MS: '1000' } },
+    });
     const client = stack.client();
     const ids = (
       await client.jobs.create.mutate({

@@ -1,66 +1,35 @@
-import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { DEMO_CATALOG_FILE } from '@ucloud/orchestrator';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   acmeBatch,
+  curl,
   EXAMPLE_PRODUCT,
   errorOf,
-  startTestStack,
+  useStack,
   waitForJob,
   webApp,
   type Client,
-  type TestStack,
 } from './harness.js';
 
 /** A second product whose site allows none of the optional features. */
 const BASIC = { id: 'example-basic', category: 'example-basic', provider: 'example' };
 const BASIC_FEATURES = { timeExtension: false, suspension: false, utilization: false, web: false };
 
-let stack: TestStack;
-let client: Client;
-let reader: Client;
-
-/** The demo catalog plus the basic product, in the stack's data directory. */
-function catalogWithBasicProduct(dir: string): string {
-  const catalog = JSON.parse(readFileSync(DEMO_CATALOG_FILE, 'utf8')) as {
-    categories: Array<Record<string, unknown>>;
-    products: Array<Record<string, unknown>>;
-  };
-  catalog.categories.push({ ...catalog.categories[0], name: BASIC.category });
-  catalog.products.push({
-    ...catalog.products[0],
-    name: BASIC.id,
-    category: { name: BASIC.category, provider: BASIC.provider },
-    description: 'Runs jobs without extension, suspension, utilization or web sessions',
-  });
-  const file = join(dir, 'catalog.json');
-  writeFileSync(file, JSON.stringify(catalog));
-  return file;
-}
-
-beforeAll(async () => {
-  const dir = execFileSync('mktemp', ['-d'], { encoding: 'utf8' }).trim();
-  stack = await startTestStack({
-    extraUsers: ['reader:reader-token-0001'],
-    env: {
-      orchestrator: { CATALOG_FILE: catalogWithBasicProduct(dir) },
-      native: {
-        PRODUCTS: JSON.stringify([
-          { id: EXAMPLE_PRODUCT.id, category: EXAMPLE_PRODUCT.category },
-          { id: BASIC.id, category: BASIC.category, features: BASIC_FEATURES },
-        ]),
+const stack = useStack({
+  extraUsers: ['reader:reader-token-0001'],
+  catalog: {
+    products: [
+      {
+        ...BASIC,
+        fields: {
+          description: 'Runs jobs without extension, suspension, utilization or web sessions',
+        },
+        features: BASIC_FEATURES,
       },
-    },
-  });
-  client = stack.client();
-  reader = stack.client('reader-token-0001');
+    ],
+  },
 });
-
-afterAll(async () => {
-  await stack?.dispose();
-});
+const client = stack.client();
+const reader = stack.client('reader-token-0001');
 
 const start = async (spec: Parameters<Client['jobs']['create']['mutate']>[0]['items'][number]) => {
   const id = (await client.jobs.create.mutate({ items: [spec] })).responses[0]!.id;
@@ -135,23 +104,17 @@ describe('interactive sessions', () => {
     await client.jobs.terminate.mutate({ items: [{ id }] });
   });
 
-  it('answers the spec’s curl for interactiveSession', () => {
-    const out = execFileSync(
-      'curl',
-      [
-        '-sS',
-        '-XPOST',
-        '-H',
-        `Authorization: Bearer ${stack.userToken}`,
-        '-H',
-        'Content-Type: content-type: application/json; charset=utf-8',
-        `${stack.url}/api/jobs/interactiveSession`,
-        '-d',
-        JSON.stringify({ items: [{ id: '999999', rank: 1, sessionType: 'SHELL' }] }),
-      ],
-      { encoding: 'utf8' },
+  it('answers the spec’s curl for interactiveSession', async () => {
+    const { body } = await curl(
+      stack.userToken,
+      '-XPOST',
+      '-H',
+      'Content-Type: content-type: application/json; charset=utf-8',
+      `${stack.url}/api/jobs/interactiveSession`,
+      '-d',
+      JSON.stringify({ items: [{ id: '999999', rank: 1, sessionType: 'SHELL' }] }),
     );
-    expect(JSON.parse(out)).toEqual({
+    expect(body).toEqual({
       why: 'items[0].id: no job with id "999999"',
       errorCode: 'NOT_FOUND',
     });
@@ -197,25 +160,17 @@ describe('capabilities a product does not declare', () => {
       const e = await errorOf(call());
       expect([e.data?.code, e.message]).toEqual(['BAD_REQUEST', message]);
     }
-    const rest = execFileSync(
-      'curl',
-      [
-        '-sS',
-        '-w',
-        '\n%{http_code}',
-        '-XPOST',
-        '-H',
-        `Authorization: Bearer ${stack.userToken}`,
-        `${stack.url}/api/jobs/extend`,
-        '-d',
-        JSON.stringify({
-          items: [{ jobId: id, requestedTime: { hours: 1, minutes: 0, seconds: 0 } }],
-        }),
-      ],
-      { encoding: 'utf8' },
-    ).split('\n');
-    expect(rest[1]).toBe('400');
-    expect(JSON.parse(rest[0]!)).toEqual({
+    const rest = await curl(
+      stack.userToken,
+      '-XPOST',
+      `${stack.url}/api/jobs/extend`,
+      '-d',
+      JSON.stringify({
+        items: [{ jobId: id, requestedTime: { hours: 1, minutes: 0, seconds: 0 } }],
+      }),
+    );
+    expect(rest.status).toBe(400);
+    expect(rest.body).toEqual({
       why: 'items[0]: time extension is not supported by product example-basic of provider example',
       errorCode: 'BAD_REQUEST',
     });
@@ -243,17 +198,6 @@ describe('includeSupport', () => {
 describe('init', () => {
   it('asks every provider to prepare, through tRPC and REST', async () => {
     expect(await client.jobs.init.mutate()).toEqual({});
-    const out = execFileSync(
-      'curl',
-      [
-        '-sS',
-        '-XPOST',
-        '-H',
-        `Authorization: Bearer ${stack.userToken}`,
-        `${stack.url}/api/jobs/init`,
-      ],
-      { encoding: 'utf8' },
-    );
-    expect(JSON.parse(out)).toEqual({});
+    expect((await curl(stack.userToken, '-XPOST', `${stack.url}/api/jobs/init`)).body).toEqual({});
   });
 });

@@ -1,36 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  acmeBatch,
-  errorOf,
-  followUntil,
-  startTestStack,
-  waitForJob,
-  webApp,
-  type Client,
-  type TestStack,
-} from './harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, errorOf, followUntil, useStack, waitForJob, webApp } from './harness.js';
 
-let stack: TestStack;
-let owner: Client;
-let alice: Client;
-let bob: Client;
+const stack = useStack({ extraUsers: ['alice:alice-token-123', 'bob:bob-token-4567'] });
+const owner = stack.client();
+const alice = stack.client('alice-token-123');
+const bob = stack.client('bob-token-4567');
 let jobId: string;
 
 beforeAll(async () => {
-  stack = await startTestStack({ extraUsers: ['alice:alice-token-123', 'bob:bob-token-4567'] });
-  owner = stack.client();
-  alice = stack.client('alice-token-123');
-  bob = stack.client('bob-token-4567');
   jobId = (
     await owner.jobs.create.mutate({
       items: [webApp({ timeAllocation: { hours: 1, minutes: 0, seconds: 0 } })],
     })
   ).responses[0]!.id;
   await waitForJob(owner, jobId, (j) => j.status.state === 'RUNNING');
-});
-
-afterAll(async () => {
-  await stack?.dispose();
 });
 
 /** A job connected to `peer` (the spec's "Connect to Job"). */

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,7 +5,12 @@ import { conformanceKit, printingCommand, proto, type PluginServer } from '@uclo
 import { loadConfig, startSlurmPlugin } from '@ucloud/provider-slurm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { SLURM_PRODUCT, slurmCluster } from './slurm-harness.js';
+import {
+  cancelJobsUnder,
+  SLURM_PLUGIN_PRODUCTS,
+  SLURM_PRODUCT,
+  slurmCluster,
+} from './slurm-harness.js';
 
 const cluster = await slurmCluster();
 const dataDir = mkdtempSync(join(tmpdir(), 'slurm-conformance-'));
@@ -19,15 +23,7 @@ const kit = conformanceKit({
       GRPC_ADDRESS: '127.0.0.1:0',
       DATA_DIR: dataDir,
       POLL_INTERVAL_MS: '250',
-      PRODUCTS: JSON.stringify([
-        {
-          id: SLURM_PRODUCT.id,
-          category: SLURM_PRODUCT.category,
-          partition: 'batch',
-          placement: 'packed',
-          suspension: true,
-        },
-      ]),
+      PRODUCTS: JSON.stringify(SLURM_PLUGIN_PRODUCTS),
     });
     server = await startSlurmPlugin(config, pino({ level: 'silent' }));
     return `127.0.0.1:${server.port}`;
@@ -58,12 +54,7 @@ describe.skipIf(!cluster.ok)('the Slurm plugin passes the provider-sdk conforman
   afterAll(async () => {
     await kit.tearDown();
     // Jobs of a failed check may still be in Slurm; their directories are about to go.
-    const ours = execFileSync('squeue', ['-h', '-o', '%i %Z'], { encoding: 'utf8' })
-      .split('\n')
-      .map((line) => line.trim().split(' '))
-      .filter(([id, dir]) => id && dir?.startsWith(dataDir))
-      .map(([id]) => id!);
-    if (ours.length > 0) execFileSync('scancel', ours);
+    if (cluster.ok) await cancelJobsUnder(cluster.conf, dataDir);
     rmSync(dataDir, { recursive: true, force: true });
   });
   for (const check of kit.checks) it(check.name, check.run, kit.checkTimeoutMs);

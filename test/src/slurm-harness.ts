@@ -1,9 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startTestStack, type TestStack } from './harness.js';
+import { startTestStack, useStack, type TestStack } from './harness.js';
 
 /**
  * The Slurm tests run against a real single-node cluster (scripts/slurm-up.sh), never a fake.
@@ -19,7 +17,7 @@ const DEFAULT_CONF = '/tmp/ucloud-slurm/slurm.conf';
 export const SLURM_PRODUCT = { id: 'slurm-cpu', category: 'slurm-cpu', provider: 'example' };
 
 /** The plugin's PRODUCTS: packed placement, since the test cluster has one node. */
-const PLUGIN_PRODUCTS = [
+export const SLURM_PLUGIN_PRODUCTS = [
   {
     id: SLURM_PRODUCT.id,
     category: SLURM_PRODUCT.category,
@@ -101,33 +99,52 @@ export interface SlurmStack extends TestStack {
   startController(): Promise<void>;
 }
 
-/** Orchestrator + gateway + Slurm plugin, with a catalog that has the Slurm product. */
+/** Cancels the Slurm jobs whose working directory is under `dir`: they outlive what started them. */
+export async function cancelJobsUnder(conf: string, dir: string): Promise<void> {
+  const jobs = await run('squeue', ['-h', '-o', '%i %Z'], { SLURM_CONF: conf });
+  const ours = jobs
+    .split('\n')
+    .map((line) => line.trim().split(' '))
+    .filter(([id, jobDir]) => id && jobDir?.startsWith(dir))
+    .map(([id]) => id!);
+  if (ours.length > 0) await run('scancel', ours, { SLURM_CONF: conf });
+}
+
+/**
+ * Orchestrator + gateway + Slurm plugin, with the demo catalog plus the Slurm product: a copy of
+ * the demo product with its own name, one CPU and 1 GB. It is free to use: these tests are about
+ * Slurm, not about credits. The demo's applications run /bin/sh commands, which the compute node has.
+ */
 export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmStack> {
-  const catalogDir = mkdtempSync(join(tmpdir(), 'ucloud-slurm-catalog-'));
-  const catalogFile = join(catalogDir, 'catalog.json');
-  writeFileSync(catalogFile, JSON.stringify(slurmCatalog()));
-  let stack: TestStack;
-  try {
-    stack = await startTestStack({
-      plugin: 'slurm',
-      env: {
-        slurm: {
-          SLURM_CONF: cluster.conf,
-          PRODUCTS: JSON.stringify(PLUGIN_PRODUCTS),
-          POLL_INTERVAL_MS: '250',
+  const stack = await startTestStack({
+    plugin: 'slurm',
+    catalog: {
+      products: [
+        {
+          ...SLURM_PRODUCT,
+          fields: {
+            description: 'One CPU of the test cluster partition "batch"',
+            cpu: 1,
+            memoryInGigs: 1,
+            freeToUse: true,
+          },
+          categoryFields: { freeToUse: true },
         },
-        orchestrator: {
-          CATALOG_FILE: catalogFile,
-          // Slurm ends jobs at their time limit up to 30 s late (its timer); the orchestrator's
-          // own backstop must not beat it to it, or the tests would not see Slurm's TIMEOUT.
-          EXPIRY_GRACE_MS: '180000',
-        },
+      ],
+    },
+    env: {
+      slurm: {
+        SLURM_CONF: cluster.conf,
+        PRODUCTS: JSON.stringify(SLURM_PLUGIN_PRODUCTS),
+        POLL_INTERVAL_MS: '250',
       },
-    });
-  } catch (err) {
-    rmSync(catalogDir, { recursive: true, force: true });
-    throw err;
-  }
+      orchestrator: {
+        // Slurm ends jobs at their time limit up to 30 s late (its timer); the orchestrator's
+        // own backstop must not beat it to it, or the tests would not see Slurm's TIMEOUT.
+        EXPIRY_GRACE_MS: '180000',
+      },
+    },
+  });
   const slurm = (command: string, ...args: string[]) =>
     run(command, args, { SLURM_CONF: cluster.conf });
   const waitFor = async (answering: boolean) => {
@@ -138,6 +155,11 @@ export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmS
       }
       await new Promise((r) => setTimeout(r, 200));
     }
+  };
+  const dispose = async () => {
+    // Slurm jobs outlive the stack; cancel the ones it left behind before their files go.
+    await cancelJobsUnder(cluster.conf, stack.dataDir);
+    await stack.dispose();
   };
   return {
     ...stack,
@@ -153,51 +175,14 @@ export async function startSlurmStack(cluster: { conf: string }): Promise<SlurmS
       });
       await waitFor(true);
     },
-    async dispose() {
-      // Slurm jobs outlive the stack; cancel the ones it left behind before their files go.
-      const jobs = await slurm('squeue', '-h', '-o', '%i %Z');
-      const ours = jobs
-        .split('\n')
-        .map((line) => line.trim().split(' '))
-        .filter(([id, dir]) => id && dir?.startsWith(stack.dataDir))
-        .map(([id]) => id!);
-      if (ours.length > 0) await slurm('scancel', ...ours);
-      await stack.dispose();
-      rmSync(catalogDir, { recursive: true, force: true });
-    },
+    dispose,
+    [Symbol.asyncDispose]: dispose,
   };
 }
 
-/**
- * The demo catalog plus the Slurm product. The demo's applications run /bin/sh commands, which
- * the compute node has. The Slurm product (and its category, where the catalog lists categories)
- * is a copy of the demo product with its own name, so this catalog follows the catalog format as
- * it grows. It is free to use: these tests are about Slurm, not about credits.
- */
-function slurmCatalog(): Record<string, unknown> {
-  const orchestratorDist = dirname(fileURLToPath(import.meta.resolve('@ucloud/orchestrator')));
-  type Entry = Record<string, unknown>;
-  const demo = JSON.parse(
-    readFileSync(join(orchestratorDist, '..', 'catalog', 'demo-catalog.json'), 'utf8'),
-  ) as { products: Entry[]; categories?: Entry[] };
-  const template = demo.products[0]!;
-  const templateCategory = template.category as { name: string; provider: string };
-  const category = { name: SLURM_PRODUCT.category, provider: SLURM_PRODUCT.provider };
-  const product = {
-    ...template,
-    name: SLURM_PRODUCT.id,
-    category,
-    description: 'One CPU of the test cluster partition "batch"',
-    cpu: 1,
-    memoryInGigs: 1,
-    freeToUse: true,
-  };
-  const catalog: Record<string, unknown> = { ...demo, products: [...demo.products, product] };
-  if (demo.categories) {
-    const like = demo.categories.find(
-      (c) => c.name === templateCategory.name && c.provider === templateCategory.provider,
-    );
-    catalog.categories = [...demo.categories, { ...like, ...category, freeToUse: true }];
-  }
-  return catalog;
+/** useStack for the Slurm tests: a Slurm stack for the tests of the describe block calling it. */
+export function useSlurmStack(cluster: SlurmCluster): SlurmStack {
+  return useStack(() =>
+    cluster.ok ? startSlurmStack(cluster) : Promise.reject(new Error(cluster.reason)),
+  );
 }

@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { acmeBatch, followUntil, stdoutOf, waitForJob, type Client } from './harness.js';
-import { SLURM_PRODUCT, slurmCluster, startSlurmStack, type SlurmStack } from './slurm-harness.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, followUntil, stdoutOf, waitForJob } from './harness.js';
+import { SLURM_PRODUCT, slurmCluster, useSlurmStack } from './slurm-harness.js';
 
 const cluster = await slurmCluster();
 
@@ -18,8 +18,8 @@ const stderrOf = (events: Awaited<ReturnType<typeof followUntil>>, rank: number)
 describe.skipIf(!cluster.ok)(
   'jobs as real Slurm jobs (orchestrator + gateway + Slurm plugin)',
   () => {
-    let stack: SlurmStack;
-    let client: Client;
+    const stack = useSlurmStack(cluster);
+    const client = stack.client();
     /** A job with a one-minute allocation that would run ten; see the last test. */
     let expiringId: string;
 
@@ -33,18 +33,11 @@ describe.skipIf(!cluster.ok)(
       (await stack.slurm('squeue', '-h', '-j', slurmId, '-o', '%T')).trim();
 
     beforeAll(async () => {
-      if (!cluster.ok) return;
-      stack = await startSlurmStack(cluster);
-      client = stack.client();
       // slurmctld checks time limits every 30 s, so this job runs out 60 to 90 s after it starts:
       // started first, it does so while the other tests run.
       expiringId = await create(
         batch('overtime', 600, { timeAllocation: { hours: 0, minutes: 1, seconds: 0 } }),
       );
-    });
-
-    afterAll(async () => {
-      await stack?.dispose();
     });
 
     it('runs a job as a Slurm job, visible in squeue while it runs; its output arrives through follow; it ends SUCCESS', async () => {

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BENCH_CATALOG, writeCatalog } from '../catalog.js';
 import {
   acmeBatchRequest,
   eventually,
@@ -33,8 +33,23 @@ interface Recovery {
 export async function benchRecovery(): Promise<void> {
   const catalogDir = mkdtempSync(join(tmpdir(), 'ucloud-recovery-catalog-'));
   try {
-    const catalog = join(catalogDir, 'catalog.json');
-    writeFileSync(catalog, JSON.stringify(catalogWithTicker()));
+    // The bench catalog plus `recovery-ticker`, which prints the time in ms every 200 ms.
+    const catalog = writeCatalog(join(catalogDir, 'catalog.json'), {
+      base: BENCH_CATALOG,
+      applications: [
+        {
+          like: 'bench-clock',
+          metadata: { name: 'recovery-ticker' },
+          invocation: {
+            invocation: [
+              { type: 'word', word: '/bin/sh' },
+              { type: 'word', word: '-c' },
+              { type: 'word', word: 'while true; do date +%s%3N; sleep 0.2; done' },
+            ],
+          },
+        },
+      ],
+    });
     const without = await recoveries(catalog, 0);
     const withFollowers = await recoveries(catalog, FOLLOWERS);
     const cell = (r: Recovery | Error) =>
@@ -54,24 +69,6 @@ export async function benchRecovery(): Promise<void> {
   } finally {
     rmSync(catalogDir, { recursive: true, force: true });
   }
-}
-
-/** The bench catalog plus `recovery-ticker`, which prints the time in ms every 200 ms. */
-function catalogWithTicker(): unknown {
-  const file = join(dirname(fileURLToPath(import.meta.url)), '../../src/bench/bench-catalog.json');
-  const catalog = JSON.parse(readFileSync(file, 'utf8')) as {
-    applications: Array<{ metadata: { name: string }; invocation: { invocation: unknown[] } }>;
-  };
-  const clock = catalog.applications.find((a) => a.metadata.name === 'bench-clock')!;
-  const ticker = structuredClone(clock);
-  ticker.metadata.name = 'recovery-ticker';
-  ticker.invocation.invocation = [
-    { type: 'word', word: '/bin/sh' },
-    { type: 'word', word: '-c' },
-    { type: 'word', word: 'while true; do date +%s%3N; sleep 0.2; done' },
-  ];
-  catalog.applications.push(ticker);
-  return catalog;
 }
 
 /** Kills each component in turn in one `npm start`, `followers` jobs followed throughout. */

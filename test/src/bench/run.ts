@@ -1,5 +1,4 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { BENCH_CATALOG } from '../catalog.js';
 import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
 import { benchChaos } from './chaos.js';
@@ -24,14 +23,6 @@ import {
  * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again;
  * - chaos: 300 jobs with followers through twelve SIGKILLs, and what came out wrong.
  */
-const CATALOG = join(
-  dirname(fileURLToPath(import.meta.url)),
-  '..',
-  '..',
-  'src',
-  'bench',
-  'bench-catalog.json',
-);
 
 async function updateLatency(
   stack: TestStack,
@@ -86,7 +77,7 @@ async function createThroughput(stack: TestStack, total: number, bulk: number): 
 async function benchUpdatesAndCreate(): Promise<void> {
   const stack = await startTestStack({
     logLevel: 'warn',
-    env: { orchestrator: { CATALOG_FILE: CATALOG } },
+    env: { orchestrator: { CATALOG_FILE: BENCH_CATALOG } },
   });
   try {
     const latencies = await updateLatency(stack, 60, 3);
