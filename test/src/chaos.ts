@@ -183,7 +183,7 @@ function judge(
   if (states.join() !== 'IN_QUEUE,RUNNING,SUCCESS')
     problems.push(`updates ${JSON.stringify(job.updates.map((u) => [u.state, u.status]))}`);
   else if (job.updates[2]!.status !== 'The job exited with code 0')
-    problems.push(`ended "${job.updates[2]!.status}"`);
+    problems.push(`ended ${JSON.stringify(job.updates[2]!.status)}`);
   const expected = new RegExp(
     `^start (\\d+)\\n${Array.from({ length: f.lines }, (_, i) => `line ${i + 1}\\n`).join('')}end (\\d+)\\n$`,
   );
@@ -295,7 +295,7 @@ class Api {
             .split('\n')
             .find((l) => l.startsWith(`${name}: `))
             ?.slice(name.length + 2);
-        if (field('event') === 'error') throw new Error(`follow ended: ${field('data')}`);
+        if (field('event') === 'error') throw new Error(`follow ended: ${field('data') ?? ''}`);
         const [eventId, data] = [field('id'), field('data')];
         if (eventId && data) yield { id: eventId, data: JSON.parse(data) as JobsFollowResponse };
       }
