@@ -76,7 +76,11 @@ export class JobFollower {
         }
         for (const row of this.deps.jobs.updatesOf(this.jobId, this.cursor.updateSeq)) {
           const final = isFinalState(row.stateAfter);
-          if (final && this.everRan) yield* this.drainLogs();
+          if (final && this.everRan) {
+            yield* this.drainLogs();
+            // Stopped before all output was sent: never show the end without it.
+            if (this.stopped()) break;
+          }
           this.cursor.updateSeq = row.seq;
           this.state = row.stateAfter;
           if (this.state === 'RUNNING') this.everRan = true;
@@ -97,6 +101,11 @@ export class JobFollower {
       this.signal.removeEventListener('abort', onAbort);
       this.live?.abort();
     }
+  }
+
+  /** Read through a call: the signal changes while the follower awaits. */
+  private stopped(): boolean {
+    return this.signal.aborted;
   }
 
   private job(): JobRow {
@@ -159,7 +168,11 @@ export class JobFollower {
     })();
   }
 
-  /** Sends what is queued, then fetches the remaining output up to its end. */
+  /**
+   * Sends what is queued, then fetches the remaining output up to its end. When the provider
+   * cannot give it (its gateway is down), the follow ends with an error rather than show the job
+   * ended with output missing: the client follows again from its last event id, before the end.
+   */
   private async *drainLogs(): AsyncGenerator<FollowEvent> {
     this.live?.abort();
     this.live = null;
@@ -168,21 +181,22 @@ export class JobFollower {
     if (!gateway) return;
     const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
     const backoff = new Backoff(this.deps.logs.backoff);
-    for (
-      let attempt = 1;
-      attempt <= this.deps.logs.drainAttempts && !this.signal.aborted;
-      attempt++
-    ) {
+    for (let attempt = 1; ; attempt++) {
       try {
         for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal)) {
           if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
         }
         break;
       } catch (e) {
+        if (this.signal.aborted) return;
         this.deps.log.warn(
           { jobId: this.jobId, attempt, err: errorMessage(e) },
           'could not fetch the rest of the output',
         );
+        if (attempt >= this.deps.logs.drainAttempts)
+          throw serviceUnavailable(
+            `The rest of job ${this.jobId}'s output cannot be fetched right now; follow again from the last event id`,
+          );
         await sleep(backoff.next(), this.signal);
       }
     }

@@ -163,4 +163,37 @@ describe('JobService (in process, with a fake provider)', () => {
     });
     expect(provider.calls).toEqual([]);
   });
+
+  it('never shows a job ended with output missing: a follow that cannot fetch it ends for a retry', async () => {
+    const id = await created();
+    const report = (state: 'RUNNING' | 'SUCCESS') =>
+      core.transitions.applyProviderUpdates(
+        'example',
+        [{ id, update: JobUpdate.parse({ state }) }],
+        null,
+        Date.now(),
+      );
+    report('RUNNING');
+    report('SUCCESS');
+    provider.output = 'hello\n';
+    provider.logsDown = true;
+    const seen: Array<{ id: string; states: string[]; stdout: string }> = [];
+    const follow = async (lastEventId: string | null) => {
+      for await (const event of jobs.follow(alice, id, lastEventId, undefined))
+        seen.push({
+          id: event.id,
+          states: event.data.updates.map((u) => u.state ?? ''),
+          stdout: event.data.log.map((l) => l.stdout ?? '').join(''),
+        });
+    };
+    expect(await failure(follow(null))).toMatchObject({ code: 'SERVICE_UNAVAILABLE' });
+    expect(seen.flatMap((e) => e.states)).toEqual(['IN_QUEUE', 'RUNNING']);
+
+    provider.logsDown = false;
+    const before = seen.length;
+    await follow(seen.at(-1)?.id ?? null);
+    const resumed = seen.slice(before);
+    expect(resumed.map((e) => e.stdout).join('')).toBe('hello\n');
+    expect(resumed.flatMap((e) => e.states)).toEqual(['SUCCESS']);
+  });
 });

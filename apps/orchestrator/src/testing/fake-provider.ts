@@ -1,10 +1,12 @@
-import type {
-  InteractiveSessionType,
-  Job,
-  JobsRetrieveUtilizationResponse,
-  OpenSession,
-  ProviderLogChunk,
-  SimpleDuration,
+import {
+  ApiError,
+  type InteractiveSessionType,
+  type Job,
+  type JobsRetrieveUtilizationResponse,
+  type OpenSession,
+  type ProviderLogChunk,
+  type ProviderLogOffset,
+  type SimpleDuration,
 } from '@ucloud/contracts';
 import type { ProviderCalls } from '../jobs/ports.js';
 
@@ -16,6 +18,9 @@ export class FakeProvider implements ProviderCalls {
   readonly origin = 'http://provider.test';
   readonly calls: Array<{ call: string; jobIds: string[] }> = [];
   refuse: Error | null = null;
+  /** Every job's whole output (rank 0, stdout); `logsDown` makes fetching it fail. */
+  output = '';
+  logsDown = false;
 
   private record(call: string, jobs: Job[]): void {
     this.calls.push({ call, jobIds: jobs.map((j) => j.id) });
@@ -65,7 +70,11 @@ export class FakeProvider implements ProviderCalls {
     this.record('init', []);
   }
 
-  async *followLogs(): AsyncIterable<ProviderLogChunk> {
-    // No output: tests of the service do not follow.
+  async *followLogs(_job: Job, offsets: ProviderLogOffset[]): AsyncIterable<ProviderLogChunk> {
+    if (this.logsDown) throw new ApiError('SERVICE_UNAVAILABLE', 'provider example is unreachable');
+    const from = offsets.find((o) => o.rank === 0 && o.stream === 'stdout')?.offset ?? 0;
+    const rest = Buffer.from(this.output).subarray(from);
+    if (rest.length > 0)
+      yield { rank: 0, stream: 'stdout', offset: from, data: rest.toString('base64') };
   }
 }
