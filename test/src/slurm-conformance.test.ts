@@ -1,7 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { conformanceKit, printingCommand, proto, type PluginServer } from '@ucloud/provider-sdk';
+import { proto, type PluginServer } from '@ucloud/provider-sdk';
+import { conformanceKit, printingCommand } from '@ucloud/provider-sdk/conformance';
 import { loadConfig, startSlurmPlugin } from '@ucloud/provider-slurm';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, it } from 'vitest';

@@ -1,13 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  conformanceKit,
-  printingCommand,
-  proto,
-  servePlugin,
-  type PluginServer,
-} from '@ucloud/provider-sdk';
+import { proto, servePlugin, type PluginServer } from '@ucloud/provider-sdk';
+import { conformanceKit, printingCommand } from '@ucloud/provider-sdk/conformance';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { NativeBackend } from './native-backend.js';

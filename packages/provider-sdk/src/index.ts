@@ -31,13 +31,6 @@ export {
 } from './errors.js';
 export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';
 export { connectPlugin, type PluginClient } from './client.js';
-export {
-  conformanceKit,
-  printingCommand,
-  type ConformanceCheck,
-  type ConformanceKit,
-  type ConformanceTarget,
-} from './conformance.js';
 export { EventJournal } from './journal.js';
 export {
   closeOnSignals,
