@@ -1,0 +1,136 @@
+import type { JobSpecificationInput } from '@ucloud/contracts';
+import type { ComponentName } from '@ucloud/launcher';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { acmeBatch, followUntil, stdoutOf, waitForJob, type TestStack } from '../harness.js';
+
+/** What the backend suite needs to know of one backend. */
+export interface Backend {
+  name: string;
+  /** The stack component that is its plugin. */
+  plugin: ComponentName;
+  /** Why its tests cannot run here (they skip loudly, or fail where the backend is required). */
+  unavailable: string | null;
+  /** Orchestrator + gateway + this backend's plugin, for the tests of one describe block. */
+  useStack(): TestStack;
+  product: { id: string; category: string; provider: string };
+  /** The final status text of a job that exited with `code`. */
+  exitStatus(code: number): RegExp;
+  /** The final status text of a job stopped at its deadline. */
+  expiredStatus: RegExp;
+  /** Whether its products declare suspension. */
+  suspension: boolean;
+  /** The shortest time allocation it enforces, and how long after it the job may still run. */
+  shortAllocation: { hours: number; minutes: number; seconds: number };
+  expiryWithinMs: number;
+}
+
+/**
+ * The behaviour every backend owes its users, run once per backend (`npm run test:<backend>` in
+ * test/, a turbo task each): a job's lifecycle with its exact output, several ranks, terminate,
+ * extend and expiry, suspension where declared, and plugin and gateway killed mid-job.
+ */
+export function backendSuite(backend: Backend): void {
+  describe.skipIf(backend.unavailable !== null)(`the ${backend.name} backend`, () => {
+    const stack = backend.useStack();
+    const client = stack.client();
+    const batch = (value: string, steps: number, extra: Partial<JobSpecificationInput> = {}) =>
+      acmeBatch(value, steps, { product: backend.product, ...extra });
+    const create = async (spec: JobSpecificationInput) => {
+      const { responses } = await client.jobs.create.mutate({ items: [spec] });
+      return responses[0]!.id;
+    };
+    const state = (id: string, wanted: string, timeoutMs?: number) =>
+      waitForJob(client, id, (j) => j.status.state === wanted, timeoutMs);
+    const output = (value: string, steps: number) =>
+      `acme-batch: value=${value} debug=false\n` +
+      Array.from({ length: steps }, (_, i) => `step ${i + 1} of ${steps}\n`).join('') +
+      'done\n';
+    let expiring: string;
+
+    beforeAll(async () => {
+      // Started first: a backend may enforce deadlines late (Slurm checks every 30 s).
+      expiring = await create(batch('overtime', 600, { timeAllocation: backend.shortAllocation }));
+    });
+
+    it('runs a job to SUCCESS with its exit code; a follower sees every line, in order', async () => {
+      const id = await create(batch('Hello!', 3));
+      const events = await followUntil(client, id);
+      expect(events.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual([
+        'IN_QUEUE',
+        'RUNNING',
+        'SUCCESS',
+      ]);
+      expect(stdoutOf(events)).toBe(output('Hello!', 3));
+      const job = await client.jobs.retrieve.query({ id });
+      expect(job.updates.at(-1)!.status).toMatch(backend.exitStatus(0));
+    });
+
+    it('runs two ranks, each with its own output', async () => {
+      const id = await create(batch('two ranks', 2, { replicas: 2 }));
+      const events = await followUntil(client, id);
+      for (const rank of [0, 1]) expect(stdoutOf(events, rank)).toBe(output('two ranks', 2));
+    });
+
+    it('terminates a job: SUCCESS, "Your job has been cancelled!"', async () => {
+      const id = await create(batch('terminated', 600));
+      await state(id, 'RUNNING');
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+      const job = await state(id, 'SUCCESS');
+      expect(job.updates.at(-1)!.status).toBe('Your job has been cancelled!');
+    });
+
+    it('extends a job: its deadline moves by the extension', async () => {
+      const hour = { hours: 1, minutes: 0, seconds: 0 };
+      const id = await create(batch('extended', 600, { timeAllocation: hour }));
+      const before = await state(id, 'RUNNING');
+      await client.jobs.extend.mutate({
+        items: [{ jobId: id, requestedTime: { hours: 0, minutes: 30, seconds: 0 } }],
+      });
+      const after = await client.jobs.retrieve.query({ id });
+      expect(after.status.expiresAt! - before.status.expiresAt!).toBe(30 * 60_000);
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+    });
+
+    it.skipIf(!backend.suspension)('suspends a job and resumes it', async () => {
+      const id = await create(batch('pausable', 600));
+      await state(id, 'RUNNING');
+      await client.jobs.suspend.mutate({ items: [{ id }] });
+      await state(id, 'SUSPENDED');
+      await client.jobs.unsuspend.mutate({ items: [{ id }] });
+      await state(id, 'RUNNING');
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+      const job = await state(id, 'SUCCESS');
+      expect(job.updates.map((u) => u.state)).toEqual([
+        'IN_QUEUE',
+        'RUNNING',
+        'SUSPENDED',
+        'RUNNING',
+        'SUCCESS',
+      ]);
+    });
+
+    it('loses no update and no line when the plugin and the gateway are SIGKILLed mid-job', async () => {
+      const id = await create(batch('survivor', 4));
+      await followUntil(client, id, { until: (e) => stdoutOf(e).includes('step 1 of 4') });
+      const { plugin } = backend;
+      await stack.kill(plugin, 'SIGKILL');
+      await stack.kill('gateway', 'SIGKILL');
+      await new Promise((r) => setTimeout(r, 2000));
+      await stack.start(plugin);
+      await stack.start('gateway');
+      const events = await followUntil(client, id);
+      expect(events.flatMap((e) => e.data.updates.map((u) => u.state))).toEqual([
+        'IN_QUEUE',
+        'RUNNING',
+        'SUCCESS',
+      ]);
+      expect(stdoutOf(events)).toBe(output('survivor', 4));
+    });
+
+    it('ends a job that outruns its allocation EXPIRED', { timeout: 240_000 }, async () => {
+      const job = await state(expiring, 'EXPIRED', backend.expiryWithinMs);
+      expect(job.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'EXPIRED']);
+      expect(job.updates.at(-1)!.status).toMatch(backend.expiredStatus);
+    });
+  });
+}
