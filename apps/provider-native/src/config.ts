@@ -1,62 +1,52 @@
-import { resolve } from 'node:path';
-import { LogLevel, parseEnv, productsSetting } from '@ucloud/provider-sdk';
+import {
+  parseEnv,
+  pluginConfig,
+  pluginEnv,
+  ProductBase,
+  type PluginConfig,
+  type ProductFeatures,
+} from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
-export const ProductConfig = z.object({
-  id: z.string().min(1),
-  category: z.string().min(1),
-  /** Per replica; used when a CreateJob request does not carry the product's resources. */
-  cpu: z.number().positive().optional(),
-  memoryInGigs: z.number().positive().optional(),
-  /** Capabilities declared for the product; each defaults to on. A site turns off what it does not allow. */
-  features: z
-    .object({
-      timeExtension: z.boolean(),
-      suspension: z.boolean(),
-      utilization: z.boolean(),
-      web: z.boolean(),
-    })
-    .partial()
-    .default({}),
-});
-export type ProductConfig = z.infer<typeof ProductConfig>;
+/** A `PRODUCTS` entry: the SDK's (id, category, cpu, memoryInGigs, features). */
+export const ProductConfig = ProductBase;
+export type ProductConfig = ProductBase;
 
-const DEFAULT_PRODUCTS: ProductConfig[] = [
-  { id: 'example-compute', category: 'example-compute', features: {} },
-];
+/**
+ * What the plugin offers each product; a product's `features` turn these off. Web applications
+ * listen on the port given to each rank in UCLOUD_PORT; suspension is SIGSTOP/SIGCONT of the
+ * process groups.
+ */
+export const NATIVE_FEATURES: ProductFeatures = {
+  timeExtension: true,
+  suspension: true,
+  utilization: true,
+  web: true,
+};
 
-const Env = z.object({
-  GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50051'),
-  DATA_DIR: z.string().min(1).default('./data/provider-native'),
-  PROVIDER_ID: z.string().min(1).default('example'),
-  PRODUCTS: productsSetting(ProductConfig, DEFAULT_PRODUCTS),
+const Env = pluginEnv({
+  grpcAddress: '127.0.0.1:50051',
+  dataDir: './data/provider-native',
+  product: ProductConfig,
+  products: [{ id: 'example-compute', category: 'example-compute' }],
+}).extend({
   /** Host name in the links of web sessions: where users' browsers reach this machine. */
   PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
   TERMINATE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
-  LOG_LEVEL: LogLevel,
 });
 
-export interface NativeConfig {
-  grpcAddress: string;
-  /** Absolute: jobs' working directories and log files live under it. */
-  dataDir: string;
-  providerId: string;
-  products: ProductConfig[];
+/** `dataDir` (absolute) holds the jobs' working directories and log files. */
+export interface NativeConfig extends PluginConfig<ProductConfig> {
   publicHost: string;
   terminateGraceMs: number;
-  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
 /** Reads the plugin's configuration from the environment; every setting has a default that runs. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
   const c = parseEnv(Env, env);
   return {
-    grpcAddress: c.GRPC_ADDRESS,
-    dataDir: resolve(c.DATA_DIR),
-    providerId: c.PROVIDER_ID,
-    products: c.PRODUCTS,
+    ...pluginConfig(c),
     publicHost: c.PUBLIC_HOST,
     terminateGraceMs: c.TERMINATE_GRACE_MS,
-    logLevel: c.LOG_LEVEL,
   };
 }

@@ -7,6 +7,7 @@ import {
   NotFoundError,
   UnsupportedError,
   freePort,
+  describeProducts,
   streamFileLogs,
   type ComputeBackend,
   type CreateJobResult,
@@ -21,7 +22,7 @@ import {
   type Utilization,
 } from '@ucloud/provider-sdk';
 import { type Logger } from 'pino';
-import { type ProductConfig } from './config.js';
+import { NATIVE_FEATURES, type ProductConfig } from './config.js';
 import { JobStore, type JobRecord, type StopReason } from './job-store.js';
 import {
   launchRank,
@@ -32,7 +33,6 @@ import {
 } from './launcher.js';
 import { isRunning, liveGroupMembers, signalGroup } from './proc.js';
 import { outcomeOf, STATUS } from './outcome.js';
-import { describeProducts } from './products.js';
 
 export interface NativeBackendOptions {
   /** Absolute; holds native.db and jobs/<jobId>/. */
@@ -72,7 +72,10 @@ export class NativeBackend implements ComputeBackend {
   }
 
   describe(): ProductDescription[] {
-    return describeProducts(this.options.products, this.options.providerId);
+    return describeProducts(this.options.products, 'NATIVE', {
+      providerId: this.options.providerId,
+      offered: NATIVE_FEATURES,
+    });
   }
 
   async start(ctx: PluginContext): Promise<void> {

@@ -14,8 +14,7 @@ describe('loadConfig', () => {
           id: 'slurm-cpu',
           category: 'slurm-cpu',
           placement: 'node-per-rank',
-          suspension: false,
-          timeExtension: true,
+          features: {},
         },
       ],
       pollIntervalMs: 1000,
@@ -28,7 +27,13 @@ describe('loadConfig', () => {
     const config = loadConfig({
       PRODUCTS: JSON.stringify([
         { id: 'big', category: 'hpc', partition: 'long', qos: 'normal', account: 'p1', cpu: 32 },
-        { id: 'small', category: 'hpc', placement: 'packed', suspension: true },
+        {
+          id: 'small',
+          category: 'hpc',
+          placement: 'packed',
+          suspension: true,
+          features: { timeExtension: false },
+        },
       ]),
       JOBS_DIR: '/shared/ucloud-jobs',
       POLL_INTERVAL_MS: '250',
@@ -42,15 +47,13 @@ describe('loadConfig', () => {
         account: 'p1',
         cpu: 32,
         placement: 'node-per-rank',
-        suspension: false,
-        timeExtension: true,
+        features: {},
       },
       {
         id: 'small',
         category: 'hpc',
         placement: 'packed',
-        suspension: true,
-        timeExtension: true,
+        features: { suspension: true, timeExtension: false },
       },
     ]);
     expect(config.jobsDir).toBe('/shared/ucloud-jobs');

@@ -1,5 +1,13 @@
 import { isAbsolute, join, resolve } from 'node:path';
-import { ConfigurationError, LogLevel, parseEnv, productsSetting } from '@ucloud/provider-sdk';
+import {
+  ConfigurationError,
+  parseEnv,
+  pluginConfig,
+  pluginEnv,
+  ProductBase,
+  type PluginConfig,
+  type ProductFeatures,
+} from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
 /** Partition, QoS and account names go into #SBATCH lines: no spaces, quotes or newlines. */
@@ -7,59 +15,68 @@ const SlurmName = z
   .string()
   .regex(/^[A-Za-z0-9_.+@:-]+$/, 'must be a plain Slurm name (letters, digits, _ . + @ : -)');
 
-export const ProductConfig = z.object({
-  id: z.string().min(1),
-  category: z.string().min(1),
+/**
+ * A `PRODUCTS` entry: the SDK's (id, category, cpu, memoryInGigs, features) and where in Slurm it
+ * runs. `suspension` and `timeExtension` at the top level are shorthands for those `features`.
+ */
+export const ProductConfig = ProductBase.extend({
   /** Slurm partition; absent: the cluster's default partition. */
   partition: SlurmName.optional(),
   qos: SlurmName.optional(),
   account: SlurmName.optional(),
-  /** Per replica; used when a CreateJob request does not carry the product's resources. */
   cpu: z.number().int().positive().optional(),
-  memoryInGigs: z.number().positive().optional(),
   /**
    * `node-per-rank`: each replica gets a node of its own (`--nodes=N --ntasks-per-node=1`), as on
    * an HPC site where a product is a whole node. `packed`: Slurm places the N tasks wherever they
    * fit, several on one node if need be (a single-node cluster needs this for multi-replica jobs).
    */
   placement: z.enum(['node-per-rank', 'packed']).default('node-per-rank'),
-  /** Whether the site lets the plugin `scontrol suspend/resume` jobs of this product. */
-  suspension: z.boolean().default(false),
-  /** Whether `scontrol update TimeLimit=+…` is allowed for this product's partition. */
-  timeExtension: z.boolean().default(true),
-});
+  suspension: z.boolean().optional(),
+  timeExtension: z.boolean().optional(),
+}).transform(({ suspension, timeExtension, ...p }) => ({
+  ...p,
+  features: {
+    ...(suspension === undefined ? {} : { suspension }),
+    ...(timeExtension === undefined ? {} : { timeExtension }),
+    ...p.features,
+  },
+}));
 export type ProductConfig = z.infer<typeof ProductConfig>;
 
-const DEFAULT_PRODUCTS = [{ id: 'slurm-cpu', category: 'slurm-cpu' }];
+/**
+ * What the plugin offers each product; a product's `features` say otherwise. Suspension is
+ * `scontrol suspend/resume`, which a site must allow; time extension `scontrol update TimeLimit`.
+ * Terminals (`srun --overlap --pty`) and web applications are not offered yet.
+ */
+export const SLURM_FEATURES: ProductFeatures = {
+  timeExtension: true,
+  suspension: false,
+  utilization: true,
+};
 
 /** Job directories go into #SBATCH --chdir/--output lines: `%` is a pattern there, spaces split. */
 const PLAIN_PATH = /^[^\s%'"\\]+$/;
 
-const Env = z.object({
-  GRPC_ADDRESS: z.string().min(1).default('127.0.0.1:50052'),
-  DATA_DIR: z.string().min(1).default('./data/provider-slurm'),
+const Env = pluginEnv({
+  grpcAddress: '127.0.0.1:50052',
+  dataDir: './data/provider-slurm',
+  product: ProductConfig,
+  products: [{ id: 'slurm-cpu', category: 'slurm-cpu' }],
+}).extend({
   /** Per-job working directories; must be on a file system the compute nodes share with us. */
   JOBS_DIR: z.string().regex(PLAIN_PATH, 'must not contain spaces, quotes or %').optional(),
-  PROVIDER_ID: z.string().min(1).default('example'),
-  PRODUCTS: productsSetting(ProductConfig, DEFAULT_PRODUCTS),
   /** How often squeue is asked about our jobs. */
   POLL_INTERVAL_MS: z.coerce.number().int().min(50).default(1000),
   /** How long one Slurm command may take before it counts as failed. */
   COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  LOG_LEVEL: LogLevel,
 });
 
-export interface SlurmConfig {
-  grpcAddress: string;
-  /** Absolute: the plugin's databases. */
-  dataDir: string;
+/** `dataDir` (absolute) holds the plugin's databases. */
+export interface SlurmConfig extends PluginConfig<ProductConfig> {
   /** Absolute. */
   jobsDir: string;
-  providerId: string;
-  products: ProductConfig[];
   pollIntervalMs: number;
   commandTimeoutMs: number;
-  logLevel: z.infer<typeof Env>['LOG_LEVEL'];
 }
 
 /**
@@ -68,19 +85,15 @@ export interface SlurmConfig {
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlurmConfig {
   const c = parseEnv(Env, env);
-  const dataDir = resolve(c.DATA_DIR);
-  const jobsDir = c.JOBS_DIR === undefined ? join(dataDir, 'jobs') : resolve(c.JOBS_DIR);
+  const common = pluginConfig(c);
+  const jobsDir = c.JOBS_DIR === undefined ? join(common.dataDir, 'jobs') : resolve(c.JOBS_DIR);
   if (!isAbsolute(jobsDir) || !PLAIN_PATH.test(jobsDir)) {
     throw new ConfigurationError(`JOBS_DIR (${jobsDir}) must not contain spaces, quotes or %`);
   }
   return {
-    grpcAddress: c.GRPC_ADDRESS,
-    dataDir,
+    ...common,
     jobsDir,
-    providerId: c.PROVIDER_ID,
-    products: c.PRODUCTS,
     pollIntervalMs: c.POLL_INTERVAL_MS,
     commandTimeoutMs: c.COMMAND_TIMEOUT_MS,
-    logLevel: c.LOG_LEVEL,
   };
 }

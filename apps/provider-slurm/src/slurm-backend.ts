@@ -4,6 +4,8 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  describeProducts,
+  productFeatures,
   streamFileLogs,
   UnsupportedError,
   type ComputeBackend,
@@ -19,10 +21,9 @@ import {
 } from '@ucloud/provider-sdk';
 import { type Logger } from 'pino';
 import { BATCH_SCRIPT, batchScript, jobMarker, jobName, rankLogFile } from './batch-script.js';
-import { type ProductConfig } from './config.js';
+import { SLURM_FEATURES, type ProductConfig } from './config.js';
 import { type SlurmJob } from './job-listing.js';
 import { JobStore, type JobRecord } from './job-store.js';
-import { describeProducts } from './products.js';
 import { SlurmCommandError, type SlurmCommands } from './slurm-cli.js';
 import {
   endedAt,
@@ -82,7 +83,10 @@ export class SlurmBackend implements ComputeBackend {
   }
 
   describe(): ProductDescription[] {
-    return describeProducts(this.options.products, this.options.providerId);
+    return describeProducts(this.options.products, 'NATIVE', {
+      providerId: this.options.providerId,
+      offered: SLURM_FEATURES,
+    });
   }
 
   /** Reconciles with Slurm's view once (if Slurm answers), then keeps polling. */
@@ -164,7 +168,7 @@ export class SlurmBackend implements ComputeBackend {
 
   async extend(jobId: string, extendByMs: number): Promise<number | null> {
     const { job, slurmId, product } = this.inSlurm(jobId, 'extended');
-    if (!product?.timeExtension) {
+    if (!product || !productFeatures(product, SLURM_FEATURES).timeExtension) {
       throw new UnsupportedError(`Jobs of product ${job.productId} cannot be extended here`);
     }
     // Slurm's time limits are whole minutes.
@@ -503,7 +507,7 @@ export class SlurmBackend implements ComputeBackend {
 
   private suspendable(jobId: string, verb: string) {
     const found = this.inSlurm(jobId, verb);
-    if (!found.product?.suspension) {
+    if (!found.product || !productFeatures(found.product, SLURM_FEATURES).suspension) {
       throw new UnsupportedError(`Jobs of product ${found.job.productId} cannot be ${verb} here`);
     }
     return found;

@@ -40,7 +40,24 @@ export {
 } from './server.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export { freePort } from './ports.js';
-export { ConfigurationError, LogLevel, parseEnv, productsSetting } from './plugin-config.js';
+export {
+  ConfigurationError,
+  LogLevel,
+  parseEnv,
+  pluginConfig,
+  pluginEnv,
+  productsSetting,
+  type PluginConfig,
+  type PluginEnvDefaults,
+} from './plugin-config.js';
+export {
+  ProductBase,
+  describeProducts,
+  productFeatures,
+  type ProductFeature,
+  type ProductFeatures,
+  type SupportBlock,
+} from './products.js';
 export { stateFromProto, stateToProto } from './wire.js';
 /** The generated messages and enums, for code that handles the wire types directly. */
 export * as proto from '@ucloud/provider-proto';

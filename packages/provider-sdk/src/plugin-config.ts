@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { z } from 'zod';
 
 /**
@@ -43,4 +44,55 @@ export function productsSetting<T extends z.ZodType<{ id: string }>>(
           }
         }),
     );
+}
+
+/** The defaults of the settings every plugin has. */
+export interface PluginEnvDefaults<P extends z.ZodType<{ id: string }>> {
+  grpcAddress: string;
+  dataDir: string;
+  /** The schema of one `PRODUCTS` entry: `ProductBase`, or the plugin's extension of it. */
+  product: P;
+  products: z.input<P>[];
+}
+
+/**
+ * The environment every plugin reads — GRPC_ADDRESS, DATA_DIR, PROVIDER_ID (default `example`),
+ * PRODUCTS and LOG_LEVEL — which a plugin extends with its own (`pluginEnv(…).extend({ … })`)
+ * and reads with `parseEnv`; `pluginConfig` turns the common part into a `PluginConfig`.
+ */
+export function pluginEnv<P extends z.ZodType<{ id: string }>>(defaults: PluginEnvDefaults<P>) {
+  return z.object({
+    GRPC_ADDRESS: z.string().min(1).default(defaults.grpcAddress),
+    DATA_DIR: z.string().min(1).default(defaults.dataDir),
+    PROVIDER_ID: z.string().min(1).default('example'),
+    PRODUCTS: productsSetting(defaults.product, defaults.products),
+    LOG_LEVEL: LogLevel,
+  });
+}
+
+/** The settings every plugin has, as `pluginConfig` gives them. */
+export interface PluginConfig<Product> {
+  grpcAddress: string;
+  /** Absolute: the plugin's databases (and whatever else it keeps) live under it. */
+  dataDir: string;
+  providerId: string;
+  products: Product[];
+  logLevel: z.infer<typeof LogLevel>;
+}
+
+/** The common settings of an environment read with `pluginEnv(…)`, DATA_DIR made absolute. */
+export function pluginConfig<Product>(env: {
+  GRPC_ADDRESS: string;
+  DATA_DIR: string;
+  PROVIDER_ID: string;
+  PRODUCTS: Product[];
+  LOG_LEVEL: z.infer<typeof LogLevel>;
+}): PluginConfig<Product> {
+  return {
+    grpcAddress: env.GRPC_ADDRESS,
+    dataDir: resolve(env.DATA_DIR),
+    providerId: env.PROVIDER_ID,
+    products: env.PRODUCTS,
+    logLevel: env.LOG_LEVEL,
+  };
 }
