@@ -1,4 +1,4 @@
-import { openSqlite, type SqliteDatabase } from '@ucloud/provider-sdk';
+import { JobStoreBase, type Migration, type SqliteDatabase } from '@ucloud/provider-sdk';
 import { type LaunchedRank } from './launcher.js';
 
 /**
@@ -36,7 +36,7 @@ export type NewJob = Pick<
   'jobId' | 'productCategory' | 'replicas' | 'cpu' | 'memoryBytes' | 'timeAllocationMs'
 >;
 
-/** A row of `jobs` (SCHEMA below): only this class writes the table, with these types. */
+/** A row of `jobs` (MIGRATIONS below): only this class writes the table, with these types. */
 interface JobRow {
   job_id: string;
   product_category: string;
@@ -51,7 +51,7 @@ interface JobRow {
   stop_requested_at: number | null;
 }
 
-const SCHEMA = `
+const SCHEMA_1 = `
   CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     product_category TEXT NOT NULL,
@@ -78,17 +78,23 @@ const SCHEMA = `
   );
 `;
 
-/** The plugin's record of its jobs, so a restarted plugin can find and re-attach to them. */
-export class JobStore {
-  private readonly db: SqliteDatabase;
-
-  constructor(file: string) {
-    this.db = openSqlite(file);
-    this.db.exec(SCHEMA);
-    // Databases from before web sessions lack the port column.
-    const columns = this.db.prepare<[], { name: string }>(`PRAGMA table_info(ranks)`).all();
+/**
+ * The schema, one step a version (see `openVersionedSqlite`): append a step to change it. The
+ * first accepts the databases of before versioning, those of before web sessions without `port`.
+ */
+const MIGRATIONS: Migration[] = [
+  (db: SqliteDatabase) => {
+    db.exec(SCHEMA_1);
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(ranks)`).all();
     if (!columns.some((c) => c.name === 'port'))
-      this.db.exec(`ALTER TABLE ranks ADD COLUMN port INTEGER`);
+      db.exec(`ALTER TABLE ranks ADD COLUMN port INTEGER`);
+  },
+];
+
+/** The plugin's record of its jobs, so a restarted plugin can find and re-attach to them. */
+export class JobStore extends JobStoreBase {
+  constructor(file: string) {
+    super(file, MIGRATIONS);
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -102,12 +108,6 @@ export class JobStore {
       .prepare<[], JobRow>(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
       .all();
     return rows.map((row) => this.withRanks(row));
-  }
-
-  /** Which of `jobIds` have a record here. */
-  known(jobIds: string[]): Set<string> {
-    const lookup = this.db.prepare(`SELECT 1 FROM jobs WHERE job_id = ?`).pluck();
-    return new Set(jobIds.filter((id) => lookup.get(id) !== undefined));
   }
 
   insert(job: NewJob): void {
@@ -158,10 +158,6 @@ export class JobStore {
     this.db
       .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
       .run(Date.now(), jobId);
-  }
-
-  close(): void {
-    this.db.close();
   }
 
   private withRanks(row: JobRow): JobRecord {

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { openSqlite, type SqliteDatabase } from '@ucloud/provider-sdk';
+import { JobStoreBase, type Migration } from '@ucloud/provider-sdk';
 import { type ActiveState } from './slurm-states.js';
 
 /** What the plugin remembers of a job, so that a restarted plugin re-attaches to it. */
@@ -25,7 +25,7 @@ export type NewJob = Pick<
   'jobId' | 'productId' | 'productCategory' | 'replicas' | 'timeAllocationMs'
 >;
 
-/** A row of `jobs` (SCHEMA below): only this class writes the table, with these types. */
+/** A row of `jobs` (MIGRATIONS below): only this class writes the table, with these types. */
 interface JobRow {
   job_id: string;
   product_id: string;
@@ -39,7 +39,12 @@ interface JobRow {
   ended_at: number | null;
 }
 
-const SCHEMA = `
+/**
+ * The schema, one step a version (see `openVersionedSqlite`): append a step to change it. The
+ * first, written IF NOT EXISTS, accepts the databases of before versioning.
+ */
+const MIGRATIONS: Migration[] = [
+  `
   CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
   CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
@@ -55,17 +60,16 @@ const SCHEMA = `
     ended_at INTEGER
   );
   CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs (ended_at, created_at);
-`;
+  `,
+];
 
 /** The plugin's jobs and their Slurm ids (job ids restart at 1 on a new cluster: never a key). */
-export class JobStore {
-  private readonly db: SqliteDatabase;
+export class JobStore extends JobStoreBase {
   /** Identifies this plugin's jobs in Slurm, across restarts of the plugin. */
   readonly instanceId: string;
 
   constructor(file: string) {
-    this.db = openSqlite(file);
-    this.db.exec(SCHEMA);
+    super(file, MIGRATIONS);
     this.db
       .prepare(`INSERT OR IGNORE INTO meta (key, value) VALUES ('instance_id', ?)`)
       .run(randomBytes(6).toString('hex'));
@@ -87,12 +91,6 @@ export class JobStore {
       .prepare<[], JobRow>(`SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`)
       .all();
     return rows.map(toRecord);
-  }
-
-  /** Which of `jobIds` have a record here. */
-  known(jobIds: string[]): Set<string> {
-    const lookup = this.db.prepare(`SELECT 1 FROM jobs WHERE job_id = ?`).pluck();
-    return new Set(jobIds.filter((id) => lookup.get(id) !== undefined));
   }
 
   insert(job: NewJob): void {
@@ -137,10 +135,6 @@ export class JobStore {
 
   markEnded(jobId: string): void {
     this.db.prepare(`UPDATE jobs SET ended_at = ? WHERE job_id = ?`).run(Date.now(), jobId);
-  }
-
-  close(): void {
-    this.db.close();
   }
 }
 

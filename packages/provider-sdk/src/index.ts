@@ -39,6 +39,12 @@ export {
   type ServePluginOptions,
 } from './server.js';
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
+export {
+  JobStoreBase,
+  SchemaTooNewError,
+  openVersionedSqlite,
+  type Migration,
+} from './job-store.js';
 export { freePort } from './ports.js';
 export {
   ConfigurationError,
