@@ -9,7 +9,7 @@ import { DEMO_QUOTA, grantCredits } from './credits.js';
 import { Supervisor } from './supervisor.js';
 
 /** The provider plugins a stack can run. */
-export type PluginName = 'native' | 'slurm';
+export type PluginName = 'native' | 'slurm' | 'docker';
 export type ComponentName = 'orchestrator' | 'gateway' | PluginName;
 
 export interface StackOptions {
@@ -79,6 +79,7 @@ const MAINS: Record<ComponentName, string> = {
   gateway: mainOf('@ucloud/gateway'),
   native: mainOf('@ucloud/provider-native'),
   slurm: mainOf('@ucloud/provider-slurm'),
+  docker: mainOf('@ucloud/provider-docker'),
 };
 
 /**

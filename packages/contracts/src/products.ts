@@ -60,6 +60,8 @@ export const ComputeSupportDocker = z.object({
   peers: flag,
   timeExtension: flag,
   utilization: flag,
+  /** Not in the spec's Docker block: declared by container plugins that can pause and unpause jobs. */
+  suspension: flag,
 });
 export const ComputeSupportVirtualMachine = z.object({
   enabled: flag,

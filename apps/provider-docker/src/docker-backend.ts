@@ -1,0 +1,594 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  streamFileLogs,
+  type ComputeBackend,
+  type CreateJobResult,
+  type CreateJobSpec,
+  type JobEventInput,
+  type LogChunkOut,
+  type PluginContext,
+  type ProductDescription,
+  type StreamLogsSpec,
+  type Utilization,
+} from '@ucloud/provider-sdk';
+import type Docker from 'dockerode';
+import { type Logger } from 'pino';
+import { type ProductConfig } from './config.js';
+import { engineMessage, engineStatus } from './engine.js';
+import { instanceId, JobStore, type JobRecord, type StopReason } from './job-store.js';
+import { finishedAtOf, outcomeOf, STATUS, type Outcome, type RankExit } from './outcome.js';
+import { describeProducts } from './products.js';
+
+export interface DockerBackendOptions {
+  docker: Docker;
+  /** Absolute; holds docker.db and the instance id. */
+  dataDir: string;
+  /** Absolute; per-job directories, bind-mounted as /ucloud into the job's containers. */
+  jobsDir: string;
+  providerId: string;
+  products: ProductConfig[];
+  /** How long a stopping container gets between SIGTERM and SIGKILL. */
+  terminateGraceMs: number;
+  /** How often the engine is asked about the containers. */
+  pollIntervalMs: number;
+  /** Keep the containers of ended jobs rather than remove them. */
+  keepContainers: boolean;
+}
+
+const GIB = 1024 ** 3;
+/** Job ids become directory, container and network names. */
+const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+/** Where the job's directory is mounted in its containers. */
+const MOUNT = '/ucloud';
+/** Engine states of a container that will not run again by itself. */
+const ENDED_STATES = new Set(['exited', 'dead', 'stopped']);
+/** At most one pull progress event per job this often. */
+const PULL_PROGRESS_MS = 2_000;
+
+export const rankStdout = (rank: number) => `rank-${rank}.stdout`;
+export const rankStderr = (rank: number) => `rank-${rank}.stderr`;
+
+/**
+ * The container's entrypoint: the job's command (the container's Cmd) with its output appended to
+ * the job directory's files, so logs have stable byte offsets across restarts of anything.
+ */
+export function wrappedEntrypoint(rank: number): string[] {
+  return [
+    '/bin/sh',
+    '-c',
+    `exec "$@" >>${MOUNT}/${rankStdout(rank)} 2>>${MOUNT}/${rankStderr(rank)}`,
+    'ucloud-rank',
+  ];
+}
+
+/** A container of ours as the engine lists it. */
+interface Listed {
+  id: string;
+  jobId: string;
+  rank: number;
+  state: string;
+}
+
+/**
+ * Runs each job as one container per rank on a Docker Engine API (Docker or Podman), labelled
+ * with the job, the rank and this plugin instance. The engine keeps the containers running
+ * while the plugin restarts; a poll of the labelled containers decides when a job has ended.
+ */
+export class DockerBackend implements ComputeBackend {
+  readonly name = 'docker';
+  private readonly docker: Docker;
+  private readonly store: JobStore;
+  private readonly instance: string;
+  private ctx: PluginContext | null = null;
+  private monitor: NodeJS.Timeout | null = null;
+  private checking: Promise<void> | null = null;
+  /** Jobs whose start (pull, create, start) is under way in this process. */
+  private readonly launching = new Set<string>();
+  /** Jobs whose containers are being stopped by this process. */
+  private readonly stopping = new Set<string>();
+
+  constructor(private readonly options: DockerBackendOptions) {
+    this.docker = options.docker;
+    this.store = new JobStore(join(options.dataDir, 'docker.db'));
+    this.instance = instanceId(options.dataDir);
+  }
+
+  describe(): ProductDescription[] {
+    return describeProducts(this.options.products, this.options.providerId);
+  }
+
+  async start(ctx: PluginContext): Promise<void> {
+    this.ctx = ctx;
+    for (const job of this.store.unfinished()) {
+      if (job.phase === 'STARTING') this.launch(job);
+      else this.reassertPhase(job);
+    }
+    // Jobs that ended while the plugin was down are reported before it serves.
+    await this.check();
+    this.monitor = setInterval(() => void this.check(), this.options.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = null;
+    await this.checking;
+    this.store.close();
+  }
+
+  async create(spec: CreateJobSpec): Promise<CreateJobResult> {
+    if (this.store.get(spec.jobId)) return {};
+    if (!SAFE_JOB_ID.test(spec.jobId)) {
+      throw new InvalidArgumentError(`Job id ${JSON.stringify(spec.jobId)} is not usable here`);
+    }
+    if (spec.argv.length === 0) throw new InvalidArgumentError('The job has no command to run');
+    if (spec.replicas < 1) throw new InvalidArgumentError('A job needs at least one replica');
+    if (spec.image === '') throw new InvalidArgumentError('The job names no container image');
+    const product = this.options.products.find((p) => p.id === spec.productId);
+    this.store.insert({
+      jobId: spec.jobId,
+      productCategory: spec.productCategory,
+      replicas: spec.replicas,
+      cpu: spec.cpu || product?.cpu || 0,
+      memoryBytes: spec.memoryBytes || Math.round((product?.memoryInGigs ?? 0) * GIB),
+      image: spec.image,
+      argv: spec.argv,
+      environment: spec.environment,
+      timeAllocationMs: spec.timeAllocationMs,
+    });
+    const job = this.store.get(spec.jobId);
+    // Pulling may take long: the job is recorded, its start goes on after the answer.
+    if (job) this.launch(job);
+    return {};
+  }
+
+  async terminate(jobId: string): Promise<void> {
+    const job = this.known(jobId);
+    if (job.phase !== 'ENDED') this.requestStop(job, job.stopReason ?? 'CANCELLED');
+  }
+
+  async extend(jobId: string, extendByMs: number): Promise<number | null> {
+    const job = this.active(jobId, 'extended');
+    if (job.deadline === null) return null;
+    const deadline = job.deadline + extendByMs;
+    this.store.setDeadline(jobId, deadline);
+    return deadline;
+  }
+
+  async suspend(jobId: string): Promise<void> {
+    const job = this.active(jobId, 'suspended');
+    if (job.phase === 'SUSPENDED') return;
+    if (job.phase !== 'RUNNING') throw new FailedPreconditionError(`Job ${jobId} is not running`);
+    for (const c of await this.containersOf(jobId)) {
+      if (c.state === 'running') await this.docker.getContainer(c.id).pause();
+    }
+    this.store.setPhase(jobId, 'SUSPENDED');
+    this.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
+  }
+
+  async unsuspend(jobId: string): Promise<void> {
+    const job = this.active(jobId, 'resumed');
+    if (job.phase !== 'SUSPENDED') return;
+    for (const c of await this.containersOf(jobId)) {
+      if (c.state === 'paused') await this.docker.getContainer(c.id).unpause();
+    }
+    this.store.setPhase(jobId, 'RUNNING');
+    this.emit({ jobId, state: 'RUNNING', status: STATUS.running });
+  }
+
+  async verify(jobIds: string[]): Promise<string[]> {
+    const known = this.store.known(jobIds);
+    return jobIds.filter((id) => !known.has(id));
+  }
+
+  /** The engine's machine (NCPU, MemTotal, its running containers) and what our jobs hold of it. */
+  async utilization(productCategory: string): Promise<Utilization> {
+    const info = (await this.docker.info()) as {
+      NCPU?: number;
+      MemTotal?: number;
+      ContainersRunning?: number;
+    };
+    const jobs = this.store
+      .unfinished()
+      .filter((j) => productCategory === '' || j.productCategory === productCategory);
+    const running = jobs.filter((j) => j.phase === 'RUNNING');
+    return {
+      capacityCpu: info.NCPU ?? 0,
+      capacityMemoryBytes: info.MemTotal ?? 0,
+      usedCpu: running.reduce((sum, j) => sum + j.cpu * j.replicas, 0),
+      usedMemoryBytes: running.reduce((sum, j) => sum + j.memoryBytes * j.replicas, 0),
+      running: info.ContainersRunning ?? running.length,
+      pending: jobs.filter((j) => j.phase === 'STARTING').length,
+    };
+  }
+
+  streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut> {
+    const job = this.known(request.jobId);
+    const jobDir = this.jobDir(job.jobId);
+    const files = Array.from({ length: job.replicas }, (_, rank) => [
+      { rank, stream: 'stdout' as const, path: join(jobDir, rankStdout(rank)) },
+      { rank, stream: 'stderr' as const, path: join(jobDir, rankStderr(rank)) },
+    ]).flat();
+    return streamFileLogs({
+      files: () => files,
+      isDone: () => this.store.get(job.jobId)?.phase === 'ENDED',
+      offsets: request.offsets,
+      follow: request.follow,
+      signal: request.signal,
+    });
+  }
+
+  /** Starts `job` in the background: pull, network, containers; its end or failure is reported. */
+  private launch(job: JobRecord): void {
+    if (this.launching.has(job.jobId)) return;
+    this.launching.add(job.jobId);
+    this.startContainers(job)
+      .catch((err: unknown) => {
+        const why = engineMessage(err);
+        this.log.warn({ jobId: job.jobId, err }, 'job could not be started');
+        return this.endStart(job.jobId, { state: 'FAILURE', status: why });
+      })
+      .catch((err: unknown) => this.log.error({ jobId: job.jobId, err }, 'job start failed'))
+      .finally(() => this.launching.delete(job.jobId));
+  }
+
+  /** Idempotent: what exists of the job's network and containers is reused. */
+  private async startContainers(job: JobRecord): Promise<void> {
+    const jobDir = this.jobDir(job.jobId);
+    mkdirSync(jobDir, { recursive: true });
+    for (let rank = 0; rank < job.replicas; rank++) {
+      // Created first, so that offsets exist from 0 and the container's user may append.
+      writeFileSync(join(jobDir, rankStdout(rank)), '', { flag: 'a' });
+      writeFileSync(join(jobDir, rankStderr(rank)), '', { flag: 'a' });
+    }
+    await this.ensureImage(job);
+    if (this.cancelledWhileStarting(job.jobId)) return;
+    const network = await this.ensureNetwork(job.jobId);
+    for (let rank = 0; rank < job.replicas; rank++) {
+      if (this.cancelledWhileStarting(job.jobId)) return;
+      const container = await this.ensureContainer(job, rank, network);
+      const state = ((await container.inspect()) as { State: { Status: string } }).State.Status;
+      if (state === 'created') await container.start();
+    }
+    if (this.cancelledWhileStarting(job.jobId)) return;
+    const now = Date.now();
+    // Recorded before it is reported: a plugin killed in between reports it at restart.
+    this.store.markRunning(
+      job.jobId,
+      now,
+      job.timeAllocationMs === null ? null : now + job.timeAllocationMs,
+    );
+    this.emit({ jobId: job.jobId, state: 'RUNNING', status: STATUS.running, occurredAt: now });
+    this.log.info({ jobId: job.jobId, image: job.image }, 'job started');
+  }
+
+  /** A job terminated while it was starting ends here, its containers removed. */
+  private cancelledWhileStarting(jobId: string): boolean {
+    const job = this.store.get(jobId);
+    if (!job || job.stopReason === null) return false;
+    void this.endStart(jobId, outcomeOf(job.stopReason, []));
+    return true;
+  }
+
+  private async endStart(jobId: string, outcome: Outcome): Promise<void> {
+    await this.removeJob(jobId, true).catch((err: unknown) =>
+      this.log.warn({ jobId, err }, 'could not remove the containers of a job that did not start'),
+    );
+    this.emit({ jobId, state: outcome.state, status: outcome.status });
+    this.store.markEnded(jobId);
+  }
+
+  /** Pulls the image unless the engine has it; progress is reported as status text. */
+  private async ensureImage(job: JobRecord): Promise<void> {
+    try {
+      await this.docker.getImage(job.image).inspect();
+      return;
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw err;
+    }
+    this.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}` });
+    let lastReport = Date.now();
+    try {
+      const stream = await this.docker.pull(job.image);
+      await new Promise<void>((resolve, reject) => {
+        this.docker.modem.followProgress(
+          stream,
+          (err: Error | null, output: Array<{ error?: string }>) => {
+            const failed = output.find((o) => typeof o.error === 'string');
+            if (err) reject(err);
+            else if (failed?.error !== undefined) reject(new Error(failed.error));
+            else resolve();
+          },
+          (event: { status?: string; progress?: string; id?: string }) => {
+            if (Date.now() - lastReport < PULL_PROGRESS_MS || event.status === undefined) return;
+            lastReport = Date.now();
+            const what = [event.id, event.status, event.progress].filter(Boolean).join(' ');
+            this.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}: ${what}` });
+          },
+        );
+      });
+    } catch (err) {
+      throw new Error(`Could not pull the image ${job.image}: ${engineMessage(err)}`, {
+        cause: err,
+      });
+    }
+  }
+
+  private async ensureNetwork(jobId: string): Promise<string> {
+    const name = this.networkName(jobId);
+    try {
+      await this.docker.getNetwork(name).inspect();
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw err;
+      await this.docker.createNetwork({
+        Name: name,
+        Driver: 'bridge',
+        Labels: { 'ucloud.job': jobId, 'ucloud.instance': this.instance },
+      });
+    }
+    return name;
+  }
+
+  private async ensureContainer(
+    job: JobRecord,
+    rank: number,
+    network: string,
+  ): Promise<Docker.Container> {
+    const name = this.containerName(job.jobId, rank);
+    const existing = this.docker.getContainer(name);
+    try {
+      await existing.inspect();
+      return existing;
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw err;
+    }
+    const env = {
+      ...job.environment,
+      UCLOUD_JOB_ID: job.jobId,
+      UCLOUD_RANK: String(rank),
+      UCLOUD_NUMBER_OF_NODES: String(job.replicas),
+    };
+    return this.docker.createContainer({
+      name,
+      Image: job.image,
+      Entrypoint: wrappedEntrypoint(rank),
+      Cmd: job.argv,
+      Env: Object.entries(env).map(([k, v]) => `${k}=${v}`),
+      WorkingDir: MOUNT,
+      Hostname: `rank-${rank}`,
+      Labels: {
+        'ucloud.job': job.jobId,
+        'ucloud.rank': String(rank),
+        'ucloud.instance': this.instance,
+      },
+      HostConfig: {
+        Binds: [`${this.jobDir(job.jobId)}:${MOUNT}`],
+        NetworkMode: network,
+        ...(job.cpu > 0 && { NanoCpus: Math.round(job.cpu * 1e9) }),
+        ...(job.memoryBytes > 0 && { Memory: job.memoryBytes }),
+      },
+      NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [`rank-${rank}`] } } },
+    });
+  }
+
+  /**
+   * One monitor pass over the labelled containers: ended jobs are reported (and their
+   * containers removed), deadlines enforced. Passes never overlap.
+   */
+  private check(): Promise<void> {
+    this.checking ??= this.checkOnce()
+      .catch((err: unknown) => this.log.warn({ err }, 'container monitor pass failed'))
+      .finally(() => {
+        this.checking = null;
+      });
+    return this.checking;
+  }
+
+  private async checkOnce(): Promise<void> {
+    const listed = await this.listContainers();
+    const byJob = new Map<string, Listed[]>();
+    for (const c of listed) byJob.set(c.jobId, [...(byJob.get(c.jobId) ?? []), c]);
+    const now = Date.now();
+    for (const job of this.store.unfinished()) {
+      if (job.phase === 'STARTING') continue;
+      const containers = byJob.get(job.jobId) ?? [];
+      const ended = (rank: number) => {
+        const c = containers.find((x) => x.rank === rank);
+        return c === undefined || ENDED_STATES.has(c.state);
+      };
+      const ranks = Array.from({ length: job.replicas }, (_, rank) => rank);
+      if (ranks.every(ended)) {
+        await this.finish(job, containers);
+      } else if (ranks.some((r) => !containers.some((c) => c.rank === r))) {
+        // A container removed from outside: the job cannot complete; stop the rest.
+        this.requestStop(job, null);
+      } else if (job.stopReason === null && job.deadline !== null && now >= job.deadline) {
+        this.requestStop(job, 'EXPIRED');
+      }
+    }
+    // Containers of ended jobs whose removal was interrupted.
+    if (!this.options.keepContainers) {
+      for (const [jobId, containers] of byJob) {
+        const job = this.store.get(jobId);
+        if (job?.phase === 'ENDED' && containers.every((c) => ENDED_STATES.has(c.state))) {
+          await this.removeJob(jobId, false);
+        }
+      }
+    }
+  }
+
+  private async listContainers(): Promise<Listed[]> {
+    const list = await this.docker.listContainers({
+      all: true,
+      filters: { label: [`ucloud.instance=${this.instance}`] },
+    });
+    return list.flatMap((c) => {
+      const jobId = c.Labels['ucloud.job'];
+      const rank = Number(c.Labels['ucloud.rank']);
+      return jobId === undefined || !Number.isInteger(rank)
+        ? []
+        : [{ id: c.Id, jobId, rank, state: c.State }];
+    });
+  }
+
+  private async containersOf(jobId: string): Promise<Listed[]> {
+    return (await this.listContainers()).filter((c) => c.jobId === jobId);
+  }
+
+  /** Reports the end of a job whose containers have all stopped (or gone), then removes them. */
+  private async finish(job: JobRecord, containers: Listed[]): Promise<void> {
+    const exits: Array<RankExit | null> = [];
+    for (let rank = 0; rank < job.replicas; rank++) {
+      const c = containers.find((x) => x.rank === rank);
+      exits.push(c ? await this.exitOf(c.id) : null);
+    }
+    const outcome = outcomeOf(job.stopReason, exits);
+    const times = exits.map((e) => e?.finishedAt ?? null);
+    const endedAt = times.every((t) => t !== null) ? Math.max(...times) : undefined;
+    // Report first: a repeated final state is ignored by the orchestrator, a lost one would not be.
+    this.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
+    this.store.markEnded(job.jobId);
+    this.log.info({ jobId: job.jobId, ...outcome }, 'job ended');
+    if (!this.options.keepContainers) await this.removeJob(job.jobId, false);
+  }
+
+  private async exitOf(containerId: string): Promise<RankExit | null> {
+    try {
+      const info = (await this.docker.getContainer(containerId).inspect()) as {
+        State: { ExitCode: number; OOMKilled: boolean; FinishedAt?: string };
+      };
+      return {
+        exitCode: info.State.ExitCode,
+        oomKilled: info.State.OOMKilled,
+        finishedAt: finishedAtOf(info.State.FinishedAt),
+      };
+    } catch (err) {
+      if (engineStatus(err) === 404) return null;
+      throw err;
+    }
+  }
+
+  /**
+   * Stops the job's containers: SIGTERM, SIGKILL after the grace period (the engine's stop). The
+   * end is reported by the monitor once they have all stopped. A null reason (a container gone
+   * from outside) records nothing: the job then ends FAILURE.
+   */
+  private requestStop(job: JobRecord, reason: StopReason | null): void {
+    if (reason !== null && job.stopReason === null) {
+      this.store.markStopping(job.jobId, reason, Date.now());
+    }
+    // A starting job: the start sees the request and ends the job.
+    if (job.phase === 'STARTING' || this.stopping.has(job.jobId)) return;
+    this.stopping.add(job.jobId);
+    this.log.info({ jobId: job.jobId, reason }, 'stopping job');
+    const t = Math.ceil(this.options.terminateGraceMs / 1000);
+    void this.containersOf(job.jobId)
+      .then((containers) =>
+        Promise.all(
+          containers.map(async (c) => {
+            const container = this.docker.getContainer(c.id);
+            // A paused container must run again to act on SIGTERM.
+            if (c.state === 'paused') await container.unpause().catch(() => undefined);
+            if (!ENDED_STATES.has(c.state)) await container.stop({ t });
+          }),
+        ),
+      )
+      .catch((err: unknown) => this.log.warn({ jobId: job.jobId, err }, 'could not stop job'))
+      .finally(() => {
+        this.stopping.delete(job.jobId);
+        void this.check();
+      });
+  }
+
+  /** Removes the job's containers and network; `force` also removes running containers. */
+  private async removeJob(jobId: string, force: boolean): Promise<void> {
+    for (const c of await this.containersOf(jobId)) {
+      await this.docker
+        .getContainer(c.id)
+        .remove({ force })
+        .catch((err: unknown) => {
+          if (engineStatus(err) !== 404) throw err;
+        });
+    }
+    await this.docker
+      .getNetwork(this.networkName(jobId))
+      .remove()
+      .catch((err: unknown) => {
+        if (engineStatus(err) !== 404) throw err;
+      });
+  }
+
+  /**
+   * A phase is recorded before its event is emitted, so a plugin killed in between never reported
+   * it: at start it is emitted again, applying only where the job still has the state it left.
+   */
+  private reassertPhase(job: JobRecord): void {
+    if (job.phase === 'RUNNING') {
+      this.emit({
+        jobId: job.jobId,
+        state: 'RUNNING',
+        status: STATUS.running,
+        expectedState: 'IN_QUEUE',
+        occurredAt: job.startedAt ?? undefined,
+      });
+      this.emit({
+        jobId: job.jobId,
+        state: 'RUNNING',
+        status: STATUS.running,
+        expectedState: 'SUSPENDED',
+      });
+    } else if (job.phase === 'SUSPENDED') {
+      this.emit({
+        jobId: job.jobId,
+        state: 'SUSPENDED',
+        status: STATUS.suspended,
+        expectedState: 'RUNNING',
+      });
+    }
+    // A stop may not have reached the engine before the plugin went down.
+    if (job.stopReason !== null) this.requestStop(job, null);
+  }
+
+  private known(jobId: string): JobRecord {
+    const job = this.store.get(jobId);
+    if (!job) throw new NotFoundError(`Unknown job: ${jobId}`);
+    return job;
+  }
+
+  /** A job that may still change: not ended and not being stopped. */
+  private active(jobId: string, verb: string): JobRecord {
+    const job = this.known(jobId);
+    if (job.phase === 'ENDED') {
+      throw new FailedPreconditionError(`Job ${jobId} has already ended and cannot be ${verb}`);
+    }
+    if (job.stopReason !== null) {
+      throw new FailedPreconditionError(`Job ${jobId} is being stopped and cannot be ${verb}`);
+    }
+    return job;
+  }
+
+  private containerName(jobId: string, rank: number): string {
+    return `ucloud-${this.instance}-${jobId}-${rank}`;
+  }
+
+  private networkName(jobId: string): string {
+    return `ucloud-${this.instance}-${jobId}`;
+  }
+
+  private jobDir(jobId: string): string {
+    return join(this.options.jobsDir, jobId);
+  }
+
+  private emit(event: JobEventInput): void {
+    if (!this.ctx) throw new Error('The docker backend has not been started');
+    this.ctx.emit(event);
+  }
+
+  private get log(): Logger {
+    if (!this.ctx) throw new Error('The docker backend has not been started');
+    return this.ctx.logger;
+  }
+}

@@ -1,0 +1,40 @@
+import { describe, expect, it } from 'vitest';
+import { exitStatus, finishedAtOf, outcomeOf } from './outcome.js';
+
+const exit = (exitCode: number, oomKilled = false) => ({ exitCode, oomKilled, finishedAt: 1 });
+
+describe('how a job whose containers stopped is reported', () => {
+  it('reports the exit code, per rank when the ranks disagree, and says when memory ran out', () => {
+    expect(outcomeOf(null, [exit(0)])).toEqual({
+      state: 'SUCCESS',
+      status: 'The job exited with code 0',
+    });
+    expect(exitStatus([exit(3), exit(3)])).toBe('The job exited with code 3 on all 2 ranks');
+    expect(exitStatus([exit(0), exit(137)])).toBe(
+      'The job exited with code 0 on rank 0, 137 (signal 9) on rank 1',
+    );
+    expect(exitStatus([exit(137, true)])).toBe(
+      'The job exited with code 137 (killed: it ran out of memory)',
+    );
+  });
+
+  it('ends a job FAILURE when a container was removed from outside, but not one UCloud stopped', () => {
+    expect(outcomeOf(null, [exit(0), null])).toEqual({
+      state: 'FAILURE',
+      status: 'The container of rank 1 was removed outside UCloud before the job ended',
+    });
+    expect(outcomeOf('CANCELLED', [exit(137)])).toEqual({
+      state: 'SUCCESS',
+      status: 'Your job has been cancelled!',
+    });
+    expect(outcomeOf('EXPIRED', [exit(137)]).state).toBe('EXPIRED');
+  });
+
+  it("reads the engine's FinishedAt, which is the year 1 for a container that never ran", () => {
+    expect(finishedAtOf('2026-11-28T07:31:35.123456789Z')).toBe(
+      Date.UTC(2026, 10, 28, 7, 31, 35, 123),
+    );
+    expect(finishedAtOf('0001-01-01T00:00:00Z')).toBeNull();
+    expect(finishedAtOf(undefined)).toBeNull();
+  });
+});

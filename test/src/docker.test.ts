@@ -1,0 +1,128 @@
+import type { JobSpecificationInput } from '@ucloud/contracts';
+import { connectEngine } from '@ucloud/provider-docker';
+import { describe, expect, it } from 'vitest';
+import { followUntil, stdoutOf, waitForJob } from './harness.js';
+import { DOCKER_PRODUCT, TEST_IMAGE, dockerEngine, useDockerStack } from './docker-harness.js';
+
+const engine = await dockerEngine();
+
+/** On a registry that does not answer (port 1): the pull fails at once. */
+const MISSING_IMAGE = 'localhost:1/ucloud/no-such-image:1';
+
+/** The demo catalog's busybox tool, with another image. */
+const busyboxTool = (image: string) => ({
+  name: 'busybox',
+  version: '1',
+  tool: {
+    owner: 'ucloud',
+    description: {
+      info: { name: 'busybox', version: '1' },
+      title: 'BusyBox',
+      backend: 'DOCKER',
+      image,
+      defaultNumberOfNodes: 1,
+      defaultTimeAllocation: { hours: 1, minutes: 0, seconds: 0 },
+    },
+  },
+});
+
+/** busybox-batch of the demo catalog on the Docker product: its value, then `lines` lines. */
+const busybox = (
+  value: string,
+  lines: number,
+  exitCode = 0,
+  extra: Partial<JobSpecificationInput> = {},
+): JobSpecificationInput => ({
+  application: { name: 'busybox-batch', version: '1.0.0' },
+  product: DOCKER_PRODUCT,
+  allowDuplicateJob: true,
+  parameters: {
+    value: { type: 'text', value },
+    lines: { type: 'integer', value: lines },
+    exitCode: { type: 'integer', value: exitCode },
+  },
+  ...extra,
+});
+
+describe.skipIf(!engine.ok)(
+  'jobs as containers on a real engine (orchestrator + gateway + Docker plugin)',
+  () => {
+    const stack = useDockerStack(engine, {
+      applications: [
+        {
+          like: 'busybox-batch',
+          metadata: { name: 'busybox-missing-image', title: 'BusyBox from nowhere' },
+          invocation: { tool: busyboxTool(MISSING_IMAGE) },
+        },
+      ],
+    });
+    const client = stack.client();
+    const docker = connectEngine(engine.ok ? engine.host : '');
+    const create = async (spec: JobSpecificationInput) => {
+      const { responses } = await client.jobs.create.mutate({ items: [spec] });
+      return responses[0]!.id;
+    };
+    const containersOf = (jobId: string) =>
+      docker.listContainers({ all: true, filters: { label: [`ucloud.job=${jobId}`] } });
+
+    it('runs a job in a container: its lines arrive through follow, it ends SUCCESS with its exit code, its container is removed', async () => {
+      const id = await create(busybox('Hello, container!', 3, 3));
+      const events = await followUntil(client, id);
+      expect(stdoutOf(events)).toBe(
+        'busybox-batch: value=Hello, container! rank=0 of 1\nline 1 of 3\nline 2 of 3\nline 3 of 3\n',
+      );
+      const job = await client.jobs.retrieve.query({ id, includeUpdates: true });
+      expect(job.updates.map((u) => u.state)).toEqual(['IN_QUEUE', 'RUNNING', 'SUCCESS']);
+      expect(job.updates.at(-1)!.status).toBe('The job exited with code 3');
+      await waitFor(async () => (await containersOf(id)).length === 0);
+    });
+
+    it('runs two ranks as two containers, each with its own output', async () => {
+      const id = await create(busybox('ranks', 1, 0, { replicas: 2 }));
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+      const events = await followUntil(client, id);
+      expect(stdoutOf(events, 0)).toBe('busybox-batch: value=ranks rank=0 of 2\nline 1 of 1\n');
+      expect(stdoutOf(events, 1)).toBe('busybox-batch: value=ranks rank=1 of 2\nline 1 of 1\n');
+      const ended = await client.jobs.retrieve.query({ id });
+      expect(ended.status.state).toBe('SUCCESS');
+    });
+
+    it('terminates a running job: SUCCESS "cancelled", its containers removed', async () => {
+      const id = await create(busybox('long', 600));
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+      const running = await containersOf(id);
+      expect(running.map((c) => [c.State, c.Labels['ucloud.rank'], c.Image])).toEqual([
+        ['running', '0', TEST_IMAGE],
+      ]);
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+      const ended = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS', 30_000);
+      expect(ended.status.state).toBe('SUCCESS');
+      const job = await client.jobs.retrieve.query({ id, includeUpdates: true });
+      expect(job.updates.at(-1)!.status).toBe('Your job has been cancelled!');
+      await waitFor(async () => (await containersOf(id)).length === 0);
+    });
+
+    it('ends a job whose image cannot be pulled FAILURE, saying why', async () => {
+      const id = await create({
+        ...busybox('nowhere', 1),
+        application: { name: 'busybox-missing-image', version: '1.0.0' },
+      });
+      const ended = await client.jobs.retrieve.query({
+        id: (await waitForJob(client, id, (j) => j.status.state === 'FAILURE', 30_000)).id,
+        includeUpdates: true,
+      });
+      const status = ended.updates.at(-1)!.status;
+      expect(status).toContain(`Could not pull the image ${MISSING_IMAGE}: `);
+      expect(status).not.toMatch(/HTTP code|undefined|\[object/);
+      expect(await containersOf(id)).toEqual([]);
+    });
+  },
+);
+
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`not so after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
