@@ -5,6 +5,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  StartedContext,
   UnsupportedError,
   freePort,
   describeProducts,
@@ -12,7 +13,6 @@ import {
   type ComputeBackend,
   type CreateJobResult,
   type CreateJobSpec,
-  type JobEventInput,
   type LogChunkOut,
   type OpenedSession,
   type PluginContext,
@@ -21,7 +21,6 @@ import {
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
-import { type Logger } from 'pino';
 import { NATIVE_FEATURES, type ProductConfig } from './config.js';
 import { JobStore, type JobRecord, type StopReason } from './job-store.js';
 import {
@@ -63,7 +62,7 @@ export class NativeBackend implements ComputeBackend {
   readonly name = 'native';
   private readonly store: JobStore;
   private readonly pollIntervalMs: number;
-  private ctx: PluginContext | null = null;
+  private readonly started = new StartedContext('native');
   private monitor: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NativeBackendOptions) {
@@ -79,7 +78,7 @@ export class NativeBackend implements ComputeBackend {
   }
 
   async start(ctx: PluginContext): Promise<void> {
-    this.ctx = ctx;
+    this.started.set(ctx);
     for (const job of this.store.unfinished()) this.reattach(job);
     this.monitor = setInterval(() => this.check(), this.pollIntervalMs);
   }
@@ -139,7 +138,7 @@ export class NativeBackend implements ComputeBackend {
     } catch (err) {
       for (const r of launched) signalGroup(r.pid, 'SIGKILL');
       const why = err instanceof Error ? err.message : String(err);
-      this.fail(spec.jobId, `Could not start the job: ${why}`);
+      this.started.fail(spec.jobId, `Could not start the job: ${why}`, this.store);
       return {};
     }
     const now = Date.now();
@@ -149,8 +148,16 @@ export class NativeBackend implements ComputeBackend {
       now,
       spec.timeAllocationMs === null ? null : now + spec.timeAllocationMs,
     );
-    this.emit({ jobId: spec.jobId, state: 'RUNNING', status: STATUS.running, occurredAt: now });
-    this.log.info({ jobId: spec.jobId, pids: launched.map((r) => r.pid) }, 'job started');
+    this.started.emit({
+      jobId: spec.jobId,
+      state: 'RUNNING',
+      status: STATUS.running,
+      occurredAt: now,
+    });
+    this.started.logger.info(
+      { jobId: spec.jobId, pids: launched.map((r) => r.pid) },
+      'job started',
+    );
     return {};
   }
 
@@ -172,7 +179,7 @@ export class NativeBackend implements ComputeBackend {
     if (job.phase === 'SUSPENDED') return;
     for (const r of job.ranks) signalGroup(r.pid, 'SIGSTOP');
     this.store.setPhase(jobId, 'SUSPENDED');
-    this.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
+    this.started.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
   }
 
   async unsuspend(jobId: string): Promise<void> {
@@ -180,7 +187,7 @@ export class NativeBackend implements ComputeBackend {
     if (job.phase === 'RUNNING') return;
     for (const r of job.ranks) signalGroup(r.pid, 'SIGCONT');
     this.store.setPhase(jobId, 'RUNNING');
-    this.emit({ jobId, state: 'RUNNING', status: STATUS.running });
+    this.started.emit({ jobId, state: 'RUNNING', status: STATUS.running });
   }
 
   /** Web sessions link straight to the rank's port; shells and VNC are not offered natively. */
@@ -239,12 +246,12 @@ export class NativeBackend implements ComputeBackend {
   private reattach(job: JobRecord): void {
     if (job.phase === 'STARTING') {
       for (const r of job.ranks) if (isRunning(r.pid, r.startTime)) signalGroup(r.pid, 'SIGKILL');
-      this.fail(job.jobId, STATUS.interruptedStart);
+      this.started.fail(job.jobId, STATUS.interruptedStart, this.store);
       return;
     }
     this.reassertPhase(job);
     if (job.ranks.some((r) => isRunning(r.pid, r.startTime))) {
-      this.log.info({ jobId: job.jobId }, 're-attached to running job');
+      this.started.logger.info({ jobId: job.jobId }, 're-attached to running job');
     } else {
       this.finish(job, false);
     }
@@ -258,21 +265,21 @@ export class NativeBackend implements ComputeBackend {
   private reassertPhase(job: JobRecord): void {
     if (job.phase === 'RUNNING') {
       const startedAt = job.startedAt ?? undefined;
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'RUNNING',
         status: STATUS.running,
         expectedState: 'IN_QUEUE',
         occurredAt: startedAt,
       });
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'RUNNING',
         status: STATUS.running,
         expectedState: 'SUSPENDED',
       });
     } else if (job.phase === 'SUSPENDED') {
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'SUSPENDED',
         status: STATUS.suspended,
@@ -297,7 +304,7 @@ export class NativeBackend implements ComputeBackend {
         }
       }
     } catch (err) {
-      this.log.error({ err }, 'job monitor pass failed');
+      this.started.logger.error({ err }, 'job monitor pass failed');
     }
   }
 
@@ -310,7 +317,7 @@ export class NativeBackend implements ComputeBackend {
       // A suspended job must run again to act on SIGTERM.
       signalGroup(r.pid, 'SIGCONT');
     }
-    this.log.info({ jobId: job.jobId, reason }, 'stopping job');
+    this.started.logger.info({ jobId: job.jobId, reason }, 'stopping job');
   }
 
   /** Reports the end of a job whose ranks have all exited. */
@@ -328,7 +335,7 @@ export class NativeBackend implements ComputeBackend {
       recorded.length === exits.length ? Math.max(...recorded.map((e) => e.endedAt)) : undefined;
     // Report first: if we crash before recording the end, the restart reports it again, and a
     // repeated final state is ignored by the orchestrator, while a lost one would not be.
-    this.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
+    this.started.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
     this.store.markEnded(job.jobId);
     if (observedLive) {
       // Whatever the command left behind in its group goes with it. Only done right after the
@@ -337,13 +344,7 @@ export class NativeBackend implements ComputeBackend {
         if (liveGroupMembers(r.pid).length > 0) signalGroup(r.pid, 'SIGKILL');
       }
     }
-    this.log.info({ jobId: job.jobId, ...outcome }, 'job ended');
-  }
-
-  private fail(jobId: string, status: string): void {
-    this.emit({ jobId, state: 'FAILURE', status });
-    this.store.markEnded(jobId);
-    this.log.warn({ jobId, status }, 'job failed');
+    this.started.logger.info({ jobId: job.jobId, ...outcome }, 'job ended');
   }
 
   private known(jobId: string): JobRecord {
@@ -366,16 +367,6 @@ export class NativeBackend implements ComputeBackend {
 
   private jobDir(jobId: string): string {
     return join(this.options.dataDir, 'jobs', jobId);
-  }
-
-  private emit(event: JobEventInput): void {
-    if (!this.ctx) throw new Error('The native backend has not been started');
-    this.ctx.emit(event);
-  }
-
-  private get log(): Logger {
-    if (!this.ctx) throw new Error('The native backend has not been started');
-    return this.ctx.logger;
   }
 }
 

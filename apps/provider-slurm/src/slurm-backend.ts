@@ -4,6 +4,7 @@ import {
   FailedPreconditionError,
   InvalidArgumentError,
   NotFoundError,
+  StartedContext,
   describeProducts,
   productFeatures,
   streamFileLogs,
@@ -11,7 +12,6 @@ import {
   type ComputeBackend,
   type CreateJobResult,
   type CreateJobSpec,
-  type JobEventInput,
   type LogChunkOut,
   type LogFile,
   type PluginContext,
@@ -19,7 +19,6 @@ import {
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
-import { type Logger } from 'pino';
 import { BATCH_SCRIPT, batchScript, jobMarker, jobName, rankLogFile } from './batch-script.js';
 import { SLURM_FEATURES, type ProductConfig } from './config.js';
 import { type SlurmJob } from './job-listing.js';
@@ -66,7 +65,7 @@ export class SlurmBackend implements ComputeBackend {
   readonly name = 'slurm';
   private readonly store: JobStore;
   private readonly slurm: SlurmCommands;
-  private ctx: PluginContext | null = null;
+  private readonly started = new StartedContext('Slurm');
   private timer: NodeJS.Timeout | null = null;
   private polling: Promise<void> | null = null;
   /** Polls asked for so far; one asked during a pass gets another pass. */
@@ -91,7 +90,7 @@ export class SlurmBackend implements ComputeBackend {
 
   /** Reconciles with Slurm's view once (if Slurm answers), then keeps polling. */
   async start(ctx: PluginContext): Promise<void> {
-    this.ctx = ctx;
+    this.started.set(ctx);
     const unfinished = this.store.unfinished().length;
     ctx.logger.info({ instance: this.store.instanceId, unfinished }, 're-attaching to jobs');
     await this.poll();
@@ -146,7 +145,7 @@ export class SlurmBackend implements ComputeBackend {
       writeFileSync(join(jobDir, BATCH_SCRIPT), script, { mode: 0o700 });
     } catch (err) {
       const why = err instanceof Error ? err.message : String(err);
-      this.fail(spec.jobId, `Could not prepare the job: ${why}`);
+      this.started.fail(spec.jobId, `Could not prepare the job: ${why}`, this.store);
       return {};
     }
     await this.submit(this.known(spec.jobId), null);
@@ -177,7 +176,7 @@ export class SlurmBackend implements ComputeBackend {
       this.slurm.extendTimeLimit(slurmId, minutes),
     );
     if (job.timeAllocationMs !== null) this.store.addTimeAllocation(jobId, extendByMs);
-    this.log.info({ jobId, slurmId, minutes }, 'time limit extended');
+    this.started.logger.info({ jobId, slurmId, minutes }, 'time limit extended');
     const seen = (await this.slurm.ownJobs()).find((j) => j.id === slurmId);
     if (!seen || seen.timeLimitMinutes === null || phaseOf(seen.state).kind !== 'active') {
       return null;
@@ -252,7 +251,7 @@ export class SlurmBackend implements ComputeBackend {
         try {
           await this.pollOnce();
         } catch (err) {
-          this.log.error({ err }, 'poll of Slurm jobs failed');
+          this.started.logger.error({ err }, 'poll of Slurm jobs failed');
         }
       } while (this.pollsAsked !== answered && !this.stopped);
     })().finally(() => {
@@ -268,11 +267,12 @@ export class SlurmBackend implements ComputeBackend {
     try {
       listing = await this.slurm.ownJobs();
     } catch (err) {
-      if (this.slurmReachable) this.log.warn({ err }, 'cannot list Slurm jobs; will keep trying');
+      if (this.slurmReachable)
+        this.started.logger.warn({ err }, 'cannot list Slurm jobs; will keep trying');
       this.slurmReachable = false;
       return;
     }
-    if (!this.slurmReachable) this.log.info('Slurm answers again');
+    if (!this.slurmReachable) this.started.logger.info('Slurm answers again');
     this.slurmReachable = true;
 
     const byId = new Map(listing.map((j) => [j.id, j]));
@@ -281,7 +281,7 @@ export class SlurmBackend implements ComputeBackend {
     for (const job of this.store.unfinished()) {
       if (job.slurmId === null) {
         this.submit(job, listing).catch((err: unknown) =>
-          this.log.warn({ err, jobId: job.jobId }, 'submission failed; will retry'),
+          this.started.logger.warn({ err, jobId: job.jobId }, 'submission failed; will retry'),
         );
       } else if (job.submittedAt !== null && job.submittedAt < listedAt) {
         const seen = byId.get(job.slurmId);
@@ -307,7 +307,10 @@ export class SlurmBackend implements ComputeBackend {
       case 'unknown':
         if (!this.unknownStates.has(seen.state)) {
           this.unknownStates.add(seen.state);
-          this.log.warn({ state: seen.state }, 'unknown Slurm job state; leaving jobs as they are');
+          this.started.logger.warn(
+            { state: seen.state },
+            'unknown Slurm job state; leaving jobs as they are',
+          );
         }
     }
   }
@@ -325,7 +328,7 @@ export class SlurmBackend implements ComputeBackend {
     const occurredAt =
       state === 'RUNNING' && job.reportedState === 'IN_QUEUE' ? startedAt(seen) : null;
     // The Slurm id goes along: the orchestrator has not seen it if Slurm was down at create.
-    this.emit({
+    this.started.emit({
       jobId: job.jobId,
       state,
       status,
@@ -342,7 +345,7 @@ export class SlurmBackend implements ComputeBackend {
    */
   private finish(job: JobRecord, seen: SlurmJob): void {
     if (job.reportedState === 'IN_QUEUE' && everRan(seen)) {
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'RUNNING',
         status: STATUS.running,
@@ -357,14 +360,14 @@ export class SlurmBackend implements ComputeBackend {
     });
     // Report first: after a crash here the restart reports it again, and the orchestrator
     // ignores a repeated final state, while a lost one would leave the job running forever.
-    this.emit({
+    this.started.emit({
       jobId: job.jobId,
       ...outcome,
       providerGeneratedId: String(seen.id),
       occurredAt: endedAt(seen) ?? undefined,
     });
     this.store.markEnded(job.jobId);
-    this.log.info({ jobId: job.jobId, slurmId: seen.id, ...outcome }, 'job ended');
+    this.started.logger.info({ jobId: job.jobId, slurmId: seen.id, ...outcome }, 'job ended');
   }
 
   /**
@@ -377,7 +380,10 @@ export class SlurmBackend implements ComputeBackend {
     try {
       accounted = await this.slurm.accountedJobs(jobs.map((j) => j.slurmId));
     } catch (err) {
-      this.log.warn({ err }, 'cannot ask accounting about vanished jobs; will try again');
+      this.started.logger.warn(
+        { err },
+        'cannot ask accounting about vanished jobs; will try again',
+      );
       return;
     }
     for (const job of jobs) {
@@ -389,7 +395,7 @@ export class SlurmBackend implements ComputeBackend {
       if (record && phaseOf(record.state).kind === 'ended') {
         this.finish(current, record);
       } else {
-        this.fail(job.jobId, STATUS.vanished(job.slurmId));
+        this.started.fail(job.jobId, STATUS.vanished(job.slurmId), this.store);
       }
     }
   }
@@ -418,24 +424,28 @@ export class SlurmBackend implements ComputeBackend {
     if (slurmId === undefined) {
       const script = join(this.jobDir(jobId), BATCH_SCRIPT);
       if (job.cancelRequested) {
-        this.emit({ jobId, state: 'SUCCESS', status: STATUS.cancelled });
+        this.started.emit({ jobId, state: 'SUCCESS', status: STATUS.cancelled });
         this.store.markEnded(jobId);
         return;
       }
       if (!existsSync(script)) {
-        this.fail(jobId, 'The plugin stopped before the job was ready to submit');
+        this.started.fail(
+          jobId,
+          'The plugin stopped before the job was ready to submit',
+          this.store,
+        );
         return;
       }
       try {
         slurmId = await this.slurm.submit(script);
       } catch (err) {
         if (!(err instanceof SlurmCommandError)) throw err; // unreachable: retried later
-        this.fail(jobId, `Slurm refused the job: ${err.detail}`);
+        this.started.fail(jobId, `Slurm refused the job: ${err.detail}`, this.store);
         return;
       }
-      this.log.info({ jobId, slurmId }, 'job submitted');
+      this.started.logger.info({ jobId, slurmId }, 'job submitted');
     } else {
-      this.log.info({ jobId, slurmId }, 'found the job in Slurm');
+      this.started.logger.info({ jobId, slurmId }, 'found the job in Slurm');
     }
     this.store.setSlurmId(jobId, slurmId, Date.now());
     if (this.store.get(jobId)?.cancelRequested) await this.slurm.cancel(slurmId);
@@ -466,12 +476,6 @@ export class SlurmBackend implements ComputeBackend {
     const marker = jobMarker(this.store.instanceId, job.jobId);
     // Listings without comments (accounting, some scontrol versions) are matched by name alone.
     return seen.name === jobName(job.jobId) && (seen.comment === '' || seen.comment === marker);
-  }
-
-  private fail(jobId: string, status: string): void {
-    this.emit({ jobId, state: 'FAILURE', status });
-    this.store.markEnded(jobId);
-    this.log.warn({ jobId, status }, 'job failed');
   }
 
   /** Runs a Slurm command whose refusal means the caller asked for something not possible now. */
@@ -519,15 +523,5 @@ export class SlurmBackend implements ComputeBackend {
 
   private jobDir(jobId: string): string {
     return join(this.options.jobsDir, jobId);
-  }
-
-  private emit(event: JobEventInput): void {
-    if (!this.ctx) throw new Error('The Slurm backend has not been started');
-    this.ctx.emit(event);
-  }
-
-  private get log(): Logger {
-    if (!this.ctx) throw new Error('The Slurm backend has not been started');
-    return this.ctx.logger;
   }
 }

@@ -32,6 +32,7 @@ export {
 export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';
 export { connectPlugin, type PluginClient } from './client.js';
 export { EventJournal } from './journal.js';
+export { StartedContext } from './started-context.js';
 export {
   closeOnSignals,
   servePlugin,
