@@ -1,28 +1,9 @@
-import {
-  parseEnv,
-  pluginConfig,
-  pluginEnv,
-  ProductBase,
-  type PluginConfig,
-  type ProductFeatures,
-} from '@ucloud/provider-sdk';
+import { pluginEnv, ProductBase, readPluginEnv, type PluginConfig } from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
 /** A `PRODUCTS` entry: the SDK's (id, category, cpu, memoryInGigs, features). */
 export const ProductConfig = ProductBase;
 export type ProductConfig = ProductBase;
-
-/**
- * What the plugin offers each product; a product's `features` turn these off. Web applications
- * listen on the port given to each rank in UCLOUD_PORT; suspension is SIGSTOP/SIGCONT of the
- * process groups.
- */
-export const NATIVE_FEATURES: ProductFeatures = {
-  timeExtension: true,
-  suspension: true,
-  utilization: true,
-  web: true,
-};
 
 const Env = pluginEnv({
   grpcAddress: '127.0.0.1:50051',
@@ -43,10 +24,10 @@ export interface NativeConfig extends PluginConfig<ProductConfig> {
 
 /** Reads the plugin's configuration from the environment; every setting has a default that runs. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
-  const c = parseEnv(Env, env);
+  const { common, settings } = readPluginEnv(Env, env);
   return {
-    ...pluginConfig(c),
-    publicHost: c.PUBLIC_HOST,
-    terminateGraceMs: c.TERMINATE_GRACE_MS,
+    ...common,
+    publicHost: settings.PUBLIC_HOST,
+    terminateGraceMs: settings.TERMINATE_GRACE_MS,
   };
 }

@@ -18,10 +18,11 @@ import {
   type PluginContext,
   type SessionKind,
   type ProductDescription,
+  type ProductFeatures,
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
-import { NATIVE_FEATURES, type ProductConfig } from './config.js';
+import { type ProductConfig } from './config.js';
 import { JobStore, type JobRecord, type StopReason } from './job-store.js';
 import {
   launchRank,
@@ -32,6 +33,18 @@ import {
 } from './launcher.js';
 import { isRunning, liveGroupMembers, signalGroup } from './proc.js';
 import { outcomeOf, STATUS } from './outcome.js';
+
+/**
+ * What the plugin offers each product; a product's `features` turn these off. Web applications
+ * listen on the port given to each rank in UCLOUD_PORT; suspension is SIGSTOP/SIGCONT of the
+ * process groups.
+ */
+export const NATIVE_FEATURES: ProductFeatures = {
+  timeExtension: true,
+  suspension: true,
+  utilization: true,
+  web: true,
+};
 
 export interface NativeBackendOptions {
   /** Absolute; holds native.db and jobs/<jobId>/. */
@@ -60,9 +73,9 @@ const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
  */
 export class NativeBackend implements ComputeBackend {
   readonly name = 'native';
+  private readonly started = new StartedContext('native');
   private readonly store: JobStore;
   private readonly pollIntervalMs: number;
-  private readonly started = new StartedContext('native');
   private monitor: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NativeBackendOptions) {
@@ -71,10 +84,8 @@ export class NativeBackend implements ComputeBackend {
   }
 
   describe(): ProductDescription[] {
-    return describeProducts(this.options.products, 'NATIVE', {
-      providerId: this.options.providerId,
-      offered: NATIVE_FEATURES,
-    });
+    const { products, providerId } = this.options;
+    return describeProducts(products, 'NATIVE', { providerId, offered: NATIVE_FEATURES });
   }
 
   async start(ctx: PluginContext): Promise<void> {

@@ -1,12 +1,10 @@
 import { isAbsolute, join, resolve } from 'node:path';
 import {
   ConfigurationError,
-  parseEnv,
-  pluginConfig,
   pluginEnv,
   ProductBase,
+  readPluginEnv,
   type PluginConfig,
-  type ProductFeatures,
 } from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
@@ -43,25 +41,14 @@ export const ProductConfig = ProductBase.extend({
 }));
 export type ProductConfig = z.infer<typeof ProductConfig>;
 
-/**
- * What the plugin offers each product; a product's `features` say otherwise. Suspension is
- * `scontrol suspend/resume`, which a site must allow; time extension `scontrol update TimeLimit`.
- * Terminals (`srun --overlap --pty`) and web applications are not offered yet.
- */
-export const SLURM_FEATURES: ProductFeatures = {
-  timeExtension: true,
-  suspension: false,
-  utilization: true,
-};
-
 /** Job directories go into #SBATCH --chdir/--output lines: `%` is a pattern there, spaces split. */
 const PLAIN_PATH = /^[^\s%'"\\]+$/;
 
 const Env = pluginEnv({
-  grpcAddress: '127.0.0.1:50052',
-  dataDir: './data/provider-slurm',
   product: ProductConfig,
   products: [{ id: 'slurm-cpu', category: 'slurm-cpu' }],
+  grpcAddress: '127.0.0.1:50052',
+  dataDir: './data/provider-slurm',
 }).extend({
   /** Per-job working directories; must be on a file system the compute nodes share with us. */
   JOBS_DIR: z.string().regex(PLAIN_PATH, 'must not contain spaces, quotes or %').optional(),
@@ -84,8 +71,7 @@ export interface SlurmConfig extends PluginConfig<ProductConfig> {
  * Slurm's own commands read theirs as usual (SLURM_CONF, or /etc/slurm/slurm.conf).
  */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): SlurmConfig {
-  const c = parseEnv(Env, env);
-  const common = pluginConfig(c);
+  const { common, settings: c } = readPluginEnv(Env, env);
   const jobsDir = c.JOBS_DIR === undefined ? join(common.dataDir, 'jobs') : resolve(c.JOBS_DIR);
   if (!isAbsolute(jobsDir) || !PLAIN_PATH.test(jobsDir)) {
     throw new ConfigurationError(`JOBS_DIR (${jobsDir}) must not contain spaces, quotes or %`);

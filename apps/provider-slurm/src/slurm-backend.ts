@@ -16,11 +16,12 @@ import {
   type LogFile,
   type PluginContext,
   type ProductDescription,
+  type ProductFeatures,
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
 import { BATCH_SCRIPT, batchScript, jobMarker, jobName, rankLogFile } from './batch-script.js';
-import { SLURM_FEATURES, type ProductConfig } from './config.js';
+import { type ProductConfig } from './config.js';
 import { type SlurmJob } from './job-listing.js';
 import { JobStore, type JobRecord } from './job-store.js';
 import { SlurmCommandError, type SlurmCommands } from './slurm-cli.js';
@@ -34,6 +35,17 @@ import {
   type ActiveState,
 } from './slurm-states.js';
 import { utilizationOf } from './utilization.js';
+
+/**
+ * What the plugin offers each product; a product's `features` say otherwise. Suspension is
+ * `scontrol suspend/resume`, which a site must allow; time extension `scontrol update TimeLimit`.
+ * Terminals (`srun --overlap --pty`) and web applications are not offered yet.
+ */
+export const SLURM_FEATURES: ProductFeatures = {
+  timeExtension: true,
+  suspension: false,
+  utilization: true,
+};
 
 export interface SlurmBackendOptions {
   /** Absolute; holds slurm.db. */
@@ -82,10 +94,8 @@ export class SlurmBackend implements ComputeBackend {
   }
 
   describe(): ProductDescription[] {
-    return describeProducts(this.options.products, 'NATIVE', {
-      providerId: this.options.providerId,
-      offered: SLURM_FEATURES,
-    });
+    const { products, providerId } = this.options;
+    return describeProducts(products, 'NATIVE', { providerId, offered: SLURM_FEATURES });
   }
 
   /** Reconciles with Slurm's view once (if Slurm answers), then keeps polling. */

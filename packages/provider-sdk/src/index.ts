@@ -54,8 +54,10 @@ export {
   pluginConfig,
   pluginEnv,
   productsSetting,
+  readPluginEnv,
   type PluginConfig,
   type PluginEnvDefaults,
+  type PluginEnvValues,
 } from './plugin-config.js';
 export {
   ProductBase,

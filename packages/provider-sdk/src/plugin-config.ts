@@ -5,6 +5,8 @@ import { z } from 'zod';
  * Plugins read their environment with contracts' `parseEnv`, as the orchestrator and gateway do;
  * a bad setting is a ConfigurationError (`Invalid configuration: PRODUCTS: …`).
  */
+import { parseEnv } from '@ucloud/contracts';
+
 export { ConfigError as ConfigurationError, parseEnv } from '@ucloud/contracts';
 
 export const LogLevel = z
@@ -58,7 +60,7 @@ export interface PluginEnvDefaults<P extends z.ZodType<{ id: string }>> {
 /**
  * The environment every plugin reads — GRPC_ADDRESS, DATA_DIR, PROVIDER_ID (default `example`),
  * PRODUCTS and LOG_LEVEL — which a plugin extends with its own (`pluginEnv(…).extend({ … })`)
- * and reads with `parseEnv`; `pluginConfig` turns the common part into a `PluginConfig`.
+ * and reads with `readPluginEnv` (or `parseEnv` and `pluginConfig`).
  */
 export function pluginEnv<P extends z.ZodType<{ id: string }>>(defaults: PluginEnvDefaults<P>) {
   return z.object({
@@ -81,13 +83,7 @@ export interface PluginConfig<Product> {
 }
 
 /** The common settings of an environment read with `pluginEnv(…)`, DATA_DIR made absolute. */
-export function pluginConfig<Product>(env: {
-  GRPC_ADDRESS: string;
-  DATA_DIR: string;
-  PROVIDER_ID: string;
-  PRODUCTS: Product[];
-  LOG_LEVEL: z.infer<typeof LogLevel>;
-}): PluginConfig<Product> {
+export function pluginConfig<Product>(env: PluginEnvValues<Product>): PluginConfig<Product> {
   return {
     grpcAddress: env.GRPC_ADDRESS,
     dataDir: resolve(env.DATA_DIR),
@@ -95,4 +91,25 @@ export function pluginConfig<Product>(env: {
     products: env.PRODUCTS,
     logLevel: env.LOG_LEVEL,
   };
+}
+
+/** The settings `pluginEnv` reads. */
+export interface PluginEnvValues<Product> {
+  GRPC_ADDRESS: string;
+  DATA_DIR: string;
+  PROVIDER_ID: string;
+  PRODUCTS: Product[];
+  LOG_LEVEL: z.infer<typeof LogLevel>;
+}
+
+/**
+ * Reads `env` with `schema` (`pluginEnv(…)`, extended) through `parseEnv`: `common` are the
+ * settings every plugin has (DATA_DIR made absolute), `settings` all of them as read.
+ */
+export function readPluginEnv<S extends z.ZodType<PluginEnvValues<unknown>>>(
+  schema: S,
+  env: Readonly<Record<string, string | undefined>>,
+): { common: PluginConfig<z.infer<S>['PRODUCTS'][number]>; settings: z.infer<S> } {
+  const settings = parseEnv(schema, env);
+  return { common: pluginConfig(settings), settings };
 }

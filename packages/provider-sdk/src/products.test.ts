@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseEnv, pluginConfig, pluginEnv } from './plugin-config.js';
+import { z } from 'zod';
+import { parseEnv, pluginConfig, pluginEnv, readPluginEnv } from './plugin-config.js';
 import { describeProducts, ProductBase, productFeatures } from './products.js';
 
 describe('describeProducts', () => {
@@ -95,6 +96,16 @@ describe('pluginEnv', () => {
       products: [{ id: 'x', category: 'x', features: {} }],
       logLevel: 'info',
     });
+  });
+
+  it("reads the common settings and the plugin's own in one", () => {
+    const { common, settings } = readPluginEnv(Env.extend({ OWN: z.string() }), {
+      OWN: 'x',
+      DATA_DIR: '/d',
+    });
+    expect(common).toEqual(pluginConfig(settings));
+    expect(common.dataDir).toBe('/d');
+    expect(settings.OWN).toBe('x');
   });
 
   it('names a feature it does not know', () => {
