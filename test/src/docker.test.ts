@@ -57,13 +57,14 @@ describe.skipIf(!engine.ok)(
       ],
     });
     const client = stack.client();
-    const docker = connectEngine(engine.ok ? engine.host : '');
+    /** The engine, as an operator would reach it (the describe block is collected even when skipped). */
+    const docker = () => connectEngine(engine.ok ? engine.host : 'unix:///nonexistent');
     const create = async (spec: JobSpecificationInput) => {
       const { responses } = await client.jobs.create.mutate({ items: [spec] });
       return responses[0]!.id;
     };
     const containersOf = (jobId: string) =>
-      docker.listContainers({ all: true, filters: { label: [`ucloud.job=${jobId}`] } });
+      docker().listContainers({ all: true, filters: { label: [`ucloud.job=${jobId}`] } });
 
     it('runs a job in a container: its lines arrive through follow, it ends SUCCESS with its exit code, its container is removed', async () => {
       const id = await create(busybox('Hello, container!', 3, 3));
@@ -100,6 +101,37 @@ describe.skipIf(!engine.ok)(
       const job = await client.jobs.retrieve.query({ id, includeUpdates: true });
       expect(job.updates.at(-1)!.status).toBe('Your job has been cancelled!');
       await waitFor(async () => (await containersOf(id)).length === 0);
+    });
+
+    it('a restarted plugin reports a job that ended while it was down, with the time it ended', async () => {
+      const id = await create(busybox('while down', 1, 7));
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+      await stack.kill('docker', 'SIGKILL');
+      await waitFor(async () =>
+        (await containersOf(id)).every((c) => c.State === 'exited' || c.State === 'stopped'),
+      );
+      await new Promise((r) => setTimeout(r, 1_000));
+      const restartedAt = Date.now();
+      await stack.start('docker');
+      const ended = await waitForJob(client, id, (j) => j.status.state === 'SUCCESS');
+      const last = ended.updates.at(-1)!;
+      expect(last.status).toBe('The job exited with code 7');
+      // Stamped when the container finished, not when the plugin came back.
+      expect(last.timestamp).toBeLessThan(restartedAt - 500);
+      const events = await followUntil(client, id);
+      expect(stdoutOf(events)).toBe('busybox-batch: value=while down rank=0 of 1\nline 1 of 1\n');
+      await waitFor(async () => (await containersOf(id)).length === 0);
+    });
+
+    it('ends a job FAILURE when its container is removed outside UCloud', async () => {
+      const id = await create(busybox('removed', 600));
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+      const [container] = await containersOf(id);
+      await docker().getContainer(container!.Id).remove({ force: true });
+      const ended = await waitForJob(client, id, (j) => j.status.state === 'FAILURE', 30_000);
+      expect(ended.updates.at(-1)!.status).toBe(
+        'The container of rank 0 was removed outside UCloud before the job ended',
+      );
     });
 
     it('ends a job whose image cannot be pulled FAILURE, saying why', async () => {

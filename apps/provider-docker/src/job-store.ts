@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { openSqlite, type SqliteDatabase } from '@ucloud/provider-sdk';
+import { JobStoreBase, type Migration } from '@ucloud/provider-sdk';
 
 /**
  * Where a job is in its life at this plugin. STARTING covers pulling the image and creating and
@@ -60,7 +60,9 @@ interface JobRow {
   stop_requested_at: number | null;
 }
 
-const SCHEMA = `
+/** The schema, one step a version (see the SDK's `openVersionedSqlite`): append a step to change it. */
+const MIGRATIONS: Migration[] = [
+  `
   CREATE TABLE IF NOT EXISTS jobs (
     job_id TEXT PRIMARY KEY,
     product_category TEXT NOT NULL,
@@ -80,7 +82,8 @@ const SCHEMA = `
     ended_at INTEGER
   );
   CREATE INDEX IF NOT EXISTS jobs_by_phase ON jobs (phase);
-`;
+  `,
+];
 
 /**
  * The id of this plugin instance, kept in its data directory: its containers carry it as the
@@ -96,12 +99,9 @@ export function instanceId(dataDir: string): string {
 }
 
 /** The plugin's record of its jobs (docker.db). */
-export class JobStore {
-  private readonly db: SqliteDatabase;
-
+export class JobStore extends JobStoreBase {
   constructor(file: string) {
-    this.db = openSqlite(file);
-    this.db.exec(SCHEMA);
+    super(file, MIGRATIONS);
   }
 
   get(jobId: string): JobRecord | undefined {
@@ -115,11 +115,6 @@ export class JobStore {
       .prepare<[], JobRow>(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
       .all()
       .map(toRecord);
-  }
-
-  known(jobIds: string[]): Set<string> {
-    const lookup = this.db.prepare(`SELECT 1 FROM jobs WHERE job_id = ?`).pluck();
-    return new Set(jobIds.filter((id) => lookup.get(id) !== undefined));
   }
 
   insert(job: NewJob): void {
@@ -167,10 +162,6 @@ export class JobStore {
     this.db
       .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
       .run(Date.now(), jobId);
-  }
-
-  close(): void {
-    this.db.close();
   }
 }
 

@@ -1,34 +1,22 @@
-import { type ProductDescription } from '@ucloud/provider-sdk';
-import { type ProductConfig } from './config.js';
+import {
+  describeProducts as describeSdk,
+  productFeatures,
+  type ProductDescription,
+} from '@ucloud/provider-sdk';
+import { DOCKER_FEATURES, type ProductConfig } from './config.js';
 
-/** The spec's ComputeSupport for a product run as containers. */
+/**
+ * The spec's ComputeSupport for products run as containers: the SDK's DOCKER block, with
+ * `suspension` (pause/unpause) added, as the Native block has it.
+ */
 export function describeProducts(
   products: ProductConfig[],
   providerId: string,
 ): ProductDescription[] {
-  return products.map((p) => {
-    const has = (feature: keyof ProductConfig['features']) => p.features[feature] ?? true;
-    return {
-      productId: p.id,
-      category: p.category,
-      support: {
-        product: { id: p.id, category: p.category, provider: providerId },
-        docker: {
-          enabled: true,
-          logs: true,
-          web: false,
-          vnc: false,
-          terminal: false,
-          // The ranks of a job share a network and reach each other as rank-0, rank-1, …
-          peers: true,
-          timeExtension: has('timeExtension'),
-          utilization: has('utilization'),
-          // An extension of the spec's Docker block, as for Native: pause/unpause.
-          suspension: has('suspension'),
-        },
-        virtualMachine: null,
-        native: null,
-      },
-    };
+  return describeSdk(products, 'DOCKER', { providerId, offered: DOCKER_FEATURES }).map((d, i) => {
+    const docker = d.support.docker as Record<string, unknown>;
+    const product = products[i];
+    const suspension = product ? productFeatures(product, DOCKER_FEATURES).suspension : false;
+    return { ...d, support: { ...d.support, docker: { ...docker, suspension } } };
   });
 }
