@@ -1,8 +1,7 @@
 import {
-  parseEnv,
-  pluginConfig,
   pluginEnv,
   ProductBase,
+  readPluginEnv,
   type PluginConfig,
   type ProductFeatures,
 } from '@ucloud/provider-sdk';
@@ -56,14 +55,13 @@ export interface DockerConfig extends PluginConfig<ProductConfig> {
 
 /** Reads the plugin's configuration from the environment; every setting has a default. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): DockerConfig {
-  const c = parseEnv(Env, env);
-  const common = pluginConfig(c);
+  const { common, settings } = readPluginEnv(Env, env);
   return {
     ...common,
-    jobsDir: resolve(c.JOBS_DIR ?? resolve(common.dataDir, 'jobs')),
-    dockerHost: c.DOCKER_HOST,
-    terminateGraceMs: c.TERMINATE_GRACE_MS,
-    pollIntervalMs: c.POLL_INTERVAL_MS,
-    keepContainers: c.KEEP_CONTAINERS,
+    jobsDir: resolve(settings.JOBS_DIR ?? resolve(common.dataDir, 'jobs')),
+    dockerHost: settings.DOCKER_HOST,
+    terminateGraceMs: settings.TERMINATE_GRACE_MS,
+    pollIntervalMs: settings.POLL_INTERVAL_MS,
+    keepContainers: settings.KEEP_CONTAINERS,
   };
 }

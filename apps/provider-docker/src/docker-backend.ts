@@ -8,15 +8,14 @@ import {
   type ComputeBackend,
   type CreateJobResult,
   type CreateJobSpec,
-  type JobEventInput,
   type LogChunkOut,
+  StartedContext,
   type PluginContext,
   type ProductDescription,
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
 import type Docker from 'dockerode';
-import { type Logger } from 'pino';
 import { type ProductConfig } from './config.js';
 import { engineMessage, engineStatus } from './engine.js';
 import { instanceId, JobStore, type JobRecord, type StopReason } from './job-store.js';
@@ -83,7 +82,7 @@ export class DockerBackend implements ComputeBackend {
   private readonly docker: Docker;
   private readonly store: JobStore;
   private readonly instance: string;
-  private ctx: PluginContext | null = null;
+  private readonly started = new StartedContext('Docker');
   private monitor: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
   /** Jobs whose start (pull, create, start) is under way in this process. */
@@ -102,7 +101,7 @@ export class DockerBackend implements ComputeBackend {
   }
 
   async start(ctx: PluginContext): Promise<void> {
-    this.ctx = ctx;
+    this.started.set(ctx);
     for (const job of this.store.unfinished()) {
       if (job.phase === 'STARTING') this.launch(job);
       else this.reassertPhase(job);
@@ -166,7 +165,7 @@ export class DockerBackend implements ComputeBackend {
       if (c.state === 'running') await this.docker.getContainer(c.id).pause();
     }
     this.store.setPhase(jobId, 'SUSPENDED');
-    this.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
+    this.started.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
   }
 
   async unsuspend(jobId: string): Promise<void> {
@@ -176,7 +175,7 @@ export class DockerBackend implements ComputeBackend {
       if (c.state === 'paused') await this.docker.getContainer(c.id).unpause();
     }
     this.store.setPhase(jobId, 'RUNNING');
-    this.emit({ jobId, state: 'RUNNING', status: STATUS.running });
+    this.started.emit({ jobId, state: 'RUNNING', status: STATUS.running });
   }
 
   async verify(jobIds: string[]): Promise<string[]> {
@@ -228,10 +227,12 @@ export class DockerBackend implements ComputeBackend {
     this.startContainers(job)
       .catch((err: unknown) => {
         const why = engineMessage(err);
-        this.log.warn({ jobId: job.jobId, err }, 'job could not be started');
+        this.started.logger.warn({ jobId: job.jobId, err }, 'job could not be started');
         return this.endStart(job.jobId, { state: 'FAILURE', status: why });
       })
-      .catch((err: unknown) => this.log.error({ jobId: job.jobId, err }, 'job start failed'))
+      .catch((err: unknown) =>
+        this.started.logger.error({ jobId: job.jobId, err }, 'job start failed'),
+      )
       .finally(() => this.launching.delete(job.jobId));
   }
 
@@ -261,8 +262,13 @@ export class DockerBackend implements ComputeBackend {
       now,
       job.timeAllocationMs === null ? null : now + job.timeAllocationMs,
     );
-    this.emit({ jobId: job.jobId, state: 'RUNNING', status: STATUS.running, occurredAt: now });
-    this.log.info({ jobId: job.jobId, image: job.image }, 'job started');
+    this.started.emit({
+      jobId: job.jobId,
+      state: 'RUNNING',
+      status: STATUS.running,
+      occurredAt: now,
+    });
+    this.started.logger.info({ jobId: job.jobId, image: job.image }, 'job started');
   }
 
   /** A job terminated while it was starting ends here, its containers removed. */
@@ -275,9 +281,12 @@ export class DockerBackend implements ComputeBackend {
 
   private async endStart(jobId: string, outcome: Outcome): Promise<void> {
     await this.removeJob(jobId, true).catch((err: unknown) =>
-      this.log.warn({ jobId, err }, 'could not remove the containers of a job that did not start'),
+      this.started.logger.warn(
+        { jobId, err },
+        'could not remove the containers of a job that did not start',
+      ),
     );
-    this.emit({ jobId, state: outcome.state, status: outcome.status });
+    this.started.emit({ jobId, state: outcome.state, status: outcome.status });
     this.store.markEnded(jobId);
   }
 
@@ -289,7 +298,7 @@ export class DockerBackend implements ComputeBackend {
     } catch (err) {
       if (engineStatus(err) !== 404) throw err;
     }
-    this.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}` });
+    this.started.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}` });
     let lastReport = Date.now();
     try {
       const stream = await this.docker.pull(job.image);
@@ -306,7 +315,10 @@ export class DockerBackend implements ComputeBackend {
             if (Date.now() - lastReport < PULL_PROGRESS_MS || event.status === undefined) return;
             lastReport = Date.now();
             const what = [event.id, event.status, event.progress].filter(Boolean).join(' ');
-            this.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}: ${what}` });
+            this.started.emit({
+              jobId: job.jobId,
+              status: `Pulling the image ${job.image}: ${what}`,
+            });
           },
         );
       });
@@ -380,7 +392,7 @@ export class DockerBackend implements ComputeBackend {
    */
   private check(): Promise<void> {
     this.checking ??= this.checkOnce()
-      .catch((err: unknown) => this.log.warn({ err }, 'container monitor pass failed'))
+      .catch((err: unknown) => this.started.logger.warn({ err }, 'container monitor pass failed'))
       .finally(() => {
         this.checking = null;
       });
@@ -449,9 +461,9 @@ export class DockerBackend implements ComputeBackend {
     const times = exits.map((e) => e?.finishedAt ?? null);
     const endedAt = times.every((t) => t !== null) ? Math.max(...times) : undefined;
     // Report first: a repeated final state is ignored by the orchestrator, a lost one would not be.
-    this.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
+    this.started.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
     this.store.markEnded(job.jobId);
-    this.log.info({ jobId: job.jobId, ...outcome }, 'job ended');
+    this.started.logger.info({ jobId: job.jobId, ...outcome }, 'job ended');
     if (!this.options.keepContainers) await this.removeJob(job.jobId, false);
   }
 
@@ -483,7 +495,7 @@ export class DockerBackend implements ComputeBackend {
     // A starting job: the start sees the request and ends the job.
     if (job.phase === 'STARTING' || this.stopping.has(job.jobId)) return;
     this.stopping.add(job.jobId);
-    this.log.info({ jobId: job.jobId, reason }, 'stopping job');
+    this.started.logger.info({ jobId: job.jobId, reason }, 'stopping job');
     const t = Math.ceil(this.options.terminateGraceMs / 1000);
     void this.containersOf(job.jobId)
       .then((containers) =>
@@ -496,7 +508,9 @@ export class DockerBackend implements ComputeBackend {
           }),
         ),
       )
-      .catch((err: unknown) => this.log.warn({ jobId: job.jobId, err }, 'could not stop job'))
+      .catch((err: unknown) =>
+        this.started.logger.warn({ jobId: job.jobId, err }, 'could not stop job'),
+      )
       .finally(() => {
         this.stopping.delete(job.jobId);
         void this.check();
@@ -527,21 +541,21 @@ export class DockerBackend implements ComputeBackend {
    */
   private reassertPhase(job: JobRecord): void {
     if (job.phase === 'RUNNING') {
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'RUNNING',
         status: STATUS.running,
         expectedState: 'IN_QUEUE',
         occurredAt: job.startedAt ?? undefined,
       });
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'RUNNING',
         status: STATUS.running,
         expectedState: 'SUSPENDED',
       });
     } else if (job.phase === 'SUSPENDED') {
-      this.emit({
+      this.started.emit({
         jobId: job.jobId,
         state: 'SUSPENDED',
         status: STATUS.suspended,
@@ -580,15 +594,5 @@ export class DockerBackend implements ComputeBackend {
 
   private jobDir(jobId: string): string {
     return join(this.options.jobsDir, jobId);
-  }
-
-  private emit(event: JobEventInput): void {
-    if (!this.ctx) throw new Error('The docker backend has not been started');
-    this.ctx.emit(event);
-  }
-
-  private get log(): Logger {
-    if (!this.ctx) throw new Error('The docker backend has not been started');
-    return this.ctx.logger;
   }
 }
