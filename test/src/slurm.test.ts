@@ -152,11 +152,11 @@ describe.skipIf(!cluster.ok)(
         cpu: totalCpus,
         memory: Number(memoryMb) * 1024 ** 2,
       });
-      // At least this job and the one-minute job hold a CPU and 1 GiB each; others may share the cluster.
-      expect(utilization.usedCapacity.cpu).toBeGreaterThanOrEqual(2);
+      // At least this job holds a CPU and 1 GiB; others may share the cluster.
+      expect(utilization.usedCapacity.cpu).toBeGreaterThanOrEqual(1);
       expect(utilization.usedCapacity.cpu).toBeLessThanOrEqual(totalCpus);
-      expect(utilization.usedCapacity.memory).toBeGreaterThanOrEqual(2 * 1024 ** 3);
-      expect(utilization.queueStatus.running).toBeGreaterThanOrEqual(2);
+      expect(utilization.usedCapacity.memory).toBeGreaterThanOrEqual(1024 ** 3);
+      expect(utilization.queueStatus.running).toBeGreaterThanOrEqual(1);
       await client.jobs.terminate.mutate({ items: [{ id }] });
     });
 
