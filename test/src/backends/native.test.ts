@@ -1,5 +1,5 @@
 import { EXAMPLE_PRODUCT, useStack } from '../harness.js';
-import { backendSuite } from './suite.js';
+import { acmeBatchOn, backendSuite } from './suite.js';
 
 backendSuite({
   name: 'native',
@@ -7,6 +7,7 @@ backendSuite({
   unavailable: null,
   useStack: () => useStack(),
   product: EXAMPLE_PRODUCT,
+  ...acmeBatchOn(EXAMPLE_PRODUCT),
   exitStatus: (code) => new RegExp(`^The job exited with code ${code}( on all \\d+ ranks)?$`),
   expiredStatus: /^Your job has reached its time limit$/,
   suspension: true,

@@ -1,5 +1,5 @@
 import { SLURM_PRODUCT, slurmCluster, useSlurmStack } from '../slurm-harness.js';
-import { backendSuite } from './suite.js';
+import { acmeBatchOn, backendSuite } from './suite.js';
 
 const cluster = await slurmCluster();
 
@@ -9,6 +9,7 @@ backendSuite({
   unavailable: cluster.ok ? null : cluster.reason,
   useStack: () => useSlurmStack(cluster),
   product: SLURM_PRODUCT,
+  ...acmeBatchOn(SLURM_PRODUCT),
   exitStatus: (code) =>
     new RegExp(`^The job exited with code ${code} \\(Slurm job \\d+: COMPLETED\\)$`),
   expiredStatus: /^Your job has reached its time limit \(Slurm job \d+: TIMEOUT, TimeLimit\)$/,

@@ -3,6 +3,18 @@ import type { ComponentName } from '@ucloud/launcher';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { acmeBatch, followUntil, stdoutOf, waitForJob, type TestStack } from '../harness.js';
 
+/** acme-batch (a /bin/sh script) on `product`, and what it prints: for backends that run commands. */
+export const acmeBatchOn = (product: Backend['product']) => ({
+  batch: (value: string, steps: number, extra: Partial<JobSpecificationInput> = {}) =>
+    acmeBatch(value, steps, { product, ...extra }),
+  output: (value: string, steps: number) =>
+    `acme-batch: value=${value} debug=false\n` +
+    Array.from({ length: steps }, (_, i) => `step ${String(i + 1)} of ${String(steps)}\n`).join(
+      '',
+    ) +
+    'done\n',
+});
+
 /** What the backend suite needs to know of one backend. */
 export interface Backend {
   name: string;
@@ -13,6 +25,14 @@ export interface Backend {
   /** Orchestrator + gateway + this backend's plugin, for the tests of one describe block. */
   useStack(): TestStack;
   product: { id: string; category: string; provider: string };
+  /** A batch job printing a first line about `value`, then one line a second for `steps` steps. */
+  batch: (
+    value: string,
+    steps: number,
+    extra?: Partial<JobSpecificationInput>,
+  ) => JobSpecificationInput;
+  /** What that job prints, whole. */
+  output: (value: string, steps: number) => string;
   /** The final status text of a job that exited with `code`. */
   exitStatus(code: number): RegExp;
   /** The final status text of a job stopped at its deadline. */
@@ -33,18 +53,13 @@ export function backendSuite(backend: Backend): void {
   describe.skipIf(backend.unavailable !== null)(`the ${backend.name} backend`, () => {
     const stack = backend.useStack();
     const client = stack.client();
-    const batch = (value: string, steps: number, extra: Partial<JobSpecificationInput> = {}) =>
-      acmeBatch(value, steps, { product: backend.product, ...extra });
+    const { batch, output } = backend;
     const create = async (spec: JobSpecificationInput) => {
       const { responses } = await client.jobs.create.mutate({ items: [spec] });
       return responses[0]!.id;
     };
     const state = (id: string, wanted: string, timeoutMs?: number) =>
       waitForJob(client, id, (j) => j.status.state === wanted, timeoutMs);
-    const output = (value: string, steps: number) =>
-      `acme-batch: value=${value} debug=false\n` +
-      Array.from({ length: steps }, (_, i) => `step ${i + 1} of ${steps}\n`).join('') +
-      'done\n';
     let expiring: string;
 
     beforeAll(async () => {
