@@ -31,8 +31,8 @@ export interface Backend {
     steps: number,
     extra?: Partial<JobSpecificationInput>,
   ) => JobSpecificationInput;
-  /** What that job prints, whole. */
-  output: (value: string, steps: number) => string;
+  /** What that job prints, whole, on rank `rank` of `ranks`. */
+  output: (value: string, steps: number, rank: number, ranks: number) => string;
   /** The final status text of a job that exited with `code`. */
   exitStatus(code: number): RegExp;
   /** The final status text of a job stopped at its deadline. */
@@ -75,7 +75,7 @@ export function backendSuite(backend: Backend): void {
         'RUNNING',
         'SUCCESS',
       ]);
-      expect(stdoutOf(events)).toBe(output('Hello!', 3));
+      expect(stdoutOf(events)).toBe(output('Hello!', 3, 0, 1));
       const job = await client.jobs.retrieve.query({ id });
       expect(job.updates.at(-1)!.status).toMatch(backend.exitStatus(0));
     });
@@ -83,7 +83,8 @@ export function backendSuite(backend: Backend): void {
     it('runs two ranks, each with its own output', async () => {
       const id = await create(batch('two ranks', 2, { replicas: 2 }));
       const events = await followUntil(client, id);
-      for (const rank of [0, 1]) expect(stdoutOf(events, rank)).toBe(output('two ranks', 2));
+      for (const rank of [0, 1])
+        expect(stdoutOf(events, rank)).toBe(output('two ranks', 2, rank, 2));
     });
 
     it('terminates a job: SUCCESS, "Your job has been cancelled!"', async () => {
@@ -126,7 +127,9 @@ export function backendSuite(backend: Backend): void {
 
     it('loses no update and no line when the plugin and the gateway are SIGKILLed mid-job', async () => {
       const id = await create(batch('survivor', 4));
-      await followUntil(client, id, { until: (e) => stdoutOf(e).includes('step 1 of 4') });
+      // Killed once its first lines are out.
+      const firstLines = output('survivor', 4, 0, 1).split('\n').slice(0, 2).join('\n');
+      await followUntil(client, id, { until: (e) => stdoutOf(e).startsWith(firstLines) });
       const { plugin } = backend;
       await stack.kill(plugin, 'SIGKILL');
       await stack.kill('gateway', 'SIGKILL');
@@ -139,7 +142,7 @@ export function backendSuite(backend: Backend): void {
         'RUNNING',
         'SUCCESS',
       ]);
-      expect(stdoutOf(events)).toBe(output('survivor', 4));
+      expect(stdoutOf(events)).toBe(output('survivor', 4, 0, 1));
     });
 
     it('ends a job that outruns its allocation EXPIRED', { timeout: 240_000 }, async () => {
