@@ -2,6 +2,7 @@ import { BENCH_CATALOG } from '../catalog.js';
 import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
 import { benchChaos } from './chaos.js';
+import { benchDockerStarts } from './docker.js';
 import { benchRecovery } from './recovery.js';
 import { benchSlurmSubmission } from './slurm.js';
 import { percentile } from './stats.js';
@@ -21,7 +22,8 @@ import {
  * - the cost of charging 10,000 running jobs for a period;
  * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls;
  * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again;
- * - chaos: 300 jobs with followers through twelve SIGKILLs, and what came out wrong.
+ * - chaos: 300 jobs with followers through twelve SIGKILLs, and what came out wrong;
+ * - 200 Docker jobs started through the whole stack against plain create+start calls.
  */
 
 async function updateLatency(
@@ -101,6 +103,7 @@ const benches: Record<string, () => Promise<void>> = {
   slurm: () => benchSlurmSubmission(),
   recovery: () => benchRecovery(),
   chaos: () => benchChaos(),
+  docker: () => benchDockerStarts(),
 };
 const named = process.argv.slice(2);
 const unknown = named.filter((name) => !(name in benches));
