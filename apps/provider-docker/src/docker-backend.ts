@@ -14,11 +14,13 @@ import {
   type ProductDescription,
   type StreamLogsSpec,
   type Utilization,
+  requireActive,
+  type StopReason,
 } from '@ucloud/provider-sdk';
 import type Docker from 'dockerode';
 import { type ProductConfig } from './config.js';
 import { engineMessage, engineStatus } from './engine.js';
-import { instanceId, JobStore, type JobRecord, type StopReason } from './job-store.js';
+import { instanceId, JobStore, type JobRecord } from './job-store.js';
 import { finishedAtOf, outcomeOf, STATUS, type Outcome, type RankExit } from './outcome.js';
 import { describeProducts } from './products.js';
 
@@ -574,14 +576,7 @@ export class DockerBackend implements ComputeBackend {
 
   /** A job that may still change: not ended and not being stopped. */
   private active(jobId: string, verb: string): JobRecord {
-    const job = this.known(jobId);
-    if (job.phase === 'ENDED') {
-      throw new FailedPreconditionError(`Job ${jobId} has already ended and cannot be ${verb}`);
-    }
-    if (job.stopReason !== null) {
-      throw new FailedPreconditionError(`Job ${jobId} is being stopped and cannot be ${verb}`);
-    }
-    return job;
+    return requireActive(this.known(jobId), jobId, verb);
   }
 
   private containerName(jobId: string, rank: number): string {

@@ -1,16 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { JobStoreBase, type Migration } from '@ucloud/provider-sdk';
-
-/**
- * Where a job is in its life at this plugin. STARTING covers pulling the image and creating and
- * starting the containers; a job found STARTING after a restart has its start resumed.
- */
-export type JobPhase = 'STARTING' | 'RUNNING' | 'SUSPENDED' | 'ENDED';
-
-/** Why the plugin is stopping a job; decides how its end is reported. */
-export type StopReason = 'CANCELLED' | 'EXPIRED';
+import {
+  LifecycleJobStore,
+  type JobPhase,
+  type Migration,
+  type StopReason,
+} from '@ucloud/provider-sdk';
 
 export interface JobRecord {
   jobId: string;
@@ -99,7 +95,7 @@ export function instanceId(dataDir: string): string {
 }
 
 /** The plugin's record of its jobs (docker.db). */
-export class JobStore extends JobStoreBase {
+export class JobStore extends LifecycleJobStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
   }
@@ -136,32 +132,6 @@ export class JobStore extends JobStoreBase {
         job.timeAllocationMs,
         Date.now(),
       );
-  }
-
-  markRunning(jobId: string, startedAt: number, deadline: number | null): void {
-    this.db
-      .prepare(`UPDATE jobs SET phase = 'RUNNING', started_at = ?, deadline = ? WHERE job_id = ?`)
-      .run(startedAt, deadline, jobId);
-  }
-
-  setPhase(jobId: string, phase: 'RUNNING' | 'SUSPENDED'): void {
-    this.db.prepare(`UPDATE jobs SET phase = ? WHERE job_id = ?`).run(phase, jobId);
-  }
-
-  setDeadline(jobId: string, deadline: number): void {
-    this.db.prepare(`UPDATE jobs SET deadline = ? WHERE job_id = ?`).run(deadline, jobId);
-  }
-
-  markStopping(jobId: string, reason: StopReason, at: number): void {
-    this.db
-      .prepare(`UPDATE jobs SET stop_reason = ?, stop_requested_at = ? WHERE job_id = ?`)
-      .run(reason, at, jobId);
-  }
-
-  markEnded(jobId: string): void {
-    this.db
-      .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
-      .run(Date.now(), jobId);
   }
 }
 

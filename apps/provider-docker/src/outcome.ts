@@ -1,5 +1,5 @@
 import { type JobStateName } from '@ucloud/provider-sdk';
-import { type StopReason } from './job-store.js';
+import { type StopReason } from '@ucloud/provider-sdk';
 
 export const STATUS = {
   running: 'Your job is now running!',

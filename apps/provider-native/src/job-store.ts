@@ -1,14 +1,11 @@
-import { JobStoreBase, type Migration, type SqliteDatabase } from '@ucloud/provider-sdk';
+import {
+  LifecycleJobStore,
+  type JobPhase,
+  type Migration,
+  type SqliteDatabase,
+  type StopReason,
+} from '@ucloud/provider-sdk';
 import { type LaunchedRank } from './launcher.js';
-
-/**
- * Where a job is in its life at this plugin. STARTING covers the moment between recording the
- * job and having launched all of its ranks; a job found STARTING after a restart was interrupted.
- */
-export type JobPhase = 'STARTING' | 'RUNNING' | 'SUSPENDED' | 'ENDED';
-
-/** Why the plugin is stopping a job; decides how its end is reported. */
-export type StopReason = 'CANCELLED' | 'EXPIRED';
 
 export interface JobRecord {
   jobId: string;
@@ -92,7 +89,7 @@ const MIGRATIONS: Migration[] = [
 ];
 
 /** The plugin's record of its jobs, so a restarted plugin can find and re-attach to them. */
-export class JobStore extends JobStoreBase {
+export class JobStore extends LifecycleJobStore {
   constructor(file: string) {
     super(file, MIGRATIONS);
   }
@@ -132,32 +129,6 @@ export class JobStore extends JobStoreBase {
     this.db
       .prepare(`INSERT INTO ranks (job_id, rank, pid, start_time, port) VALUES (?, ?, ?, ?, ?)`)
       .run(jobId, rank.rank, rank.pid, rank.startTime, port);
-  }
-
-  markRunning(jobId: string, startedAt: number, deadline: number | null): void {
-    this.db
-      .prepare(`UPDATE jobs SET phase = 'RUNNING', started_at = ?, deadline = ? WHERE job_id = ?`)
-      .run(startedAt, deadline, jobId);
-  }
-
-  setPhase(jobId: string, phase: 'RUNNING' | 'SUSPENDED'): void {
-    this.db.prepare(`UPDATE jobs SET phase = ? WHERE job_id = ?`).run(phase, jobId);
-  }
-
-  setDeadline(jobId: string, deadline: number): void {
-    this.db.prepare(`UPDATE jobs SET deadline = ? WHERE job_id = ?`).run(deadline, jobId);
-  }
-
-  markStopping(jobId: string, reason: StopReason, at: number): void {
-    this.db
-      .prepare(`UPDATE jobs SET stop_reason = ?, stop_requested_at = ? WHERE job_id = ?`)
-      .run(reason, at, jobId);
-  }
-
-  markEnded(jobId: string): void {
-    this.db
-      .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
-      .run(Date.now(), jobId);
   }
 
   private withRanks(row: JobRow): JobRecord {

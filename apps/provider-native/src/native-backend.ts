@@ -21,9 +21,11 @@ import {
   type ProductFeatures,
   type StreamLogsSpec,
   type Utilization,
+  requireActive,
+  type StopReason,
 } from '@ucloud/provider-sdk';
 import { type ProductConfig } from './config.js';
-import { JobStore, type JobRecord, type StopReason } from './job-store.js';
+import { JobStore, type JobRecord } from './job-store.js';
 import {
   launchRank,
   rankFiles,
@@ -366,14 +368,7 @@ export class NativeBackend implements ComputeBackend {
 
   /** A job that may still change: not ended and not being stopped. */
   private active(jobId: string, verb: string): JobRecord {
-    const job = this.known(jobId);
-    if (job.phase === 'ENDED') {
-      throw new FailedPreconditionError(`Job ${jobId} has already ended and cannot be ${verb}`);
-    }
-    if (job.stopReason !== null) {
-      throw new FailedPreconditionError(`Job ${jobId} is being stopped and cannot be ${verb}`);
-    }
-    return job;
+    return requireActive(this.known(jobId), jobId, verb);
   }
 
   private jobDir(jobId: string): string {

@@ -42,6 +42,10 @@ export {
 export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export {
   JobStoreBase,
+  LifecycleJobStore,
+  requireActive,
+  type JobPhase,
+  type StopReason,
   SchemaTooNewError,
   openVersionedSqlite,
   type Migration,

@@ -1,3 +1,4 @@
+import { FailedPreconditionError } from './errors.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 /**
@@ -73,4 +74,59 @@ export abstract class JobStoreBase {
   close(): void {
     this.db.close();
   }
+}
+
+/**
+ * Where a job is in its life at a plugin that runs it itself. STARTING covers the moment between
+ * recording the job and having launched it; a job found STARTING after a restart was interrupted.
+ */
+export type JobPhase = 'STARTING' | 'RUNNING' | 'SUSPENDED' | 'ENDED';
+
+/** Why the plugin is stopping a job; decides how its end is reported. */
+export type StopReason = 'CANCELLED' | 'EXPIRED';
+
+/**
+ * A job store whose `jobs` table also has the lifecycle columns `phase`, `started_at`, `deadline`,
+ * `stop_reason`, `stop_requested_at` and `ended_at`: for plugins that start, stop and time jobs
+ * themselves (native processes, containers), rather than hand them to a scheduler.
+ */
+export abstract class LifecycleJobStore extends JobStoreBase {
+  markRunning(jobId: string, startedAt: number, deadline: number | null): void {
+    this.db
+      .prepare(`UPDATE jobs SET phase = 'RUNNING', started_at = ?, deadline = ? WHERE job_id = ?`)
+      .run(startedAt, deadline, jobId);
+  }
+
+  setPhase(jobId: string, phase: 'RUNNING' | 'SUSPENDED'): void {
+    this.db.prepare(`UPDATE jobs SET phase = ? WHERE job_id = ?`).run(phase, jobId);
+  }
+
+  setDeadline(jobId: string, deadline: number): void {
+    this.db.prepare(`UPDATE jobs SET deadline = ? WHERE job_id = ?`).run(deadline, jobId);
+  }
+
+  markStopping(jobId: string, reason: StopReason, at: number): void {
+    this.db
+      .prepare(`UPDATE jobs SET stop_reason = ?, stop_requested_at = ? WHERE job_id = ?`)
+      .run(reason, at, jobId);
+  }
+
+  markEnded(jobId: string): void {
+    this.db
+      .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
+      .run(Date.now(), jobId);
+  }
+}
+
+/** The job, if it may still change: not ended and not being stopped (409 otherwise). */
+export function requireActive<J extends { phase: JobPhase; stopReason: StopReason | null }>(
+  job: J,
+  jobId: string,
+  verb: string,
+): J {
+  if (job.phase === 'ENDED')
+    throw new FailedPreconditionError(`Job ${jobId} has already ended and cannot be ${verb}`);
+  if (job.stopReason !== null)
+    throw new FailedPreconditionError(`Job ${jobId} is being stopped and cannot be ${verb}`);
+  return job;
 }
