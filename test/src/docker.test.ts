@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { JobSpecificationInput } from '@ucloud/contracts';
 import { connectEngine } from '@ucloud/provider-docker';
 import { describe, expect, it } from 'vitest';
@@ -25,6 +27,17 @@ const busyboxTool = (image: string) => ({
     },
   },
 });
+
+/**
+ * Each rank pings the other by name (rank-0, rank-1: its alias on the job's network), retrying
+ * while the other starts, then stays up a while so the other can reach it in turn.
+ */
+const PEERS_SCRIPT =
+  'peer=rank-$((1 - UCLOUD_RANK)); i=0; ' +
+  'while [ $i -lt 60 ]; do ' +
+  'if ping -c1 -W1 $peer >/dev/null 2>&1; then echo "rank $UCLOUD_RANK reached $peer"; sleep 3; exit 0; fi; ' +
+  'i=$((i + 1)); sleep 0.25; done; ' +
+  'echo "rank $UCLOUD_RANK could not reach $peer"; nslookup $peer; exit 1';
 
 /** busybox-batch of the demo catalog on the Docker product: its value, then `lines` lines. */
 const busybox = (
@@ -54,6 +67,18 @@ describe.skipIf(!engine.ok)(
           metadata: { name: 'busybox-missing-image', title: 'BusyBox from nowhere' },
           invocation: { tool: busyboxTool(MISSING_IMAGE) },
         },
+        {
+          like: 'busybox-batch',
+          metadata: { name: 'busybox-peers', title: 'BusyBox ranks that ping each other' },
+          invocation: {
+            invocation: [
+              { type: 'word', word: '/bin/sh' },
+              { type: 'word', word: '-c' },
+              { type: 'word', word: PEERS_SCRIPT },
+            ],
+            parameters: [],
+          },
+        },
       ],
     });
     const client = stack.client();
@@ -63,8 +88,18 @@ describe.skipIf(!engine.ok)(
       const { responses } = await client.jobs.create.mutate({ items: [spec] });
       return responses[0]!.id;
     };
+    /** This stack's plugin instance, which labels its containers (ucloud.instance). */
+    const instance = () =>
+      readFileSync(join(stack.dataDir, 'provider-docker', 'instance-id'), 'utf8').trim();
+    /**
+     * The job's containers of this stack's plugin only: job ids repeat across stacks, so other
+     * runs on the same engine (in parallel or left over) have containers labelled with the same id.
+     */
     const containersOf = (jobId: string) =>
-      docker().listContainers({ all: true, filters: { label: [`ucloud.job=${jobId}`] } });
+      docker().listContainers({
+        all: true,
+        filters: { label: [`ucloud.job=${jobId}`, `ucloud.instance=${instance()}`] },
+      });
 
     it('runs a job in a container: its lines arrive through follow, it ends SUCCESS with its exit code, its container is removed', async () => {
       const id = await create(busybox('Hello, container!', 3, 3));
@@ -120,6 +155,23 @@ describe.skipIf(!engine.ok)(
       expect(last.timestamp).toBeLessThan(restartedAt - 500);
       const events = await followUntil(client, id);
       expect(stdoutOf(events)).toBe('busybox-batch: value=while down rank=0 of 1\nline 1 of 1\n');
+      await waitFor(async () => (await containersOf(id)).length === 0);
+    });
+
+    it('runs the ranks of a job on one network, where they reach each other by name', async () => {
+      const id = await create({
+        application: { name: 'busybox-peers', version: '1.0.0' },
+        product: DOCKER_PRODUCT,
+        allowDuplicateJob: true,
+        replicas: 2,
+        parameters: {},
+      });
+      const events = await followUntil(client, id);
+      expect(stdoutOf(events, 0)).toBe('rank 0 reached rank-1\n');
+      expect(stdoutOf(events, 1)).toBe('rank 1 reached rank-0\n');
+      const job = await client.jobs.retrieve.query({ id, includeUpdates: true });
+      expect(job.status.state).toBe('SUCCESS');
+      expect(job.updates.at(-1)!.status).toBe('The job exited with code 0 on all 2 ranks');
       await waitFor(async () => (await containersOf(id)).length === 0);
     });
 
