@@ -1,27 +1,22 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  FailedPreconditionError,
   InvalidArgumentError,
-  NotFoundError,
-  streamFileLogs,
-  type ComputeBackend,
+  LifecycleBackend,
+  type Capacity,
   type CreateJobResult,
   type CreateJobSpec,
-  type LogChunkOut,
-  StartedContext,
+  type LogStreamName,
+  type Outcome,
   type PluginContext,
   type ProductDescription,
-  type StreamLogsSpec,
-  type Utilization,
-  requireActive,
   type StopReason,
 } from '@ucloud/provider-sdk';
 import type Docker from 'dockerode';
 import { type ProductConfig } from './config.js';
 import { engineMessage, engineStatus } from './engine.js';
 import { instanceId, JobStore, type JobRecord } from './job-store.js';
-import { finishedAtOf, outcomeOf, STATUS, type Outcome, type RankExit } from './outcome.js';
+import { finishedAtOf, outcomeOf, type ContainerExit } from './outcome.js';
 import { describeProducts } from './products.js';
 
 export interface DockerBackendOptions {
@@ -40,9 +35,6 @@ export interface DockerBackendOptions {
   keepContainers: boolean;
 }
 
-const GIB = 1024 ** 3;
-/** Job ids become directory, container and network names. */
-const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 /** Where the job's directory is mounted in its containers. */
 const MOUNT = '/ucloud';
 /** Engine states of a container that will not run again by itself. */
@@ -50,8 +42,8 @@ const ENDED_STATES = new Set(['exited', 'dead', 'stopped']);
 /** At most one pull progress event per job this often. */
 const PULL_PROGRESS_MS = 2_000;
 
-export const rankStdout = (rank: number) => `rank-${rank}.stdout`;
-export const rankStderr = (rank: number) => `rank-${rank}.stderr`;
+/** A rank's output file in the job directory (and at MOUNT in its container). */
+export const rankLog = (rank: number, stream: LogStreamName) => `rank-${rank}.${stream}`;
 
 /**
  * The container's entrypoint: the job's command (the container's Cmd) with its output appended to
@@ -61,7 +53,7 @@ export function wrappedEntrypoint(rank: number): string[] {
   return [
     '/bin/sh',
     '-c',
-    `exec "$@" >>${MOUNT}/${rankStdout(rank)} 2>>${MOUNT}/${rankStderr(rank)}`,
+    `exec "$@" >>${MOUNT}/${rankLog(rank, 'stdout')} 2>>${MOUNT}/${rankLog(rank, 'stderr')}`,
     'ucloud-rank',
   ];
 }
@@ -79,12 +71,11 @@ interface Listed {
  * with the job, the rank and this plugin instance. The engine keeps the containers running
  * while the plugin restarts; a poll of the labelled containers decides when a job has ended.
  */
-export class DockerBackend implements ComputeBackend {
+export class DockerBackend extends LifecycleBackend<JobRecord> {
   readonly name = 'docker';
+  protected readonly store: JobStore;
   private readonly docker: Docker;
-  private readonly store: JobStore;
   private readonly instance: string;
-  private readonly started = new StartedContext('Docker');
   private monitor: NodeJS.Timeout | null = null;
   private checking: Promise<void> | null = null;
   /** Jobs whose start (pull, create, start) is under way in this process. */
@@ -93,6 +84,7 @@ export class DockerBackend implements ComputeBackend {
   private readonly stopping = new Set<string>();
 
   constructor(private readonly options: DockerBackendOptions) {
+    super('Docker');
     this.docker = options.docker;
     this.store = new JobStore(join(options.dataDir, 'docker.db'));
     this.instance = instanceId(options.dataDir);
@@ -105,8 +97,13 @@ export class DockerBackend implements ComputeBackend {
   async start(ctx: PluginContext): Promise<void> {
     this.started.set(ctx);
     for (const job of this.store.unfinished()) {
-      if (job.phase === 'STARTING') this.launch(job);
-      else this.reassertPhase(job);
+      if (job.phase === 'STARTING') {
+        this.launch(job);
+        continue;
+      }
+      this.reassertPhase(job);
+      // A stop may not have reached the engine before the plugin went down.
+      if (job.stopReason !== null) this.requestStop(job, null);
     }
     // Jobs that ended while the plugin was down are reported before it serves.
     await this.check();
@@ -121,28 +118,14 @@ export class DockerBackend implements ComputeBackend {
   }
 
   async create(spec: CreateJobSpec): Promise<CreateJobResult> {
-    if (this.store.get(spec.jobId)) return {};
-    if (!SAFE_JOB_ID.test(spec.jobId)) {
-      throw new InvalidArgumentError(`Job id ${JSON.stringify(spec.jobId)} is not usable here`);
-    }
-    if (spec.argv.length === 0) throw new InvalidArgumentError('The job has no command to run');
-    if (spec.replicas < 1) throw new InvalidArgumentError('A job needs at least one replica');
+    const job = this.recordable(spec, this.options.products);
+    if (job === null) return {};
     if (spec.image === '') throw new InvalidArgumentError('The job names no container image');
-    const product = this.options.products.find((p) => p.id === spec.productId);
-    this.store.insert({
-      jobId: spec.jobId,
-      productCategory: spec.productCategory,
-      replicas: spec.replicas,
-      cpu: spec.cpu || product?.cpu || 0,
-      memoryBytes: spec.memoryBytes || Math.round((product?.memoryInGigs ?? 0) * GIB),
-      image: spec.image,
-      argv: spec.argv,
-      environment: spec.environment,
-      timeAllocationMs: spec.timeAllocationMs,
-    });
-    const job = this.store.get(spec.jobId);
+    const { image, argv, environment } = spec;
+    this.store.insert({ ...job, image, argv, environment });
+    const recorded = this.store.get(spec.jobId);
     // Pulling may take long: the job is recorded, its start goes on after the answer.
-    if (job) this.launch(job);
+    if (recorded) this.launch(recorded);
     return {};
   }
 
@@ -151,75 +134,34 @@ export class DockerBackend implements ComputeBackend {
     if (job.phase !== 'ENDED') this.requestStop(job, job.stopReason ?? 'CANCELLED');
   }
 
-  async extend(jobId: string, extendByMs: number): Promise<number | null> {
-    const job = this.active(jobId, 'extended');
-    if (job.deadline === null) return null;
-    const deadline = job.deadline + extendByMs;
-    this.store.setDeadline(jobId, deadline);
-    return deadline;
-  }
-
-  async suspend(jobId: string): Promise<void> {
-    const job = this.active(jobId, 'suspended');
-    if (job.phase === 'SUSPENDED') return;
-    if (job.phase !== 'RUNNING') throw new FailedPreconditionError(`Job ${jobId} is not running`);
-    for (const c of await this.containersOf(jobId)) {
+  protected async pauseRanks(job: JobRecord): Promise<void> {
+    for (const c of await this.containersOf(job.jobId)) {
       if (c.state === 'running') await this.docker.getContainer(c.id).pause();
     }
-    this.store.setPhase(jobId, 'SUSPENDED');
-    this.started.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
   }
 
-  async unsuspend(jobId: string): Promise<void> {
-    const job = this.active(jobId, 'resumed');
-    if (job.phase !== 'SUSPENDED') return;
-    for (const c of await this.containersOf(jobId)) {
+  protected async resumeRanks(job: JobRecord): Promise<void> {
+    for (const c of await this.containersOf(job.jobId)) {
       if (c.state === 'paused') await this.docker.getContainer(c.id).unpause();
     }
-    this.store.setPhase(jobId, 'RUNNING');
-    this.started.emit({ jobId, state: 'RUNNING', status: STATUS.running });
   }
 
-  async verify(jobIds: string[]): Promise<string[]> {
-    const known = this.store.known(jobIds);
-    return jobIds.filter((id) => !known.has(id));
-  }
-
-  /** The engine's machine (NCPU, MemTotal, its running containers) and what our jobs hold of it. */
-  async utilization(productCategory: string): Promise<Utilization> {
+  /** The engine's machine (NCPU, MemTotal) and its running containers. */
+  protected async capacity(): Promise<Capacity> {
     const info = (await this.docker.info()) as {
       NCPU?: number;
       MemTotal?: number;
       ContainersRunning?: number;
     };
-    const jobs = this.store
-      .unfinished()
-      .filter((j) => productCategory === '' || j.productCategory === productCategory);
-    const running = jobs.filter((j) => j.phase === 'RUNNING');
     return {
-      capacityCpu: info.NCPU ?? 0,
-      capacityMemoryBytes: info.MemTotal ?? 0,
-      usedCpu: running.reduce((sum, j) => sum + j.cpu * j.replicas, 0),
-      usedMemoryBytes: running.reduce((sum, j) => sum + j.memoryBytes * j.replicas, 0),
-      running: info.ContainersRunning ?? running.length,
-      pending: jobs.filter((j) => j.phase === 'STARTING').length,
+      cpu: info.NCPU ?? 0,
+      memoryBytes: info.MemTotal ?? 0,
+      running: info.ContainersRunning,
     };
   }
 
-  streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut> {
-    const job = this.known(request.jobId);
-    const jobDir = this.jobDir(job.jobId);
-    const files = Array.from({ length: job.replicas }, (_, rank) => [
-      { rank, stream: 'stdout' as const, path: join(jobDir, rankStdout(rank)) },
-      { rank, stream: 'stderr' as const, path: join(jobDir, rankStderr(rank)) },
-    ]).flat();
-    return streamFileLogs({
-      files: () => files,
-      isDone: () => this.store.get(job.jobId)?.phase === 'ENDED',
-      offsets: request.offsets,
-      follow: request.follow,
-      signal: request.signal,
-    });
+  protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
+    return join(this.jobDir(job.jobId), rankLog(rank, stream));
   }
 
   /** Starts `job` in the background: pull, network, containers; its end or failure is reported. */
@@ -244,8 +186,8 @@ export class DockerBackend implements ComputeBackend {
     mkdirSync(jobDir, { recursive: true });
     for (let rank = 0; rank < job.replicas; rank++) {
       // Created first, so that offsets exist from 0 and the container's user may append.
-      writeFileSync(join(jobDir, rankStdout(rank)), '', { flag: 'a' });
-      writeFileSync(join(jobDir, rankStderr(rank)), '', { flag: 'a' });
+      writeFileSync(join(jobDir, rankLog(rank, 'stdout')), '', { flag: 'a' });
+      writeFileSync(join(jobDir, rankLog(rank, 'stderr')), '', { flag: 'a' });
     }
     await this.ensureImage(job);
     if (this.cancelledWhileStarting(job.jobId)) return;
@@ -257,20 +199,7 @@ export class DockerBackend implements ComputeBackend {
       if (state === 'created') await container.start();
     }
     if (this.cancelledWhileStarting(job.jobId)) return;
-    const now = Date.now();
-    // Recorded before it is reported: a plugin killed in between reports it at restart.
-    this.store.markRunning(
-      job.jobId,
-      now,
-      job.timeAllocationMs === null ? null : now + job.timeAllocationMs,
-    );
-    this.started.emit({
-      jobId: job.jobId,
-      state: 'RUNNING',
-      status: STATUS.running,
-      occurredAt: now,
-    });
-    this.started.logger.info({ jobId: job.jobId, image: job.image }, 'job started');
+    this.reportRunning(job);
   }
 
   /** A job terminated while it was starting ends here, its containers removed. */
@@ -288,8 +217,7 @@ export class DockerBackend implements ComputeBackend {
         'could not remove the containers of a job that did not start',
       ),
     );
-    this.started.emit({ jobId, state: outcome.state, status: outcome.status });
-    this.store.markEnded(jobId);
+    this.reportEnd(jobId, outcome);
   }
 
   /** Pulls the image unless the engine has it; progress is reported as status text. */
@@ -454,7 +382,7 @@ export class DockerBackend implements ComputeBackend {
 
   /** Reports the end of a job whose containers have all stopped (or gone), then removes them. */
   private async finish(job: JobRecord, containers: Listed[]): Promise<void> {
-    const exits: Array<RankExit | null> = [];
+    const exits: Array<ContainerExit | null> = [];
     for (let rank = 0; rank < job.replicas; rank++) {
       const c = containers.find((x) => x.rank === rank);
       exits.push(c ? await this.exitOf(c.id) : null);
@@ -462,20 +390,17 @@ export class DockerBackend implements ComputeBackend {
     const outcome = outcomeOf(job.stopReason, exits);
     const times = exits.map((e) => e?.finishedAt ?? null);
     const endedAt = times.every((t) => t !== null) ? Math.max(...times) : undefined;
-    // Report first: a repeated final state is ignored by the orchestrator, a lost one would not be.
-    this.started.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
-    this.store.markEnded(job.jobId);
-    this.started.logger.info({ jobId: job.jobId, ...outcome }, 'job ended');
+    this.reportEnd(job.jobId, outcome, endedAt);
     if (!this.options.keepContainers) await this.removeJob(job.jobId, false);
   }
 
-  private async exitOf(containerId: string): Promise<RankExit | null> {
+  private async exitOf(containerId: string): Promise<ContainerExit | null> {
     try {
       const info = (await this.docker.getContainer(containerId).inspect()) as {
         State: { ExitCode: number; OOMKilled: boolean; FinishedAt?: string };
       };
       return {
-        exitCode: info.State.ExitCode,
+        code: info.State.ExitCode,
         oomKilled: info.State.OOMKilled,
         finishedAt: finishedAtOf(info.State.FinishedAt),
       };
@@ -535,48 +460,6 @@ export class DockerBackend implements ComputeBackend {
       .catch((err: unknown) => {
         if (engineStatus(err) !== 404) throw err;
       });
-  }
-
-  /**
-   * A phase is recorded before its event is emitted, so a plugin killed in between never reported
-   * it: at start it is emitted again, applying only where the job still has the state it left.
-   */
-  private reassertPhase(job: JobRecord): void {
-    if (job.phase === 'RUNNING') {
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'RUNNING',
-        status: STATUS.running,
-        expectedState: 'IN_QUEUE',
-        occurredAt: job.startedAt ?? undefined,
-      });
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'RUNNING',
-        status: STATUS.running,
-        expectedState: 'SUSPENDED',
-      });
-    } else if (job.phase === 'SUSPENDED') {
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'SUSPENDED',
-        status: STATUS.suspended,
-        expectedState: 'RUNNING',
-      });
-    }
-    // A stop may not have reached the engine before the plugin went down.
-    if (job.stopReason !== null) this.requestStop(job, null);
-  }
-
-  private known(jobId: string): JobRecord {
-    const job = this.store.get(jobId);
-    if (!job) throw new NotFoundError(`Unknown job: ${jobId}`);
-    return job;
-  }
-
-  /** A job that may still change: not ended and not being stopped. */
-  private active(jobId: string, verb: string): JobRecord {
-    return requireActive(this.known(jobId), jobId, verb);
   }
 
   private containerName(jobId: string, rank: number): string {

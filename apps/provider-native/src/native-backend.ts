@@ -4,24 +4,19 @@ import { join } from 'node:path';
 import {
   FailedPreconditionError,
   InvalidArgumentError,
-  NotFoundError,
-  StartedContext,
+  LifecycleBackend,
   UnsupportedError,
   freePort,
   describeProducts,
-  streamFileLogs,
-  type ComputeBackend,
+  type Capacity,
   type CreateJobResult,
   type CreateJobSpec,
-  type LogChunkOut,
+  type LogStreamName,
   type OpenedSession,
   type PluginContext,
   type SessionKind,
   type ProductDescription,
   type ProductFeatures,
-  type StreamLogsSpec,
-  type Utilization,
-  requireActive,
   type StopReason,
 } from '@ucloud/provider-sdk';
 import { type ProductConfig } from './config.js';
@@ -64,23 +59,20 @@ export interface NativeBackendOptions {
 /** Variables of the plugin's own environment a job inherits; the rest could leak secrets. */
 const INHERITED_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'USER', 'LOGNAME'];
 const FALLBACK_PATH = '/usr/local/bin:/usr/bin:/bin';
-const GIB = 1024 ** 3;
-/** Job ids become directory names. */
-const SAFE_JOB_ID = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 /**
  * Runs jobs as local processes, one per rank, each detached in its own process group with its
  * output in files, so jobs keep running while the plugin restarts. Everything that touches a job
  * is synchronous (spawning, /proc, SQLite), so the monitor and the calls never interleave.
  */
-export class NativeBackend implements ComputeBackend {
+export class NativeBackend extends LifecycleBackend<JobRecord> {
   readonly name = 'native';
-  private readonly started = new StartedContext('native');
-  private readonly store: JobStore;
+  protected readonly store: JobStore;
   private readonly pollIntervalMs: number;
   private monitor: NodeJS.Timeout | null = null;
 
   constructor(private readonly options: NativeBackendOptions) {
+    super('native');
     this.store = new JobStore(join(options.dataDir, 'native.db'));
     this.pollIntervalMs = options.pollIntervalMs ?? 250;
   }
@@ -103,23 +95,10 @@ export class NativeBackend implements ComputeBackend {
   }
 
   async create(spec: CreateJobSpec): Promise<CreateJobResult> {
-    if (this.store.get(spec.jobId)) return {};
-    if (!SAFE_JOB_ID.test(spec.jobId)) {
-      throw new InvalidArgumentError(`Job id ${JSON.stringify(spec.jobId)} is not usable here`);
-    }
-    const command = spec.argv[0];
-    if (command === undefined) throw new InvalidArgumentError('The job has no command to run');
-    if (spec.replicas < 1) throw new InvalidArgumentError('A job needs at least one replica');
-
-    const product = this.options.products.find((p) => p.id === spec.productId);
-    this.store.insert({
-      jobId: spec.jobId,
-      productCategory: spec.productCategory,
-      replicas: spec.replicas,
-      cpu: spec.cpu || product?.cpu || 1,
-      memoryBytes: spec.memoryBytes || Math.round((product?.memoryInGigs ?? 0) * GIB),
-      timeAllocationMs: spec.timeAllocationMs,
-    });
+    const job = this.recordable(spec, this.options.products);
+    if (job === null) return {};
+    const command = spec.argv[0] ?? '';
+    this.store.insert(job);
     // From here on the job is recorded: any failure to start it is reported as its FAILURE.
     const launched: LaunchedRank[] = [];
     try {
@@ -154,23 +133,7 @@ export class NativeBackend implements ComputeBackend {
       this.started.fail(spec.jobId, `Could not start the job: ${why}`, this.store);
       return {};
     }
-    const now = Date.now();
-    // Recorded before it is reported: a plugin killed in between reports it at restart (reattach).
-    this.store.markRunning(
-      spec.jobId,
-      now,
-      spec.timeAllocationMs === null ? null : now + spec.timeAllocationMs,
-    );
-    this.started.emit({
-      jobId: spec.jobId,
-      state: 'RUNNING',
-      status: STATUS.running,
-      occurredAt: now,
-    });
-    this.started.logger.info(
-      { jobId: spec.jobId, pids: launched.map((r) => r.pid) },
-      'job started',
-    );
+    this.reportRunning(this.known(spec.jobId));
     return {};
   }
 
@@ -179,28 +142,12 @@ export class NativeBackend implements ComputeBackend {
     if (job.phase !== 'ENDED') this.requestStop(job, 'CANCELLED');
   }
 
-  async extend(jobId: string, extendByMs: number): Promise<number | null> {
-    const job = this.active(jobId, 'extended');
-    if (job.deadline === null) return null;
-    const deadline = job.deadline + extendByMs;
-    this.store.setDeadline(jobId, deadline);
-    return deadline;
-  }
-
-  async suspend(jobId: string): Promise<void> {
-    const job = this.active(jobId, 'suspended');
-    if (job.phase === 'SUSPENDED') return;
+  protected async pauseRanks(job: JobRecord): Promise<void> {
     for (const r of job.ranks) signalGroup(r.pid, 'SIGSTOP');
-    this.store.setPhase(jobId, 'SUSPENDED');
-    this.started.emit({ jobId, state: 'SUSPENDED', status: STATUS.suspended });
   }
 
-  async unsuspend(jobId: string): Promise<void> {
-    const job = this.active(jobId, 'resumed');
-    if (job.phase === 'RUNNING') return;
+  protected async resumeRanks(job: JobRecord): Promise<void> {
     for (const r of job.ranks) signalGroup(r.pid, 'SIGCONT');
-    this.store.setPhase(jobId, 'RUNNING');
-    this.started.emit({ jobId, state: 'RUNNING', status: STATUS.running });
   }
 
   /** Web sessions link straight to the rank's port; shells and VNC are not offered natively. */
@@ -216,43 +163,12 @@ export class NativeBackend implements ComputeBackend {
     return { type: 'web', redirectClientTo: `http://${this.options.publicHost}:${target.port}/` };
   }
 
-  async verify(jobIds: string[]): Promise<string[]> {
-    const known = this.store.known(jobIds);
-    return jobIds.filter((id) => !known.has(id));
+  protected async capacity(): Promise<Capacity> {
+    return { cpu: cpus().length, memoryBytes: totalmem() };
   }
 
-  async utilization(productCategory: string): Promise<Utilization> {
-    const jobs = this.store
-      .unfinished()
-      .filter((j) => productCategory === '' || j.productCategory === productCategory);
-    const running = jobs.filter((j) => j.phase === 'RUNNING');
-    return {
-      capacityCpu: cpus().length,
-      capacityMemoryBytes: totalmem(),
-      usedCpu: running.reduce((sum, j) => sum + j.cpu * j.replicas, 0),
-      usedMemoryBytes: running.reduce((sum, j) => sum + j.memoryBytes * j.replicas, 0),
-      running: running.length,
-      pending: jobs.filter((j) => j.phase === 'STARTING').length,
-    };
-  }
-
-  streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut> {
-    const job = this.known(request.jobId);
-    const jobDir = this.jobDir(job.jobId);
-    const files = Array.from({ length: job.replicas }, (_, rank) => {
-      const f = rankFiles(jobDir, rank);
-      return [
-        { rank, stream: 'stdout' as const, path: f.stdout },
-        { rank, stream: 'stderr' as const, path: f.stderr },
-      ];
-    }).flat();
-    return streamFileLogs({
-      files: () => files,
-      isDone: () => this.store.get(job.jobId)?.phase === 'ENDED',
-      offsets: request.offsets,
-      follow: request.follow,
-      signal: request.signal,
-    });
+  protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
+    return rankFiles(this.jobDir(job.jobId), rank)[stream];
   }
 
   /** What start() does for a job that had not ended when the plugin last stopped. */
@@ -267,37 +183,6 @@ export class NativeBackend implements ComputeBackend {
       this.started.logger.info({ jobId: job.jobId }, 're-attached to running job');
     } else {
       this.finish(job, false);
-    }
-  }
-
-  /**
-   * A phase is recorded before its event is emitted, so a plugin killed in between never reported
-   * it. Each event applies only where the orchestrator still has the state the job left (a
-   * compare-and-set), so repeating one that did arrive changes nothing.
-   */
-  private reassertPhase(job: JobRecord): void {
-    if (job.phase === 'RUNNING') {
-      const startedAt = job.startedAt ?? undefined;
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'RUNNING',
-        status: STATUS.running,
-        expectedState: 'IN_QUEUE',
-        occurredAt: startedAt,
-      });
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'RUNNING',
-        status: STATUS.running,
-        expectedState: 'SUSPENDED',
-      });
-    } else if (job.phase === 'SUSPENDED') {
-      this.started.emit({
-        jobId: job.jobId,
-        state: 'SUSPENDED',
-        status: STATUS.suspended,
-        expectedState: 'RUNNING',
-      });
     }
   }
 
@@ -346,10 +231,7 @@ export class NativeBackend implements ComputeBackend {
     const recorded = exits.filter((e) => e !== null);
     const endedAt =
       recorded.length === exits.length ? Math.max(...recorded.map((e) => e.endedAt)) : undefined;
-    // Report first: if we crash before recording the end, the restart reports it again, and a
-    // repeated final state is ignored by the orchestrator, while a lost one would not be.
-    this.started.emit({ jobId: job.jobId, ...outcome, occurredAt: endedAt });
-    this.store.markEnded(job.jobId);
+    this.reportEnd(job.jobId, outcome, endedAt);
     if (observedLive) {
       // Whatever the command left behind in its group goes with it. Only done right after the
       // group's leader was seen to exit, while its id cannot have been reused yet.
@@ -357,18 +239,6 @@ export class NativeBackend implements ComputeBackend {
         if (liveGroupMembers(r.pid).length > 0) signalGroup(r.pid, 'SIGKILL');
       }
     }
-    this.started.logger.info({ jobId: job.jobId, ...outcome }, 'job ended');
-  }
-
-  private known(jobId: string): JobRecord {
-    const job = this.store.get(jobId);
-    if (!job) throw new NotFoundError(`Unknown job: ${jobId}`);
-    return job;
-  }
-
-  /** A job that may still change: not ended and not being stopped. */
-  private active(jobId: string, verb: string): JobRecord {
-    return requireActive(this.known(jobId), jobId, verb);
   }
 
   private jobDir(jobId: string): string {

@@ -43,6 +43,11 @@ export { openSqlite, type SqliteDatabase } from './sqlite.js';
 export {
   JobStoreBase,
   LifecycleJobStore,
+  lifecycleJobsTable,
+  type ColumnValue,
+  type LifecycleJob,
+  type LifecycleRow,
+  type NewLifecycleJob,
   requireActive,
   type JobPhase,
   type StopReason,
@@ -50,6 +55,15 @@ export {
   openVersionedSqlite,
   type Migration,
 } from './job-store.js';
+export {
+  LifecycleBackend,
+  LIFECYCLE_STATUS,
+  exitStatus,
+  stoppedOutcome,
+  type Capacity,
+  type Outcome,
+  type RankExit,
+} from './lifecycle-backend.js';
 export { freePort } from './ports.js';
 export {
   ConfigurationError,

@@ -85,12 +85,124 @@ export type JobPhase = 'STARTING' | 'RUNNING' | 'SUSPENDED' | 'ENDED';
 /** Why the plugin is stopping a job; decides how its end is reported. */
 export type StopReason = 'CANCELLED' | 'EXPIRED';
 
+/** What a plugin that runs jobs itself records of each job, whatever runs it. */
+export interface LifecycleJob {
+  jobId: string;
+  productCategory: string;
+  replicas: number;
+  /** Per replica. */
+  cpu: number;
+  memoryBytes: number;
+  timeAllocationMs: number | null;
+  phase: JobPhase;
+  /** When every rank had been started (epoch ms); the time allocation counts from here. */
+  startedAt: number | null;
+  deadline: number | null;
+  stopReason: StopReason | null;
+  stopRequestedAt: number | null;
+}
+
+/** What is known of a job when it is recorded, before it starts. */
+export type NewLifecycleJob = Pick<
+  LifecycleJob,
+  'jobId' | 'productCategory' | 'replicas' | 'cpu' | 'memoryBytes' | 'timeAllocationMs'
+>;
+
+/** A row of the lifecycle columns of `jobs`. */
+export interface LifecycleRow {
+  job_id: string;
+  product_category: string;
+  replicas: number;
+  cpu: number;
+  memory_bytes: number;
+  time_allocation_ms: number | null;
+  phase: JobPhase;
+  started_at: number | null;
+  deadline: number | null;
+  stop_reason: StopReason | null;
+  stop_requested_at: number | null;
+}
+
+/** A value a plugin stores in a column of its own. */
+export type ColumnValue = string | number | null;
+
 /**
- * A job store whose `jobs` table also has the lifecycle columns `phase`, `started_at`, `deadline`,
- * `stop_reason`, `stop_requested_at` and `ended_at`: for plugins that start, stop and time jobs
- * themselves (native processes, containers), rather than hand them to a scheduler.
+ * The `jobs` table of a lifecycle store, with the plugin's own columns (SQL column definitions)
+ * after the common ones, for a plugin's first migration. Released schemas never change: a column
+ * added later is a new migration step of the plugin, and this text stays as it is.
  */
-export abstract class LifecycleJobStore extends JobStoreBase {
+export function lifecycleJobsTable(ownColumns: string[] = []): string {
+  const own = ownColumns.map((c) => `    ${c},\n`).join('');
+  return `
+  CREATE TABLE IF NOT EXISTS jobs (
+    job_id TEXT PRIMARY KEY,
+    product_category TEXT NOT NULL,
+    replicas INTEGER NOT NULL,
+    cpu REAL NOT NULL,
+    memory_bytes INTEGER NOT NULL,
+${own}    time_allocation_ms INTEGER,
+    phase TEXT NOT NULL,
+    started_at INTEGER,
+    deadline INTEGER,
+    stop_reason TEXT,
+    stop_requested_at INTEGER,
+    created_at INTEGER NOT NULL,
+    ended_at INTEGER
+  );
+  CREATE INDEX IF NOT EXISTS jobs_by_phase ON jobs (phase);
+  `;
+}
+
+/**
+ * A job store whose `jobs` table has the lifecycle columns (`lifecycleJobsTable`): for plugins
+ * that start, stop and time jobs themselves (processes, containers, VMs) rather than hand them to
+ * a scheduler. `J` is the plugin's record of a job and `Row` its row; the plugin says in
+ * `complete` how its own columns (and tables) complete a job.
+ */
+export abstract class LifecycleJobStore<
+  J extends LifecycleJob = LifecycleJob,
+  Row extends LifecycleRow = LifecycleRow,
+> extends JobStoreBase {
+  /** The plugin's record of a job, from the common fields and its row. */
+  protected abstract complete(job: LifecycleJob, row: Row): J;
+
+  get(jobId: string): J | undefined {
+    const row = this.db.prepare<[string], Row>(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId);
+    return row && this.fromRow(row);
+  }
+
+  /** Jobs that have not ended, oldest first. */
+  unfinished(): J[] {
+    return this.db
+      .prepare<[], Row>(`SELECT * FROM jobs WHERE phase != 'ENDED' ORDER BY created_at, job_id`)
+      .all()
+      .map((row) => this.fromRow(row));
+  }
+
+  /**
+   * Records a new job as STARTING, with values for the plugin's own columns (`own`, keyed by
+   * column name: names come from the plugin's code, never from a request).
+   */
+  protected insertJob(job: NewLifecycleJob, own: Record<string, ColumnValue> = {}): void {
+    const values: Record<string, ColumnValue> = {
+      job_id: job.jobId,
+      product_category: job.productCategory,
+      replicas: job.replicas,
+      cpu: job.cpu,
+      memory_bytes: job.memoryBytes,
+      time_allocation_ms: job.timeAllocationMs,
+      phase: 'STARTING',
+      created_at: Date.now(),
+      ...own,
+    };
+    const columns = Object.keys(values);
+    this.db
+      .prepare(
+        `INSERT INTO jobs (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      )
+      .run(...Object.values(values));
+  }
+
   markRunning(jobId: string, startedAt: number, deadline: number | null): void {
     this.db
       .prepare(`UPDATE jobs SET phase = 'RUNNING', started_at = ?, deadline = ? WHERE job_id = ?`)
@@ -115,6 +227,25 @@ export abstract class LifecycleJobStore extends JobStoreBase {
     this.db
       .prepare(`UPDATE jobs SET phase = 'ENDED', ended_at = ? WHERE job_id = ?`)
       .run(Date.now(), jobId);
+  }
+
+  private fromRow(row: Row): J {
+    return this.complete(
+      {
+        jobId: row.job_id,
+        productCategory: row.product_category,
+        replicas: row.replicas,
+        cpu: row.cpu,
+        memoryBytes: row.memory_bytes,
+        timeAllocationMs: row.time_allocation_ms,
+        phase: row.phase,
+        startedAt: row.started_at,
+        deadline: row.deadline,
+        stopReason: row.stop_reason,
+        stopRequestedAt: row.stop_requested_at,
+      },
+      row,
+    );
   }
 }
 
