@@ -1,0 +1,33 @@
+export { newcArchive, type CpioEntry } from './cpio.js';
+export {
+  jobInitramfs,
+  renderCommand,
+  renderJobEnv,
+  writeJobInitrd,
+  type JobParameters,
+} from './job-initramfs.js';
+export {
+  accelDefault,
+  buildQemuArgs,
+  createOverlay,
+  GUEST_APPEND,
+  QemuError,
+  qemuOptionValue,
+  startQemu,
+  type Accel,
+  type AccelSetting,
+  type QemuSpec,
+} from './qemu.js';
+export {
+  QmpClient,
+  QmpClosedError,
+  QmpError,
+  QmpProtocolError,
+  QmpTimeoutError,
+  queryStatus,
+  setVncPassword,
+  type QmpEvent,
+  type QmpOptions,
+  type VmStatus,
+} from './qmp.js';
+export { shellExports, shellQuote, shellQuoteArgv } from './shell.js';
