@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import {
   InvalidArgumentError,
   LifecycleBackend,
+  peersOf,
   type Capacity,
   type CreateJobResult,
   type CreateJobSpec,
@@ -122,7 +123,7 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     if (job === null) return {};
     if (spec.image === '') throw new InvalidArgumentError('The job names no container image');
     const { image, argv, environment } = spec;
-    this.store.insert({ ...job, image, argv, environment });
+    this.store.insert({ ...job, image, argv, environment, peers: peersOf(spec.jobJson) });
     const recorded = this.store.get(spec.jobId);
     // Pulling may take long: the job is recorded, its start goes on after the answer.
     if (recorded) this.launch(recorded);
@@ -192,6 +193,7 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     await this.ensureImage(job);
     if (this.cancelledWhileStarting(job.jobId)) return;
     const network = await this.ensureNetwork(job.jobId);
+    await this.connectPeers(job, network);
     for (let rank = 0; rank < job.replicas; rank++) {
       if (this.cancelledWhileStarting(job.jobId)) return;
       const container = await this.ensureContainer(job, rank, network);
@@ -272,6 +274,36 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       });
     }
     return name;
+  }
+
+  /**
+   * Makes each peer job reachable from this job's network by the peer's hostname: the peer's
+   * rank 0 joins the network under that name. Idempotent, for a start resumed after a restart.
+   */
+  private async connectPeers(job: JobRecord, network: string): Promise<void> {
+    if (job.peers.length === 0) return;
+    const attached = await this.attachedTo(network);
+    for (const peer of job.peers) {
+      const target = (await this.containersOf(peer.jobId)).find((c) => c.rank === 0);
+      if (target?.state !== 'running') {
+        throw new Error(
+          `The peer job ${peer.jobId} (${peer.hostname}) is not running on this provider`,
+        );
+      }
+      if (attached.has(target.id)) continue;
+      await this.docker.getNetwork(network).connect({
+        Container: target.id,
+        EndpointConfig: { Aliases: [peer.hostname] },
+      });
+    }
+  }
+
+  /** Ids of the containers attached to `network`. */
+  private async attachedTo(network: string): Promise<Set<string>> {
+    const info = (await this.docker.getNetwork(network).inspect()) as {
+      Containers?: Record<string, unknown> | null;
+    };
+    return new Set(Object.keys(info.Containers ?? {}));
   }
 
   private async ensureContainer(
@@ -454,12 +486,16 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
           if (engineStatus(err) !== 404) throw err;
         });
     }
-    await this.docker
-      .getNetwork(this.networkName(jobId))
-      .remove()
-      .catch((err: unknown) => {
-        if (engineStatus(err) !== 404) throw err;
-      });
+    const network = this.docker.getNetwork(this.networkName(jobId));
+    try {
+      // Peers of the job are still attached; the network cannot go while they are.
+      for (const id of await this.attachedTo(this.networkName(jobId))) {
+        await network.disconnect({ Container: id, Force: true });
+      }
+      await network.remove();
+    } catch (err) {
+      if (engineStatus(err) !== 404) throw err;
+    }
   }
 
   private containerName(jobId: string, rank: number): string {

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openSqlite } from '@ucloud/provider-sdk';
+import { lifecycleJobsTable, openSqlite } from '@ucloud/provider-sdk';
 import { afterEach, describe, expect, it } from 'vitest';
 import { instanceId, JobStore } from './job-store.js';
 
@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe("the Docker plugin's job store", () => {
-  it('keeps what a resumed start needs (image, command line, environment) across reopening', () => {
+  it('keeps what a resumed start needs (image, command line, environment, peers) across reopening', () => {
     const file = join(fresh(), 'docker.db');
     const store = new JobStore(file);
     store.insert({
@@ -28,6 +28,7 @@ describe("the Docker plugin's job store", () => {
       image: 'localhost/ucloud/busybox:1',
       argv: ['/bin/sh', '-c', 'echo "$1"', 'x y'],
       environment: { A: 'b c' },
+      peers: [{ hostname: 'database', jobId: '4101' }],
       timeAllocationMs: null,
     });
     store.close();
@@ -37,14 +38,36 @@ describe("the Docker plugin's job store", () => {
       image: 'localhost/ucloud/busybox:1',
       argv: ['/bin/sh', '-c', 'echo "$1"', 'x y'],
       environment: { A: 'b c' },
+      peers: [{ hostname: 'database', jobId: '4101' }],
     });
     expect(reopened.unfinished().map((j) => j.jobId)).toEqual(['7']);
     reopened.markEnded('7');
     expect(reopened.unfinished()).toEqual([]);
     reopened.close();
     const db = openSqlite(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
+  });
+
+  it('opens a database of before peers, its jobs without peers', () => {
+    const file = join(fresh(), 'docker.db');
+    const db = openSqlite(file);
+    db.exec(
+      lifecycleJobsTable([
+        'image TEXT NOT NULL',
+        'argv TEXT NOT NULL',
+        'environment TEXT NOT NULL',
+      ]),
+    );
+    db.pragma('user_version = 1');
+    db.prepare(
+      `INSERT INTO jobs (job_id, product_category, replicas, cpu, memory_bytes, image, argv,
+         environment, phase, created_at) VALUES ('1', 'c', 1, 1, 0, 'i', '["true"]', '{}', 'RUNNING', 0)`,
+    ).run();
+    db.close();
+    const store = new JobStore(file);
+    expect(store.get('1')).toMatchObject({ phase: 'RUNNING', argv: ['true'], peers: [] });
+    store.close();
   });
 
   it('keeps one instance id per data directory', () => {

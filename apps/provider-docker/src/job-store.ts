@@ -8,15 +8,18 @@ import {
   type LifecycleRow,
   type Migration,
   type NewLifecycleJob,
+  type Peer,
 } from '@ucloud/provider-sdk';
 
 export interface JobRecord extends LifecycleJob {
   image: string;
   argv: string[];
   environment: Record<string, string>;
+  /** Jobs whose containers this job's reach by the peers' hostnames. */
+  peers: Peer[];
 }
 
-export type NewJob = NewLifecycleJob & Pick<JobRecord, 'image' | 'argv' | 'environment'>;
+export type NewJob = NewLifecycleJob & Pick<JobRecord, 'image' | 'argv' | 'environment' | 'peers'>;
 
 interface JobRow extends LifecycleRow {
   image: string;
@@ -24,11 +27,14 @@ interface JobRow extends LifecycleRow {
   argv: string;
   /** JSON */
   environment: string;
+  /** JSON */
+  peers: string;
 }
 
 /** The schema, one step a version (see the SDK's `openVersionedSqlite`): append a step to change it. */
 const MIGRATIONS: Migration[] = [
   lifecycleJobsTable(['image TEXT NOT NULL', 'argv TEXT NOT NULL', 'environment TEXT NOT NULL']),
+  `ALTER TABLE jobs ADD COLUMN peers TEXT NOT NULL DEFAULT '[]'`,
 ];
 
 /**
@@ -55,6 +61,7 @@ export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
       image: job.image,
       argv: JSON.stringify(job.argv),
       environment: JSON.stringify(job.environment),
+      peers: JSON.stringify(job.peers),
     });
   }
 
@@ -64,6 +71,7 @@ export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
       image: row.image,
       argv: JSON.parse(row.argv) as string[],
       environment: JSON.parse(row.environment) as Record<string, string>,
+      peers: JSON.parse(row.peers) as Peer[],
     };
   }
 }

@@ -64,6 +64,7 @@ export {
   type Outcome,
   type RankExit,
 } from './lifecycle-backend.js';
+export { peersOf, type Peer } from './peers.js';
 export { freePort } from './ports.js';
 export {
   ConfigurationError,
