@@ -97,6 +97,8 @@ export PATH=/bin:/sbin
 [ -e /dev/null ] || mount -t devtmpfs devtmpfs /dev
 # The kernel gave init no console if /dev was empty when it started.
 exec </dev/console >/dev/console 2>&1
+# The log is a file, not a terminal: lines end in \n alone (kernel messages keep their \r\n).
+stty -onlcr
 hostname ucloud-vm
 if [ -f /ucloud/command ]; then
   [ -f /ucloud/job.env ] && . /ucloud/job.env
