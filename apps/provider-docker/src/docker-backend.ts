@@ -18,6 +18,7 @@ import { type ProductConfig } from './config.js';
 import { engineMessage, engineStatus } from './engine.js';
 import { instanceId, JobStore, type JobRecord } from './job-store.js';
 import { finishedAtOf, outcomeOf, type ContainerExit } from './outcome.js';
+import { ensureImage } from './pull.js';
 import { describeProducts } from './products.js';
 
 export interface DockerBackendOptions {
@@ -40,8 +41,6 @@ export interface DockerBackendOptions {
 const MOUNT = '/ucloud';
 /** Engine states of a container that will not run again by itself. */
 const ENDED_STATES = new Set(['exited', 'dead', 'stopped']);
-/** At most one pull progress event per job this often. */
-const PULL_PROGRESS_MS = 2_000;
 
 /** A rank's output file in the job directory (and at MOUNT in its container). */
 export const rankLog = (rank: number, stream: LogStreamName) => `rank-${rank}.${stream}`;
@@ -190,7 +189,9 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       writeFileSync(join(jobDir, rankLog(rank, 'stdout')), '', { flag: 'a' });
       writeFileSync(join(jobDir, rankLog(rank, 'stderr')), '', { flag: 'a' });
     }
-    await this.ensureImage(job);
+    await ensureImage(this.docker, job.image, (status) =>
+      this.started.emit({ jobId: job.jobId, status }),
+    );
     if (this.cancelledWhileStarting(job.jobId)) return;
     const network = await this.ensureNetwork(job.jobId);
     await this.connectPeers(job, network);
@@ -220,45 +221,6 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       ),
     );
     this.reportEnd(jobId, outcome);
-  }
-
-  /** Pulls the image unless the engine has it; progress is reported as status text. */
-  private async ensureImage(job: JobRecord): Promise<void> {
-    try {
-      await this.docker.getImage(job.image).inspect();
-      return;
-    } catch (err) {
-      if (engineStatus(err) !== 404) throw err;
-    }
-    this.started.emit({ jobId: job.jobId, status: `Pulling the image ${job.image}` });
-    let lastReport = Date.now();
-    try {
-      const stream = await this.docker.pull(job.image);
-      await new Promise<void>((resolve, reject) => {
-        this.docker.modem.followProgress(
-          stream,
-          (err: Error | null, output: Array<{ error?: string }>) => {
-            const failed = output.find((o) => typeof o.error === 'string');
-            if (err) reject(err);
-            else if (failed?.error !== undefined) reject(new Error(failed.error));
-            else resolve();
-          },
-          (event: { status?: string; progress?: string; id?: string }) => {
-            if (Date.now() - lastReport < PULL_PROGRESS_MS || event.status === undefined) return;
-            lastReport = Date.now();
-            const what = [event.id, event.status, event.progress].filter(Boolean).join(' ');
-            this.started.emit({
-              jobId: job.jobId,
-              status: `Pulling the image ${job.image}: ${what}`,
-            });
-          },
-        );
-      });
-    } catch (err) {
-      throw new Error(`Could not pull the image ${job.image}: ${engineMessage(err)}`, {
-        cause: err,
-      });
-    }
   }
 
   private async ensureNetwork(jobId: string): Promise<string> {
