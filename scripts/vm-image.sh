@@ -6,12 +6,13 @@
 #
 #   scripts/vm-image.sh [OUTDIR]        OUTDIR defaults to $VM_IMAGE_DIR or /tmp/ucloud-vm-image
 #
-# OUTDIR then holds:
-#   vmlinuz          the kernel (virtio and ext4 are modules in Debian's build, see disk-initrd.gz)
-#   initrd.gz        the guest as an initramfs: busybox, /init
-#   disk.qcow2       the same guest on an ext4 disk, for per-job copy-on-write overlays
-#   disk-initrd.gz   boots disk.qcow2: loads the virtio and ext4 modules, mounts /dev/vda, moves the
-#                    job's parameters onto it and switches to its /init
+# OUTDIR is an image directory of the VM plugin (its IMAGE_DIR), one folder per image name:
+#   busybox/vmlinuz          the kernel (virtio and ext4 are modules in Debian's build)
+#   busybox/initrd.gz        the guest as an initramfs: busybox, /init
+#   busybox-disk/vmlinuz     the same kernel (a hard link)
+#   busybox-disk/disk.qcow2  the same guest on an ext4 disk, for per-job copy-on-write overlays
+#   busybox-disk/disk-initrd.gz  boots disk.qcow2: loads the virtio and ext4 modules, mounts
+#                    /dev/vda, moves the job's parameters onto it and switches to its /init
 #
 # The job's parameters reach the guest as a second, per-job initramfs that QEMU is given after the
 # base one: x86 QEMU takes a single -initrd file, so the plugin writes the base archive followed by
@@ -19,8 +20,9 @@
 #   /ucloud/job.env    `export NAME='value'` lines: UCLOUD_JOB_ID, UCLOUD_RANK,
 #                      UCLOUD_NUMBER_OF_NODES and the job's environment
 #   /ucloud/command    the job's argv, each word shell-quoted, on one line
-# /init sources job.env, runs the argv with its output on the serial console, prints
-# "ucloud: exit status N" and powers off (-no-reboot then makes QEMU exit).
+# /init sources job.env, runs the argv with its output on the serial console (ttyS0), prints
+# "ucloud: exit status N" on the second serial port (ttyS1; on the console if there is none) and
+# powers off (-no-reboot then makes QEMU exit).
 set -euo pipefail
 
 OUT=$(realpath -m "${1:-${VM_IMAGE_DIR:-/tmp/ucloud-vm-image}}")
@@ -49,12 +51,14 @@ need apt-get apt
 busybox --list | grep -qx poweroff || fail "$(command -v busybox) lacks applets (apt-get install -y busybox-static)"
 ldd "$(command -v busybox)" >/dev/null 2>&1 && fail "busybox is dynamically linked (apt-get install -y busybox-static)"
 
-mkdir -p "$OUT"
+INITRD_IMAGE="$OUT/busybox"
+DISK_IMAGE="$OUT/busybox-disk"
+mkdir -p "$INITRD_IMAGE" "$DISK_IMAGE"
 WORK="$OUT/.work"
 mkdir -p "$WORK"
 
 # --- kernel -------------------------------------------------------------------------------------
-if [ ! -f "$OUT/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
+if [ ! -f "$INITRD_IMAGE/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
   if [ -z "$KERNEL_PACKAGE" ]; then
     KERNEL_PACKAGE=$(apt-cache depends linux-image-amd64 2>/dev/null | awk '/Depends: linux-image-/ { print $2; exit }')
     [ -n "$KERNEL_PACKAGE" ] || fail "cannot find the kernel package behind linux-image-amd64 (apt-get update, or set VM_KERNEL_PACKAGE)"
@@ -72,11 +76,12 @@ if [ ! -f "$OUT/vmlinuz" ] || [ ! -d "$WORK/modules" ]; then
     cp "$WORK"/deb/x/lib/modules/*/kernel/"$module.ko" "$WORK/modules.tmp/" ||
       fail "$KERNEL_PACKAGE has no $module.ko"
   done
-  cp "$WORK"/deb/x/boot/vmlinuz-* "$OUT/vmlinuz.tmp"
+  cp "$WORK"/deb/x/boot/vmlinuz-* "$INITRD_IMAGE/vmlinuz.tmp"
   rm -rf "$WORK/deb"
   mv "$WORK/modules.tmp" "$WORK/modules"
-  mv "$OUT/vmlinuz.tmp" "$OUT/vmlinuz"
+  mv "$INITRD_IMAGE/vmlinuz.tmp" "$INITRD_IMAGE/vmlinuz"
 fi
+ln -f "$INITRD_IMAGE/vmlinuz" "$DISK_IMAGE/vmlinuz"
 
 # --- the guest's files --------------------------------------------------------------------------
 # populate DIR: busybox and its applets as symlinks, the mount points, and the job-running /init.
@@ -106,7 +111,13 @@ if [ -f /ucloud/command ]; then
   # The command file holds shell-quoted words: eval turns them back into the argv, unexpanded.
   eval "set -- $(cat /ucloud/command)"
   "$@"
-  echo "ucloud: exit status $?"
+  status=$?
+  # ttyS1 is the plugin's exit channel, so the console holds the job's output alone.
+  if stty -F /dev/ttyS1 -onlcr 2>/dev/null; then
+    echo "ucloud: exit status $status" >/dev/ttyS1
+  else
+    echo "ucloud: exit status $status"
+  fi
 else
   echo "ucloud: no job (/ucloud/command is missing)"
 fi
@@ -122,26 +133,26 @@ pack() {
   mv "$2.tmp" "$2"
 }
 
-if [ ! -f "$OUT/initrd.gz" ]; then
+if [ ! -f "$INITRD_IMAGE/initrd.gz" ]; then
   rm -rf "$WORK/rootfs"
   populate "$WORK/rootfs"
-  pack "$WORK/rootfs" "$OUT/initrd.gz"
+  pack "$WORK/rootfs" "$INITRD_IMAGE/initrd.gz"
 fi
 
 # --- the disk variant ---------------------------------------------------------------------------
-if [ ! -f "$OUT/disk.qcow2" ]; then
+if [ ! -f "$DISK_IMAGE/disk.qcow2" ]; then
   need mke2fs e2fsprogs
   need qemu-img qemu-utils
   [ -d "$WORK/rootfs" ] || populate "$WORK/rootfs"
   rm -f "$WORK/disk.raw"
   # -d copies the tree in without mounting anything; -E root_owner makes / root's.
   mke2fs -q -t ext4 -L ucloud-root -E root_owner=0:0 -d "$WORK/rootfs" "$WORK/disk.raw" 64M >/dev/null
-  qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$OUT/disk.qcow2.tmp"
-  mv "$OUT/disk.qcow2.tmp" "$OUT/disk.qcow2"
+  qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$DISK_IMAGE/disk.qcow2.tmp"
+  mv "$DISK_IMAGE/disk.qcow2.tmp" "$DISK_IMAGE/disk.qcow2"
   rm -f "$WORK/disk.raw"
 fi
 
-if [ ! -f "$OUT/disk-initrd.gz" ]; then
+if [ ! -f "$DISK_IMAGE/disk-initrd.gz" ]; then
   STAGE1="$WORK/disk-initrd"
   rm -rf "$STAGE1"
   mkdir -p "$STAGE1"/{bin,proc,sys,dev,newroot,modules}
@@ -176,7 +187,7 @@ exec switch_root /newroot /init
 EOF
   } >"$STAGE1/init"
   chmod +x "$STAGE1/init"
-  pack "$STAGE1" "$OUT/disk-initrd.gz"
+  pack "$STAGE1" "$DISK_IMAGE/disk-initrd.gz"
 fi
 
-echo "vm-image: $OUT has vmlinuz, initrd.gz, disk.qcow2 and disk-initrd.gz" >&2
+echo "vm-image: $OUT has the images busybox (vmlinuz, initrd.gz) and busybox-disk (vmlinuz, disk.qcow2, disk-initrd.gz)" >&2

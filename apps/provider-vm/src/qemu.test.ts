@@ -22,6 +22,7 @@ const spec: QemuSpec = {
   initrd: '/jobs/1/rank-0/initrd.gz',
   append: GUEST_APPEND,
   serialLogPath: '/jobs/1/rank-0/serial.log',
+  exitLogPath: '/jobs/1/rank-0/exit.log',
   qmpSocketPath: '/jobs/1/rank-0/qmp.sock',
   vncSocketPath: '/jobs/1/rank-0/vnc.sock',
   pidFile: '/jobs/1/rank-0/qemu.pid',
@@ -47,12 +48,16 @@ describe('buildQemuArgs', () => {
     expect(after(argv, '-m')).toBe('256');
     expect(after(argv, '-kernel')).toBe('/img/vmlinuz');
     expect(after(argv, '-initrd')).toBe('/jobs/1/rank-0/initrd.gz');
-    expect(after(argv, '-append')).toBe('console=ttyS0 quiet panic=-1');
+    expect(after(argv, '-append')).toBe('console=ttyS0 quiet loglevel=0 panic=-1');
     expect(after(argv, '-chardev', 0)).toBe(
       'file,id=serial0,path=/jobs/1/rank-0/serial.log,append=on',
     );
     expect(after(argv, '-serial')).toBe('chardev:serial0');
     expect(after(argv, '-chardev', 1)).toBe(
+      'file,id=serial1,path=/jobs/1/rank-0/exit.log,append=on',
+    );
+    expect(after(argv, '-serial', 1)).toBe('chardev:serial1');
+    expect(after(argv, '-chardev', 2)).toBe(
       'socket,id=qmp0,path=/jobs/1/rank-0/qmp.sock,server=on,wait=off',
     );
     expect(after(argv, '-mon')).toBe('chardev=qmp0,mode=control');
@@ -85,7 +90,7 @@ describe('buildQemuArgs', () => {
     expect(after(argv, '-kernel')).toBe('/a,b/vmlinuz');
     expect(after(argv, '-drive')).toBe('file=/a,,b/disk,if=virtio,format=qcow2');
     expect(after(argv, '-chardev', 0)).toContain('path=/a,,b/serial.log,');
-    expect(after(argv, '-chardev', 1)).toContain('path=/a,,b/qmp.sock,');
+    expect(after(argv, '-chardev', 2)).toContain('path=/a,,b/qmp.sock,');
     expect(after(argv, '-vnc')).toBe('unix:/a,,b/vnc.sock,password=on');
     expect(qemuOptionValue('a,,b')).toBe('a,,,,b');
   });

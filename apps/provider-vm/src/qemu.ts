@@ -9,8 +9,11 @@ export type Accel = 'kvm' | 'tcg';
 /** The plugin's setting: `auto` takes KVM where /dev/kvm can be opened. */
 export type AccelSetting = 'auto' | Accel;
 
-/** The kernel command line the test image expects: console on the first serial port, no reboot. */
-export const GUEST_APPEND = 'console=ttyS0 quiet panic=-1';
+/**
+ * The kernel command line the test image expects: console on the first serial port, no reboot.
+ * `loglevel=0` keeps the kernel's own lines (its "Power down" at the end) out of the job's output.
+ */
+export const GUEST_APPEND = 'console=ttyS0 quiet loglevel=0 panic=-1';
 
 /** One rank's VM. Paths may contain anything but NUL; commas are escaped for QEMU's options. */
 export interface QemuSpec {
@@ -26,6 +29,8 @@ export interface QemuSpec {
   append: string;
   /** The guest's console, appended to: a restarted VM adds to the log rather than truncating it. */
   serialLogPath: string;
+  /** The guest's second serial port (ttyS1), where its /init reports the job's exit status. */
+  exitLogPath: string;
   qmpSocketPath: string;
   /** VNC on a unix socket, refusing clients until a password is set over QMP (setVncPassword). */
   vncSocketPath: string;
@@ -53,7 +58,14 @@ export function buildQemuArgs(spec: QemuSpec): string[] {
   if (!Number.isInteger(spec.memoryMiB) || spec.memoryMiB < 64) {
     throw new InvalidArgumentError(`a VM needs at least 64 MiB of memory, not ${spec.memoryMiB}`);
   }
-  const paths = [spec.kernel, spec.initrd, spec.disk ?? '', spec.serialLogPath, spec.qmpSocketPath];
+  const paths = [
+    spec.kernel,
+    spec.initrd,
+    spec.disk ?? '',
+    spec.serialLogPath,
+    spec.exitLogPath,
+    spec.qmpSocketPath,
+  ];
   if ([...paths, spec.vncSocketPath, spec.pidFile, spec.append].some((p) => p.includes('\0'))) {
     throw new InvalidArgumentError('QEMU arguments cannot contain NUL');
   }
@@ -80,6 +92,10 @@ export function buildQemuArgs(spec: QemuSpec): string[] {
     `file,id=serial0,path=${v(spec.serialLogPath)},append=on`,
     '-serial',
     'chardev:serial0',
+    '-chardev',
+    `file,id=serial1,path=${v(spec.exitLogPath)},append=on`,
+    '-serial',
+    'chardev:serial1',
     '-chardev',
     `socket,id=qmp0,path=${v(spec.qmpSocketPath)},server=on,wait=off`,
     '-mon',
