@@ -1,4 +1,5 @@
 import { isFinalState, JobState } from '@ucloud/contracts';
+import { type Duplex } from 'node:stream';
 import { type Logger } from 'pino';
 
 /** The spec's JobState values and which of them are final: one definition, in the contracts. */
@@ -111,11 +112,37 @@ export interface StreamLogsSpec {
 
 export type SessionKind = 'SHELL' | 'WEB' | 'VNC';
 
-/** What a user gets to reach a rank of their job. */
+/**
+ * What a user gets to reach a rank of their job. A VNC session with an empty `url` is served by
+ * the gateway, which relays its WebSocket to the plugin's `connectSession`.
+ */
 export type OpenedSession =
   | { type: 'shell'; sessionIdentifier: string }
   | { type: 'web'; redirectClientTo: string }
   | { type: 'vnc'; url: string; password: string | null };
+
+/** A terminal's size in characters. */
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+/** Which rank a session stream goes to, and what it is. */
+export interface SessionTarget {
+  jobId: string;
+  rank: number;
+  kind: SessionKind;
+  /** For shells: the terminal's size at the start. */
+  size: TerminalSize | null;
+}
+
+/** A byte stream to a rank (a VNC server's socket, a shell's terminal), and its controls. */
+export interface SessionStream {
+  /** Bytes written go to the rank; bytes read come from it. Destroyed when the user leaves. */
+  stream: Duplex;
+  /** Tells a terminal its new size; absent where there is none (VNC). */
+  resize?(size: TerminalSize): void;
+}
 
 /**
  * A compute plugin as a plain object. Methods throw the errors of `errors.ts` (NotFoundError, …)
@@ -147,6 +174,11 @@ export interface ComputeBackend {
   streamLogs(request: StreamLogsSpec): AsyncIterable<LogChunkOut>;
   /** Opens a session to a rank of a running job; absent when the plugin offers none (UNIMPLEMENTED). */
   openSession?(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession>;
+  /**
+   * The byte stream of a session the gateway serves (ConnectSession): throws FailedPrecondition
+   * when the job does not run. Absent when the plugin serves no session itself (UNIMPLEMENTED).
+   */
+  connectSession?(target: SessionTarget): Promise<SessionStream>;
   /** Prepares for a user or project about to use the provider; idempotent. Absent: nothing to do. */
   init?(owner: { createdBy: string; project: string | null }): Promise<void>;
 }

@@ -1,6 +1,7 @@
 import {
   credentials as grpcCredentials,
   type ChannelCredentials,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ServiceError,
 } from '@grpc/grpc-js';
@@ -15,6 +16,8 @@ import {
   type JobEvent,
   type LogChunk,
   type RetrieveUtilizationResponse,
+  type SessionInput,
+  type SessionOutput,
   type VerifyJobsResponse,
 } from '@ucloud/provider-proto';
 
@@ -34,6 +37,8 @@ export interface PluginClient {
   watchEvents(afterSeq: number): ClientReadableStream<JobEvent>;
   ackEvents(seq: number): Promise<void>;
   streamLogs(request: DeepPartial<StreamLogsRequest>): ClientReadableStream<LogChunk>;
+  /** A session stream (ConnectSession): write `open` first, then data and resizes. */
+  connectSession(): ClientDuplexStream<SessionInput, SessionOutput>;
   close(): void;
 }
 
@@ -76,6 +81,7 @@ export function connectPlugin(
       await unary((cb) => raw.ackEvents({ seq: String(seq) }, cb));
     },
     streamLogs: (request) => raw.streamLogs(StreamLogsRequest.fromPartial(request)),
+    connectSession: () => raw.connectSession(),
     close: () => raw.close(),
   };
 }

@@ -22,6 +22,7 @@ describe('peersOf', () => {
   it('has none when the job names none', () => {
     expect(peersOf(job({ parameters: null, resources: null }))).toEqual([]);
     expect(peersOf(job({}))).toEqual([]);
+    expect(peersOf('')).toEqual([]);
   });
 
   it('refuses a hostname that cannot be resolved', () => {

@@ -19,10 +19,12 @@ const JobWithPeers = z.object({
 const HOSTNAME = /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/;
 
 /**
- * The peers of a job (CreateJobSpec.jobJson): `peer` values among its resources and its
- * parameters, as the spec allows both. A hostname that is no DNS label is refused.
+ * The peers of a job (CreateJobSpec.jobJson, empty when the caller sent no job): `peer` values
+ * among its resources and its parameters, as the spec allows both. A hostname that is no DNS
+ * label is refused.
  */
 export function peersOf(jobJson: string): Peer[] {
+  if (jobJson === '') return [];
   const parsed = JobWithPeers.safeParse(JSON.parse(jobJson));
   if (!parsed.success) return [];
   const { parameters, resources } = parsed.data.specification;

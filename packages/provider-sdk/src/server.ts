@@ -9,19 +9,14 @@ import {
 } from '@grpc/grpc-js';
 import {
   ComputePluginService,
-  SessionType,
   type ComputePluginServer,
   type OpenInteractiveSessionResponse,
 } from '@ucloud/provider-proto';
 import { type Logger } from 'pino';
-import {
-  type ComputeBackend,
-  type OpenedSession,
-  type PluginContext,
-  type SessionKind,
-} from './backend.js';
+import { type ComputeBackend, type OpenedSession, type PluginContext } from './backend.js';
 import { InvalidArgumentError, toServiceError, UnsupportedError } from './errors.js';
 import { EventJournal } from './journal.js';
+import { relaySession, sessionKind } from './session-relay.js';
 import {
   createJobSpec,
   jobEvent,
@@ -210,8 +205,7 @@ function implementation(
       };
     }),
     openInteractiveSession: unary('OpenInteractiveSession', async (req) => {
-      const kind = SESSION_KINDS[req.sessionType];
-      if (!kind) throw new InvalidArgumentError('session_type must be SHELL, WEB or VNC');
+      const kind = sessionKind(req.sessionType);
       if (!backend.openSession)
         throw new UnsupportedError(`Plugin ${backend.name} offers no interactive sessions`);
       const session = await backend.openSession(requireJobId(req.jobId), req.rank, kind);
@@ -231,6 +225,13 @@ function implementation(
         mapAsync(journal.follow(uint64(call.request.afterSeq, 'after_seq'), signal), jobEvent),
       );
     },
+    connectSession: (call) => {
+      const controller = new AbortController();
+      streams.add(controller);
+      void relaySession(backend, call, logger, controller.signal).finally(() =>
+        streams.delete(controller),
+      );
+    },
     streamLogs: (call) => {
       void pump('StreamLogs', call, (signal) =>
         mapAsync(backend.streamLogs(streamLogsSpec(call.request, signal)), logChunk),
@@ -238,12 +239,6 @@ function implementation(
     },
   };
 }
-
-const SESSION_KINDS: Partial<Record<SessionType, SessionKind>> = {
-  [SessionType.SESSION_TYPE_SHELL]: 'SHELL',
-  [SessionType.SESSION_TYPE_WEB]: 'WEB',
-  [SessionType.SESSION_TYPE_VNC]: 'VNC',
-};
 
 function sessionOut(session: OpenedSession): OpenInteractiveSessionResponse['session'] {
   switch (session.type) {

@@ -10,9 +10,11 @@ import {
   type CallOptions,
   type ChannelCredentials,
   Client,
+  type ClientDuplexStream,
   type ClientOptions,
   type ClientReadableStream,
   type ClientUnaryCall,
+  type handleBidiStreamingCall,
   type handleServerStreamingCall,
   type handleUnaryCall,
   makeGenericClientConstructor,
@@ -385,8 +387,36 @@ export interface WebSession {
 }
 
 export interface VncSession {
+  /**
+   * Where a VNC-over-WebSocket client connects. Empty: the gateway serves the session itself
+   * (ConnectSession) and makes the URL.
+   */
   url: string;
   password?: string | undefined;
+}
+
+export interface SessionInput {
+  input: { $case: "open"; value: SessionOpen } | { $case: "data"; value: Buffer } | {
+    $case: "resize";
+    value: TerminalSize;
+  } | undefined;
+}
+
+export interface SessionOpen {
+  jobId: string;
+  rank: number;
+  sessionType: SessionType;
+  /** The terminal's size, for shells. */
+  size?: TerminalSize | undefined;
+}
+
+export interface TerminalSize {
+  cols: number;
+  rows: number;
+}
+
+export interface SessionOutput {
+  data: Buffer;
 }
 
 export interface InitRequest {
@@ -3023,6 +3053,407 @@ export const VncSession: MessageFns<VncSession> = {
   },
 };
 
+function createBaseSessionInput(): SessionInput {
+  return { input: undefined };
+}
+
+export const SessionInput: MessageFns<SessionInput> = {
+  encode(message: SessionInput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    switch (message.input?.$case) {
+      case "open":
+        SessionOpen.encode(message.input.value, writer.uint32(10).fork()).join();
+        break;
+      case "data":
+        writer.uint32(18).bytes(message.input.value);
+        break;
+      case "resize":
+        TerminalSize.encode(message.input.value, writer.uint32(26).fork()).join();
+        break;
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionInput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionInput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.input = { $case: "open", value: SessionOpen.decode(reader, reader.uint32()) };
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.input = { $case: "data", value: Buffer.from(reader.bytes()) };
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.input = { $case: "resize", value: TerminalSize.decode(reader, reader.uint32()) };
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionInput {
+    return {
+      input: isSet(object.open)
+        ? { $case: "open", value: SessionOpen.fromJSON(object.open) }
+        : isSet(object.data)
+        ? { $case: "data", value: Buffer.from(bytesFromBase64(object.data)) }
+        : isSet(object.resize)
+        ? { $case: "resize", value: TerminalSize.fromJSON(object.resize) }
+        : undefined,
+    };
+  },
+
+  toJSON(message: SessionInput): unknown {
+    const obj: any = {};
+    if (message.input?.$case === "open") {
+      obj.open = SessionOpen.toJSON(message.input.value);
+    } else if (message.input?.$case === "data") {
+      obj.data = base64FromBytes(message.input.value);
+    } else if (message.input?.$case === "resize") {
+      obj.resize = TerminalSize.toJSON(message.input.value);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionInput>): SessionInput {
+    return SessionInput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionInput>): SessionInput {
+    const message = createBaseSessionInput();
+    switch (object.input?.$case) {
+      case "open": {
+        if (object.input?.value !== undefined && object.input?.value !== null) {
+          message.input = { $case: "open", value: SessionOpen.fromPartial(object.input.value) };
+        }
+        break;
+      }
+      case "data": {
+        if (object.input?.value !== undefined && object.input?.value !== null) {
+          message.input = { $case: "data", value: object.input.value };
+        }
+        break;
+      }
+      case "resize": {
+        if (object.input?.value !== undefined && object.input?.value !== null) {
+          message.input = { $case: "resize", value: TerminalSize.fromPartial(object.input.value) };
+        }
+        break;
+      }
+    }
+    return message;
+  },
+};
+
+function createBaseSessionOpen(): SessionOpen {
+  return { jobId: "", rank: 0, sessionType: 0, size: undefined };
+}
+
+export const SessionOpen: MessageFns<SessionOpen> = {
+  encode(message: SessionOpen, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.jobId !== "") {
+      writer.uint32(10).string(message.jobId);
+    }
+    if (message.rank !== 0) {
+      writer.uint32(16).uint32(message.rank);
+    }
+    if (message.sessionType !== 0) {
+      writer.uint32(24).int32(message.sessionType);
+    }
+    if (message.size !== undefined) {
+      TerminalSize.encode(message.size, writer.uint32(34).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionOpen {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionOpen();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.jobId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rank = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.sessionType = reader.int32() as any;
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.size = TerminalSize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionOpen {
+    return {
+      jobId: isSet(object.jobId)
+        ? globalThis.String(object.jobId)
+        : isSet(object.job_id)
+        ? globalThis.String(object.job_id)
+        : "",
+      rank: isSet(object.rank) ? globalThis.Number(object.rank) : 0,
+      sessionType: isSet(object.sessionType)
+        ? sessionTypeFromJSON(object.sessionType)
+        : isSet(object.session_type)
+        ? sessionTypeFromJSON(object.session_type)
+        : 0,
+      size: isSet(object.size) ? TerminalSize.fromJSON(object.size) : undefined,
+    };
+  },
+
+  toJSON(message: SessionOpen): unknown {
+    const obj: any = {};
+    if (message.jobId !== "") {
+      obj.jobId = message.jobId;
+    }
+    if (message.rank !== 0) {
+      obj.rank = Math.round(message.rank);
+    }
+    if (message.sessionType !== 0) {
+      obj.sessionType = sessionTypeToJSON(message.sessionType);
+    }
+    if (message.size !== undefined) {
+      obj.size = TerminalSize.toJSON(message.size);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionOpen>): SessionOpen {
+    return SessionOpen.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionOpen>): SessionOpen {
+    const message = createBaseSessionOpen();
+    message.jobId = object.jobId ?? "";
+    message.rank = object.rank ?? 0;
+    message.sessionType = object.sessionType ?? 0;
+    message.size = (object.size !== undefined && object.size !== null)
+      ? TerminalSize.fromPartial(object.size)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTerminalSize(): TerminalSize {
+  return { cols: 0, rows: 0 };
+}
+
+export const TerminalSize: MessageFns<TerminalSize> = {
+  encode(message: TerminalSize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cols !== 0) {
+      writer.uint32(8).uint32(message.cols);
+    }
+    if (message.rows !== 0) {
+      writer.uint32(16).uint32(message.rows);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TerminalSize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTerminalSize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.cols = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.rows = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TerminalSize {
+    return {
+      cols: isSet(object.cols) ? globalThis.Number(object.cols) : 0,
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+    };
+  },
+
+  toJSON(message: TerminalSize): unknown {
+    const obj: any = {};
+    if (message.cols !== 0) {
+      obj.cols = Math.round(message.cols);
+    }
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TerminalSize>): TerminalSize {
+    return TerminalSize.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TerminalSize>): TerminalSize {
+    const message = createBaseTerminalSize();
+    message.cols = object.cols ?? 0;
+    message.rows = object.rows ?? 0;
+    return message;
+  },
+};
+
+function createBaseSessionOutput(): SessionOutput {
+  return { data: Buffer.alloc(0) };
+}
+
+export const SessionOutput: MessageFns<SessionOutput> = {
+  encode(message: SessionOutput, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.data.length !== 0) {
+      writer.uint32(10).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SessionOutput {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSessionOutput();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SessionOutput {
+    return { data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0) };
+  },
+
+  toJSON(message: SessionOutput): unknown {
+    const obj: any = {};
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SessionOutput>): SessionOutput {
+    return SessionOutput.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SessionOutput>): SessionOutput {
+    const message = createBaseSessionOutput();
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
 function createBaseInitRequest(): InitRequest {
   return { createdBy: "", project: undefined };
 }
@@ -3243,6 +3674,21 @@ export const ComputePluginService = {
       OpenInteractiveSessionResponse.decode(value),
   },
   /**
+   * A byte stream to one rank of a running job, which the gateway relays to the user's WebSocket:
+   * the RFB stream of a VNC server, the terminal of a shell. The first message must be `open`;
+   * then bytes flow both ways until either side ends. FAILED_PRECONDITION when the job does not
+   * run, UNIMPLEMENTED where the plugin offers no such stream.
+   */
+  connectSession: {
+    path: "/ucloud.compute.v1.ComputePlugin/ConnectSession" as const,
+    requestStream: true as const,
+    responseStream: true as const,
+    requestSerialize: (value: SessionInput): Buffer => Buffer.from(SessionInput.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SessionInput => SessionInput.decode(value),
+    responseSerialize: (value: SessionOutput): Buffer => Buffer.from(SessionOutput.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SessionOutput => SessionOutput.decode(value),
+  },
+  /**
    * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
    * need (home directories, accounts). Sent again at will, so it must be idempotent.
    */
@@ -3285,6 +3731,13 @@ export interface ComputePluginServer extends UntypedServiceImplementation {
    * plugin offers no sessions of that type.
    */
   openInteractiveSession: handleUnaryCall<OpenInteractiveSessionRequest, OpenInteractiveSessionResponse>;
+  /**
+   * A byte stream to one rank of a running job, which the gateway relays to the user's WebSocket:
+   * the RFB stream of a VNC server, the terminal of a shell. The first message must be `open`;
+   * then bytes flow both ways until either side ends. FAILED_PRECONDITION when the job does not
+   * run, UNIMPLEMENTED where the plugin offers no such stream.
+   */
+  connectSession: handleBidiStreamingCall<SessionInput, SessionOutput>;
   /**
    * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
    * need (home directories, accounts). Sent again at will, so it must be idempotent.
@@ -3461,6 +3914,15 @@ export interface ComputePluginClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: OpenInteractiveSessionResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * A byte stream to one rank of a running job, which the gateway relays to the user's WebSocket:
+   * the RFB stream of a VNC server, the terminal of a shell. The first message must be `open`;
+   * then bytes flow both ways until either side ends. FAILED_PRECONDITION when the job does not
+   * run, UNIMPLEMENTED where the plugin offers no such stream.
+   */
+  connectSession(): ClientDuplexStream<SessionInput, SessionOutput>;
+  connectSession(options: Partial<CallOptions>): ClientDuplexStream<SessionInput, SessionOutput>;
+  connectSession(metadata: Metadata, options?: Partial<CallOptions>): ClientDuplexStream<SessionInput, SessionOutput>;
   /**
    * The spec's `init`: a user (or project) is about to use the provider; prepare whatever they
    * need (home directories, accounts). Sent again at will, so it must be idempotent.
