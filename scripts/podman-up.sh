@@ -3,7 +3,7 @@
 # and for trying the plugin by hand, and imports the test image (a busybox-static rootfs) as
 # localhost/ucloud/busybox:1. Idempotent: a service already answering on the socket is kept, an
 # image already there is not imported again. Needs the Debian packages podman, runc,
-# fuse-overlayfs, slirp4netns, uidmap and busybox-static.
+# fuse-overlayfs, slirp4netns, uidmap, busybox-static, aardvark-dns, netavark and catatonit.
 #
 #   scripts/podman-up.sh [DIR]                  DIR defaults to $PODMAN_DIR or /tmp/ucloud-podman
 #   export DOCKER_HOST=unix://DIR/podman.sock   printed last; points the plugin (and docker) at it
@@ -21,8 +21,9 @@ fail() {
   exit 1
 }
 
-for bin in podman runc curl; do
-  command -v "$bin" >/dev/null || fail "$bin is not installed (apt-get install -y podman runc fuse-overlayfs slirp4netns uidmap busybox-static curl)"
+# catatonit is the init Podman runs as PID 1 of containers created with Init (the plugin's are).
+for bin in podman runc curl catatonit; do
+  command -v "$bin" >/dev/null || fail "$bin is not installed (apt-get install -y podman runc fuse-overlayfs slirp4netns uidmap busybox-static aardvark-dns netavark catatonit curl)"
 done
 BUSYBOX=$(command -v busybox || true)
 [ -n "$BUSYBOX" ] || fail "busybox is not installed (apt-get install -y busybox-static)"
@@ -47,7 +48,8 @@ if ! answers; then
     kill "$(cat "$DIR/podman.pid")" 2>/dev/null || true
   fi
   rm -f "$SOCKET"
-  nohup podman system service --time=0 "unix://$SOCKET" >"$DIR/podman.log" 2>&1 </dev/null &
+  # Started in DIR: Podman 4.3's conmon drops files (an `oom` marker) in the service's directory.
+  (cd "$DIR" && exec nohup podman system service --time=0 "unix://$SOCKET" >"$DIR/podman.log" 2>&1 </dev/null) &
   echo $! >"$DIR/podman.pid"
   for _ in $(seq 1 100); do
     answers && break

@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { connectEngine } from '@ucloud/provider-docker';
@@ -90,6 +91,23 @@ export async function removeContainersUnder(host: string, dataDir: string): Prom
         .catch(() => undefined);
     }
   }
+  const instance = instanceOf(dataDir);
+  if (instance === null) return;
+  const networks = await docker.listNetworks({
+    filters: { label: [`ucloud.instance=${instance}`] },
+  });
+  for (const n of networks) {
+    await docker
+      .getNetwork(n.Id)
+      .remove()
+      .catch(() => undefined);
+  }
+}
+
+/** The plugin instance id the Docker plugin keeps under a stack's data directory. */
+function instanceOf(dataDir: string): string | null {
+  const file = join(dataDir, 'provider-docker', 'instance-id');
+  return existsSync(file) ? readFileSync(file, 'utf8').trim() : null;
 }
 
 /**

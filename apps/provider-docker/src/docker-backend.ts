@@ -197,8 +197,7 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     await this.connectPeers(job, network);
     for (let rank = 0; rank < job.replicas; rank++) {
       if (this.cancelledWhileStarting(job.jobId)) return;
-      const container = await this.ensureContainer(job, rank, network);
-      const state = ((await container.inspect()) as { State: { Status: string } }).State.Status;
+      const { container, state } = await this.ensureContainer(job, rank, network);
       if (state === 'created') await container.start();
     }
     if (this.cancelledWhileStarting(job.jobId)) return;
@@ -272,12 +271,13 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     job: JobRecord,
     rank: number,
     network: string,
-  ): Promise<Docker.Container> {
+  ): Promise<{ container: Docker.Container; state: string }> {
     const name = this.containerName(job.jobId, rank);
+    // A start resumed after a restart finds what it created before. (Creating first and taking
+    // a name conflict for "exists" would not do: Docker answers 409, Podman 500.)
     const existing = this.docker.getContainer(name);
     try {
-      await existing.inspect();
-      return existing;
+      return { container: existing, state: (await existing.inspect()).State.Status };
     } catch (err) {
       if (engineStatus(err) !== 404) throw err;
     }
@@ -287,7 +287,7 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       UCLOUD_RANK: String(rank),
       UCLOUD_NUMBER_OF_NODES: String(job.replicas),
     };
-    return this.docker.createContainer({
+    const spec: Docker.ContainerCreateOptions = {
       name,
       Image: job.image,
       Entrypoint: wrappedEntrypoint(rank),
@@ -301,13 +301,16 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
         'ucloud.instance': this.instance,
       },
       HostConfig: {
+        // An init as PID 1 passes the stop signal on: a shell there would ignore SIGTERM.
+        Init: true,
         Binds: [`${this.jobDir(job.jobId)}:${MOUNT}`],
         NetworkMode: network,
         ...(job.cpu > 0 && { NanoCpus: Math.round(job.cpu * 1e9) }),
         ...(job.memoryBytes > 0 && { Memory: job.memoryBytes }),
       },
       NetworkingConfig: { EndpointsConfig: { [network]: { Aliases: [`rank-${rank}`] } } },
-    });
+    };
+    return { container: await this.docker.createContainer(spec), state: 'created' };
   }
 
   /**
