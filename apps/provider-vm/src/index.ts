@@ -1,4 +1,6 @@
+export { loadConfig, VM_FEATURES, type ProductConfig, type VmConfig } from './config.js';
 export { newcArchive, type CpioEntry } from './cpio.js';
+export { resolveImage, type VmImage } from './images.js';
 export {
   jobInitramfs,
   renderCommand,
@@ -30,4 +32,7 @@ export {
   type QmpOptions,
   type VmStatus,
 } from './qmp.js';
+export { rankFiles, runningQemu, type RankFiles } from './rank-files.js';
 export { shellExports, shellQuote, shellQuoteArgv } from './shell.js';
+export { startVmPlugin, vmBackend } from './start.js';
+export { VmBackend, type VmBackendOptions } from './vm-backend.js';

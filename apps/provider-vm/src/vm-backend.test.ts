@@ -1,0 +1,154 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createConnection } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import {
+  FailedPreconditionError,
+  InvalidArgumentError,
+  NotFoundError,
+  type CreateJobSpec,
+  type JobEventInput,
+  type JournalEvent,
+} from '@ucloud/provider-sdk';
+import { pino } from 'pino';
+import { afterAll, describe, expect, it } from 'vitest';
+import { type AccelSetting } from './qemu.js';
+import { runningQemu } from './rank-files.js';
+import { VmBackend } from './vm-backend.js';
+
+/** The images of scripts/vm-image.sh; the tests that boot them skip without QEMU or the images. */
+const IMAGE_DIR = process.env.VM_IMAGE_DIR ?? '/tmp/ucloud-vm-image';
+const QEMU = process.env.VM_QEMU ?? 'qemu-system-x86_64';
+const canBoot = (() => {
+  try {
+    execFileSync(QEMU, ['--version'], { stdio: 'ignore' });
+    return existsSync(join(IMAGE_DIR, 'busybox', 'initrd.gz'));
+  } catch {
+    return false;
+  }
+})();
+if (!canBoot && process.env.VM_TESTS === 'required') {
+  throw new Error(`VM_TESTS=required, but ${QEMU} or the images in ${IMAGE_DIR} are missing`);
+}
+
+const dataDir = mkdtempSync(join(tmpdir(), 'vm-backend-'));
+afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+const events: JobEventInput[] = [];
+const context = {
+  emit(event: JobEventInput): JournalEvent {
+    events.push(event);
+    return {
+      seq: events.length,
+      eventStreamId: 'test',
+      jobId: event.jobId,
+      timestamp: Date.now(),
+      state: event.state ?? null,
+      status: event.status ?? null,
+      expectedState: event.expectedState ?? null,
+      newExpiresAt: event.newExpiresAt ?? null,
+      providerGeneratedId: event.providerGeneratedId ?? null,
+    };
+  },
+  logger: pino({ level: 'silent' }),
+};
+
+const backend = new VmBackend({
+  dataDir,
+  jobsDir: join(dataDir, 'jobs'),
+  imageDir: IMAGE_DIR,
+  providerId: 'example',
+  products: [{ id: 'vm-cpu', category: 'vm-cpu', features: {} }],
+  qemuBinary: QEMU,
+  qemuImg: 'qemu-img',
+  accel: (process.env.VM_ACCEL ?? 'tcg') as AccelSetting,
+  terminateGraceMs: 500,
+  pollIntervalMs: 100,
+});
+afterAll(() => backend.stop());
+
+const spec = (jobId: string, extra: Partial<CreateJobSpec> = {}): CreateJobSpec => ({
+  jobId,
+  productId: 'vm-cpu',
+  productCategory: 'vm-cpu',
+  replicas: 1,
+  backend: 'VIRTUAL_MACHINE',
+  argv: ['sh', '-c', 'echo up; sleep 600'],
+  environment: {},
+  image: 'busybox',
+  timeAllocationMs: null,
+  cpu: 1,
+  memoryBytes: 256 * 1024 ** 2,
+  gpu: 0,
+  jobJson: '{}',
+  applicationType: 'BATCH',
+  interactivePort: 0,
+  ...extra,
+});
+
+const ended = (jobId: string) => events.some((e) => e.jobId === jobId && e.state === 'SUCCESS');
+
+describe('the VM backend', () => {
+  it('declares its products in the VIRTUAL_MACHINE block, with suspension', () => {
+    const [product] = backend.describe();
+    expect(product?.support.virtualMachine).toMatchObject({ enabled: true, suspension: true });
+    expect(product?.support.docker).toBeNull();
+  });
+
+  it('refuses an unknown image by name, too little memory and bad variables, recording nothing', async () => {
+    await expect(backend.create(spec('a', { image: 'no-such-image' }))).rejects.toThrow(
+      new InvalidArgumentError('Unknown VM image "no-such-image": this provider has no such image'),
+    );
+    await expect(backend.create(spec('b', { memoryBytes: 1024 ** 2 }))).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    await expect(backend.create(spec('c', { environment: { 'A-B': '1' } }))).rejects.toThrow(
+      InvalidArgumentError,
+    );
+    expect(await backend.verify(['a', 'b', 'c'])).toEqual(['a', 'b', 'c']);
+    expect(() => backend.vncTarget('a', 0)).toThrow(NotFoundError);
+  });
+
+  it.skipIf(!canBoot)(
+    "gives a running VM's VNC socket and password, and refuses them once it has ended",
+    async () => {
+      await backend.start(context);
+      await backend.create(spec('vnc'));
+      await expect
+        .poll(() => events.some((e) => e.state === 'RUNNING'), { timeout: 30_000 })
+        .toBe(true);
+      const stdout = join(dataDir, 'jobs', 'vnc', 'rank-0.stdout');
+      await expect.poll(() => readFileSync(stdout, 'utf8'), { timeout: 30_000 }).toBe('up\n');
+      const target = backend.vncTarget('vnc', 0);
+      expect(target.socketPath).toBe(join(dataDir, 'jobs', 'vnc', 'rank-0.vnc'));
+      expect(target.password).toMatch(/^[\w-]{8}$/);
+      expect(await vncBanner(target.socketPath)).toMatch(/^RFB 003\.00\d\n$/);
+      expect(() => backend.vncTarget('vnc', 1)).toThrow(NotFoundError);
+
+      await backend.terminate('vnc');
+      await expect.poll(() => ended('vnc'), { timeout: 30_000 }).toBe(true);
+      expect(runningQemu(join(dataDir, 'jobs', 'vnc', 'rank-0.pid'))).toBeNull();
+      expect(() => backend.vncTarget('vnc', 0)).toThrow(FailedPreconditionError);
+      expect(readFileSync(stdout, 'utf8')).toBe('up\n');
+    },
+    60_000,
+  );
+});
+
+/** The first bytes a VNC server sends: its protocol version. */
+function vncBanner(path: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = createConnection(path);
+    let received = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => {
+      received += chunk;
+      if (received.length >= 12) {
+        socket.destroy();
+        resolve(received.slice(0, 12));
+      }
+    });
+    socket.on('error', reject);
+  });
+}

@@ -1,0 +1,400 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { availableParallelism, totalmem } from 'node:os';
+import { join } from 'node:path';
+import {
+  describeProducts,
+  FailedPreconditionError,
+  LifecycleBackend,
+  NotFoundError,
+  type Capacity,
+  type CreateJobResult,
+  type CreateJobSpec,
+  type LogStreamName,
+  type Outcome,
+  type PluginContext,
+  type ProductDescription,
+  type StopReason,
+} from '@ucloud/provider-sdk';
+import { VM_FEATURES, type ProductConfig } from './config.js';
+import { resolveImage, type VmImage } from './images.js';
+import { jobInitramfs, writeJobInitrd, type JobParameters } from './job-initramfs.js';
+import { JobStore, type JobRecord } from './job-store.js';
+import { guestExitCode, outcomeOf, qemuEndReason, type RankEnd } from './outcome.js';
+import {
+  accelDefault,
+  buildQemuArgs,
+  createOverlay,
+  GUEST_APPEND,
+  QemuError,
+  startQemu,
+  type Accel,
+  type AccelSetting,
+} from './qemu.js';
+import { QmpConnections } from './qmp-connections.js';
+import { setVncPassword } from './qmp.js';
+import { logFileOf, rankFiles, runningQemu, type RankFiles } from './rank-files.js';
+import { vmShape } from './shape.js';
+
+export interface VmBackendOptions {
+  /** Absolute; holds vm.db. */
+  dataDir: string;
+  /** Absolute; one directory per job with its VMs' files (rank-files.ts). */
+  jobsDir: string;
+  /** Absolute; one folder per image (images.ts). */
+  imageDir: string;
+  providerId: string;
+  products: ProductConfig[];
+  qemuBinary: string;
+  qemuImg: string;
+  accel: AccelSetting;
+  /** How long a guest gets between the ACPI power-off request and QMP quit. */
+  terminateGraceMs: number;
+  /** How often the VMs' processes are looked at (QMP also tells of their end at once). */
+  pollIntervalMs: number;
+}
+
+/** How a VM that ran is found: its pid while it runs, else how it ended. */
+type RankState = { files: RankFiles; pid: number } | { files: RankFiles; end: RankEnd };
+
+/** VNC's authentication reads 8 characters: 6 random bytes in base64url are 8. */
+const vncPassword = () => randomBytes(6).toString('base64url');
+
+/**
+ * Runs each rank of a job as a QEMU VM in the job's directory: daemonized, so VMs outlive the
+ * plugin, and driven over QMP. A guest's console is the rank's stdout; its exit status arrives on
+ * a second serial port. A poll of the pid files, and QMP connections closing, decide when a job
+ * has ended.
+ */
+export class VmBackend extends LifecycleBackend<JobRecord> {
+  readonly name = 'vm';
+  protected readonly store: JobStore;
+  private readonly qmp: QmpConnections;
+  private accel: Accel = 'tcg';
+  private monitor: NodeJS.Timeout | null = null;
+  private pass: Promise<void> | null = null;
+  /** Jobs whose VMs this process is starting. */
+  private readonly launching = new Set<string>();
+  /** Jobs being stopped: the timer that quits their VMs once the grace period is over. */
+  private readonly stopping = new Map<string, NodeJS.Timeout>();
+
+  constructor(private readonly options: VmBackendOptions) {
+    super('VM');
+    this.store = new JobStore(join(options.dataDir, 'vm.db'));
+    // A VM's QMP connection closing is usually its QEMU exiting: look now, not at the next poll.
+    this.qmp = new QmpConnections(() => {
+      if (this.monitor !== null) void this.check();
+    });
+  }
+
+  describe(): ProductDescription[] {
+    const { products, providerId } = this.options;
+    return describeProducts(products, 'VIRTUAL_MACHINE', { providerId, offered: VM_FEATURES });
+  }
+
+  async start(ctx: PluginContext): Promise<void> {
+    this.started.set(ctx);
+    this.accel = await accelDefault(this.options.accel);
+    for (const job of this.store.unfinished()) {
+      if (job.phase === 'STARTING') {
+        this.launch(job);
+        continue;
+      }
+      this.reassertPhase(job);
+      // A stop may not have been carried out before the plugin went down.
+      if (job.stopReason !== null) this.requestStop(job, null);
+    }
+    // Jobs whose VMs ended while the plugin was down are reported before it serves.
+    await this.check();
+    this.monitor = setInterval(() => void this.check(), this.options.pollIntervalMs);
+  }
+
+  async stop(): Promise<void> {
+    if (this.monitor) clearInterval(this.monitor);
+    this.monitor = null;
+    for (const timer of this.stopping.values()) clearTimeout(timer);
+    this.stopping.clear();
+    await this.pass;
+    await this.qmp.closeAll();
+    this.store.close();
+  }
+
+  async create(spec: CreateJobSpec): Promise<CreateJobResult> {
+    const job = this.recordable(spec, this.options.products);
+    if (job === null) return {};
+    // Refused here, in the answer, rather than as a failed start.
+    resolveImage(this.options.imageDir, spec.image);
+    vmShape(job);
+    jobInitramfs(this.parameters(spec, 0));
+    this.store.insert({
+      ...job,
+      image: spec.image,
+      argv: spec.argv,
+      environment: spec.environment,
+      vncPasswords: Array.from({ length: job.replicas }, vncPassword),
+    });
+    const recorded = this.store.get(spec.jobId);
+    if (recorded) this.launch(recorded);
+    return {};
+  }
+
+  async terminate(jobId: string): Promise<void> {
+    const job = this.known(jobId);
+    if (job.phase !== 'ENDED') this.requestStop(job, job.stopReason ?? 'CANCELLED');
+  }
+
+  /**
+   * Where the VNC server of a rank's VM listens (a unix socket) and its password, for the
+   * gateway's VNC sessions. NotFoundError for an unknown job or rank; FailedPreconditionError
+   * when the VM is not running.
+   */
+  vncTarget(jobId: string, rank: number): { socketPath: string; password: string } {
+    const job = this.known(jobId);
+    const password = Number.isInteger(rank) ? job.vncPasswords[rank] : undefined;
+    if (password === undefined) throw new NotFoundError(`Job ${jobId} has no rank ${rank}`);
+    const files = this.files(jobId, rank);
+    const running = job.phase === 'RUNNING' || job.phase === 'SUSPENDED';
+    if (!running || runningQemu(files.pidFile) === null) {
+      throw new FailedPreconditionError(`The VM of rank ${rank} of job ${jobId} is not running`);
+    }
+    return { socketPath: files.vncSocket, password };
+  }
+
+  protected async pauseRanks(job: JobRecord): Promise<void> {
+    await this.onRunningRanks(job, (files) => this.qmp.execute(files.qmpSocket, 'stop'));
+  }
+
+  protected async resumeRanks(job: JobRecord): Promise<void> {
+    await this.onRunningRanks(job, (files) => this.qmp.execute(files.qmpSocket, 'cont'));
+  }
+
+  /** This machine: its CPUs and memory, which the running VMs' products hold parts of. */
+  protected async capacity(): Promise<Capacity> {
+    return { cpu: availableParallelism(), memoryBytes: totalmem() };
+  }
+
+  protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
+    return logFileOf(this.files(job.jobId, rank), stream);
+  }
+
+  /** Starts the job's VMs in the background; a start that fails ends the job FAILURE. */
+  private launch(job: JobRecord): void {
+    if (this.launching.has(job.jobId)) return;
+    this.launching.add(job.jobId);
+    this.startRanks(job)
+      .catch((err: unknown) => {
+        this.started.logger.warn({ jobId: job.jobId, err }, 'the VMs could not be started');
+        const why = err instanceof Error ? err.message : String(err);
+        return this.abortStart(job, { state: 'FAILURE', status: `The VM could not start: ${why}` });
+      })
+      .catch((err: unknown) => this.started.logger.error({ jobId: job.jobId, err }, 'start failed'))
+      .finally(() => this.launching.delete(job.jobId));
+  }
+
+  /** Idempotent, for a start resumed after a restart: running VMs are kept. */
+  private async startRanks(job: JobRecord): Promise<void> {
+    const image = resolveImage(this.options.imageDir, job.image);
+    mkdirSync(this.jobDir(job.jobId), { recursive: true });
+    for (let rank = 0; rank < job.replicas; rank++) {
+      const stopReason = this.store.get(job.jobId)?.stopReason ?? null;
+      if (stopReason !== null) return this.abortStart(job, outcomeOf(stopReason, []));
+      await this.startRank(job, image, rank);
+    }
+    const stopReason = this.store.get(job.jobId)?.stopReason ?? null;
+    if (stopReason !== null) return this.abortStart(job, outcomeOf(stopReason, []));
+    this.reportRunning(job);
+  }
+
+  private async startRank(job: JobRecord, image: VmImage, rank: number): Promise<void> {
+    const files = this.files(job.jobId, rank);
+    // Created first, so that offsets exist from 0.
+    for (const file of [files.stdout, files.stderr, files.exitLog]) {
+      await writeFile(file, '', { flag: 'a' });
+    }
+    const ranToItsEnd = guestExitCode(readFileSync(files.exitLog, 'utf8')) !== null;
+    if (runningQemu(files.pidFile) !== null || ranToItsEnd) return;
+    await writeJobInitrd(image.initrd, this.parameters(job, rank), files.initrd);
+    if (image.disk !== undefined && !existsSync(files.overlay)) {
+      await createOverlay(image.disk, files.overlay, this.options.qemuImg);
+    }
+    const argv = buildQemuArgs({
+      qemuBinary: this.options.qemuBinary,
+      accel: this.accel,
+      ...vmShape(job),
+      kernel: image.kernel,
+      initrd: files.initrd,
+      ...(image.disk !== undefined && { disk: files.overlay }),
+      append: GUEST_APPEND,
+      serialLogPath: files.stdout,
+      exitLogPath: files.exitLog,
+      qmpSocketPath: files.qmpSocket,
+      vncSocketPath: files.vncSocket,
+      pidFile: files.pidFile,
+      name: `ucloud-${job.jobId}-${rank}`,
+    });
+    try {
+      await startQemu(argv);
+    } catch (err) {
+      // QEMU's own words, where the user reads a rank's errors.
+      if (err instanceof QemuError) appendFileSync(files.stderr, `${err.output}\n`);
+      throw err;
+    }
+    const password = job.vncPasswords[rank];
+    if (password === undefined)
+      throw new RangeError(`job ${job.jobId} has no VNC password ${rank}`);
+    await setVncPassword(await this.qmp.get(files.qmpSocket), password);
+  }
+
+  private parameters(
+    job: Pick<JobRecord, 'jobId' | 'replicas' | 'environment' | 'argv'>,
+    rank: number,
+  ): JobParameters {
+    const { jobId, replicas, environment, argv } = job;
+    return { jobId, rank, numberOfNodes: replicas, environment, argv };
+  }
+
+  /** Ends a job whose start failed or was cancelled: its VMs are quit, their files removed. */
+  private async abortStart(job: JobRecord, outcome: Outcome): Promise<void> {
+    await this.forceStop(job);
+    this.cleanUp(job);
+    this.reportEnd(job.jobId, outcome);
+  }
+
+  /** A monitor pass; passes never overlap. */
+  private check(): Promise<void> {
+    if (this.pass !== null) return this.pass;
+    this.pass = this.checkJobs()
+      .catch((err: unknown) => this.started.logger.warn({ err }, 'VM monitor pass failed'))
+      .finally(() => (this.pass = null));
+    return this.pass;
+  }
+
+  /**
+   * Reports jobs whose VMs have all ended, stops the rest of a job one of whose VMs failed, and
+   * stops jobs at their deadline.
+   */
+  private async checkJobs(): Promise<void> {
+    const now = Date.now();
+    for (const job of this.store.unfinished()) {
+      if (job.phase === 'STARTING') continue;
+      const ranks = Array.from({ length: job.replicas }, (_, rank) => this.rankState(job, rank));
+      const ends = ranks.flatMap((r) => ('end' in r ? [r.end] : []));
+      if (ends.length === ranks.length) {
+        this.finish(job, ends);
+        continue;
+      }
+      // After a restart: QMP brings the SHUTDOWN event saying why a VM ended.
+      for (const r of ranks) {
+        if ('pid' in r) this.qmp.get(r.files.qmpSocket).catch(() => undefined);
+      }
+      if (ends.some((e) => 'failure' in e)) this.requestStop(job, null);
+      else if (job.stopReason === null && job.deadline !== null && now >= job.deadline) {
+        this.requestStop(job, 'EXPIRED');
+      }
+    }
+  }
+
+  private rankState(job: JobRecord, rank: number): RankState {
+    const files = this.files(job.jobId, rank);
+    const pid = runningQemu(files.pidFile);
+    if (pid !== null) return { files, pid };
+    const exitLog = existsSync(files.exitLog) ? readFileSync(files.exitLog, 'utf8') : '';
+    const code = guestExitCode(exitLog);
+    if (code !== null) return { files, end: { code, at: statSync(files.exitLog).mtimeMs } };
+    return { files, end: { failure: qemuEndReason(this.qmp.shutdownReason(files.qmpSocket)) } };
+  }
+
+  /** Reports a job whose VMs have all ended, then removes what they were booted from. */
+  private finish(job: JobRecord, ends: RankEnd[]): void {
+    const times = ends.map((e) => ('at' in e ? e.at : null));
+    const endedAt = times.every((t) => t !== null) ? Math.max(...times) : undefined;
+    this.reportEnd(job.jobId, outcomeOf(job.stopReason, ends), endedAt);
+    this.cleanUp(job);
+  }
+
+  /**
+   * Stops the job's VMs: an ACPI power-off request, then QMP quit once the grace period (counted
+   * from the stop's request, across restarts) is over. Their end is reported by the monitor. A
+   * null reason (one of the VMs failed) records none: the job then ends FAILURE.
+   */
+  private requestStop(job: JobRecord, reason: StopReason | null): void {
+    const requestedAt = job.stopRequestedAt ?? Date.now();
+    if (reason !== null && job.stopReason === null) {
+      this.store.markStopping(job.jobId, reason, requestedAt);
+    }
+    // A starting job: the start sees the request and ends the job.
+    if (job.phase === 'STARTING' || this.stopping.has(job.jobId)) return;
+    this.started.logger.info({ jobId: job.jobId, reason }, 'stopping job');
+    const wait = Math.max(0, requestedAt + this.options.terminateGraceMs - Date.now());
+    this.stopping.set(
+      job.jobId,
+      setTimeout(() => {
+        this.forceStop(job)
+          .catch((err: unknown) =>
+            this.started.logger.warn({ jobId: job.jobId, err }, 'could not quit the VMs'),
+          )
+          .finally(() => {
+            this.stopping.delete(job.jobId);
+            void this.check();
+          });
+      }, wait),
+    );
+    // A paused guest must run to hear the request; busybox's init ignores it, hence the quit.
+    void this.onRunningRanks(job, async (files) => {
+      if (job.phase === 'SUSPENDED') await this.qmp.execute(files.qmpSocket, 'cont');
+      await this.qmp.execute(files.qmpSocket, 'system_powerdown');
+    }).catch((err: unknown) =>
+      this.started.logger.warn({ jobId: job.jobId, err }, 'could not ask the VMs to power off'),
+    );
+  }
+
+  /** Quits the job's running VMs over QMP; one that does not answer is killed. */
+  private async forceStop(job: JobRecord): Promise<void> {
+    await this.onRunningRanks(job, async (files, pid) => {
+      try {
+        await this.qmp.execute(files.qmpSocket, 'quit');
+      } catch {
+        if (runningQemu(files.pidFile) === pid) process.kill(pid, 'SIGKILL');
+      }
+    });
+  }
+
+  private async onRunningRanks(
+    job: JobRecord,
+    act: (files: RankFiles, pid: number) => Promise<unknown>,
+  ): Promise<void> {
+    const ranks = Array.from({ length: job.replicas }, (_, rank) => this.files(job.jobId, rank));
+    await Promise.all(
+      ranks.flatMap((files) => {
+        const pid = runningQemu(files.pidFile);
+        return pid === null ? [] : [act(files, pid)];
+      }),
+    );
+  }
+
+  /**
+   * Removes what an ended job's VMs booted from (initrds hold the job's environment, overlays
+   * grow) and their sockets; the consoles and exit logs stay, for the job's logs.
+   */
+  private cleanUp(job: JobRecord): void {
+    const timer = this.stopping.get(job.jobId);
+    if (timer) clearTimeout(timer);
+    this.stopping.delete(job.jobId);
+    for (let rank = 0; rank < job.replicas; rank++) {
+      const files = this.files(job.jobId, rank);
+      for (const file of [files.initrd, files.overlay, files.qmpSocket, files.vncSocket]) {
+        rmSync(file, { force: true });
+      }
+      this.qmp.forget(files.qmpSocket);
+    }
+  }
+
+  private files(jobId: string, rank: number): RankFiles {
+    return rankFiles(this.jobDir(jobId), rank);
+  }
+
+  private jobDir(jobId: string): string {
+    return join(this.options.jobsDir, jobId);
+  }
+}
