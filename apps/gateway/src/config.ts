@@ -14,6 +14,8 @@ export interface GatewayConfig {
   /** Shared secret: the orchestrator presents it to the gateway and the gateway to the orchestrator. */
   providerToken: string;
   orchestratorUrl: string;
+  /** Where users' browsers reach the gateway (session links); default: where it listens. */
+  publicUrl: string | undefined;
   plugins: PluginEndpoint[];
   logLevel: LogLevel;
 }
@@ -61,6 +63,10 @@ const Env = z.object({
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:8080')
     .transform((url) => url.replace(/\/+$/, '')),
+  PUBLIC_URL: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .transform((url) => url.replace(/\/+$/, ''))
+    .optional(),
   PLUGINS: PluginList.default([{ name: 'native', address: '127.0.0.1:50051' }]),
   LOG_LEVEL: LogLevel.default('info'),
 });
@@ -76,6 +82,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     providerId: e.PROVIDER_ID,
     providerToken: e.PROVIDER_TOKEN,
     orchestratorUrl: e.ORCHESTRATOR_URL,
+    publicUrl: e.PUBLIC_URL,
     plugins: e.PLUGINS,
     logLevel: e.LOG_LEVEL,
   };

@@ -8,6 +8,8 @@ import { LogRelay } from './log-relay.js';
 import { createJobsControlClient, type JobsControl } from './orchestrator-client.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { registerProviderRoutes } from './provider-routes.js';
+import { registerSessionSockets } from './session-sockets.js';
+import { SessionTickets } from './session-tickets.js';
 
 /** Knobs with production defaults; tests shorten them. */
 export interface GatewayTuning {
@@ -22,6 +24,8 @@ export interface GatewayTuning {
   orchestratorTimeoutMs: number;
   /** How long stop() lets requests in flight finish before closing their connections. */
   shutdownGraceMs: number;
+  /** How long a session link (VNC) may wait for its user to connect. */
+  sessionTicketTtlMs: number;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
@@ -31,6 +35,7 @@ export const DEFAULT_TUNING: GatewayTuning = {
   pluginCallTimeoutMs: 60_000,
   orchestratorTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,
+  sessionTicketTtlMs: 5 * 60_000,
 };
 
 /**
@@ -46,6 +51,8 @@ export class Gateway {
   private readonly lifetime = new AbortController();
   private connecting: Promise<void> = Promise.resolve();
   private readonly shutdownGraceMs: number;
+  /** Where the gateway listens, once it does: the base of session links without PUBLIC_URL. */
+  private listeningUrl = '';
 
   constructor(
     private readonly config: GatewayConfig,
@@ -76,12 +83,16 @@ export class Gateway {
       ]),
     );
     this.http = createHttpServer(config.providerToken, logger);
+    const tickets = new SessionTickets(tuning.sessionTicketTtlMs);
     registerProviderRoutes(this.http, {
       providerId: config.providerId,
       registry: this.registry,
       control,
       logs: this.logs,
+      tickets,
+      publicUrl: () => config.publicUrl ?? this.listeningUrl,
     });
+    registerSessionSockets(this.http, { providerId: config.providerId, tickets, logger });
     // Open follow streams would otherwise hold the server open until their jobs end.
     this.http.addHook('preClose', (done) => {
       this.logs.closeAll();
@@ -92,6 +103,7 @@ export class Gateway {
   /** Listens on the configured host and port; returns the base URL. */
   async start(): Promise<string> {
     const url = await this.http.listen({ host: this.config.host, port: this.config.port });
+    this.listeningUrl = url;
     this.connecting = Promise.all(
       this.registry.plugins.map(async (plugin) => {
         await this.registry.connect(plugin, this.lifetime.signal);

@@ -40,6 +40,7 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
 
   const expected = digest(`Bearer ${providerToken}`);
   app.addHook('onRequest', async (request) => {
+    if (request.routeOptions.config.public === true) return;
     const presented = digest(request.headers.authorization ?? '');
     if (!timingSafeEqual(presented, expected)) {
       throw new ApiError('UNAUTHORIZED', 'A valid provider bearer token is required');

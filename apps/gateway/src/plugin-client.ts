@@ -1,5 +1,6 @@
 import {
   type CallOptions,
+  type ClientDuplexStream,
   type ClientReadableStream,
   type ClientUnaryCall,
   credentials,
@@ -19,6 +20,8 @@ import {
   type OpenInteractiveSessionRequest,
   type OpenInteractiveSessionResponse,
   type RetrieveUtilizationResponse,
+  type SessionInput,
+  type SessionOutput,
   type StreamLogsRequest,
   type VerifyJobsResponse,
 } from '@ucloud/provider-proto';
@@ -107,6 +110,11 @@ export class PluginClient {
 
   streamLogs(request: StreamLogsRequest): ClientReadableStream<LogChunk> {
     return this.client.streamLogs(request);
+  }
+
+  /** A session's byte stream (ConnectSession); the caller writes `open` first. */
+  connectSession(): ClientDuplexStream<SessionInput, SessionOutput> {
+    return this.client.connectSession();
   }
 
   close(): void {

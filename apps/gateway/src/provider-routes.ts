@@ -30,12 +30,17 @@ import type { LogRelay } from './log-relay.js';
 import type { JobsControl } from './orchestrator-client.js';
 import type { PluginClient } from './plugin-client.js';
 import type { PluginRegistry } from './plugin-registry.js';
+import { vncPath } from './session-sockets.js';
+import type { SessionTickets } from './session-tickets.js';
 
 export interface ProviderRoutesDeps {
   providerId: string;
   registry: PluginRegistry;
   control: JobsControl;
   logs: LogRelay;
+  /** Tickets of the sessions the gateway serves itself, and where users reach them. */
+  tickets: SessionTickets;
+  publicUrl: () => string;
 }
 
 const ExtendBulk = BulkRequest(JobsProviderExtendRequestItem);
@@ -199,6 +204,13 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       item,
       plugin: pluginFor(item.job, `items[${i}].job`),
     }));
+    /** A plugin that leaves the URL empty has the gateway relay the session (ConnectSession). */
+    const vncUrl = (plugin: PluginClient, jobId: string, rank: number) => {
+      const token = deps.tickets.issue({ plugin, jobId, rank, kind: 'VNC' });
+      const base = new URL(deps.publicUrl());
+      base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
+      return new URL(vncPath(deps.providerId, token), base).toString();
+    };
     const responses = await Promise.all(
       targets.map(async ({ item, plugin }) => {
         const { session } = await plugin.openInteractiveSession({
@@ -216,7 +228,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
             return {
               type: 'vnc' as const,
               ...base,
-              url: session.value.url,
+              url: session.value.url || vncUrl(plugin, item.job.id, item.rank),
               password: session.value.password ?? null,
             };
           default:

@@ -1,6 +1,7 @@
 import {
   type sendUnaryData,
   Server,
+  type ServerDuplexStream,
   ServerCredentials,
   type ServerUnaryCall,
   type ServerWritableStream,
@@ -17,6 +18,10 @@ import {
   type LogChunk,
   type OpenInteractiveSessionRequest,
   type ProductSupport,
+  type SessionInput,
+  type SessionOpen,
+  type SessionOutput,
+  SessionType,
   type StreamLogsRequest,
 } from '@ucloud/provider-proto';
 
@@ -57,6 +62,8 @@ export class FakePlugin {
   readonly extended: ExtendJobRequest[] = [];
   readonly suspended: string[] = [];
   readonly initialized: InitRequest[] = [];
+  /** The session streams opened (ConnectSession). */
+  readonly sessions: SessionOpen[] = [];
   readonly acks: string[] = [];
   /** after_seq of every WatchEvents call, in order. */
   readonly watches: string[] = [];
@@ -153,6 +160,32 @@ export class FakePlugin {
     return this.failures.get(rpc)?.shift();
   }
 
+  /**
+   * ConnectSession as an echo: it greets with the session it was opened for, then sends back what
+   * it gets. Job "ended" is refused, as a plugin refuses a job that does not run; the data
+   * "bye" ends the session from the plugin's side.
+   */
+  private echoSession(call: ServerDuplexStream<SessionInput, SessionOutput>): void {
+    call.once('data', ({ input }: SessionInput) => {
+      if (input?.$case !== 'open') return call.emit('error', { code: status.INVALID_ARGUMENT });
+      const { jobId, rank } = input.value;
+      if (jobId === 'ended') {
+        call.emit('error', {
+          code: status.FAILED_PRECONDITION,
+          details: 'Job ended is not running',
+        });
+        return;
+      }
+      this.sessions.push(input.value);
+      call.write({ data: Buffer.from(`session ${jobId}/${rank}\n`) });
+      call.on('data', (message: SessionInput) => {
+        if (message.input?.$case !== 'data') return;
+        if (message.input.value.toString() === 'bye') call.end();
+        else call.write({ data: message.input.value });
+      });
+    });
+  }
+
   /** A unary handler that first answers with any queued failure for `rpc`. */
   private unary<Req, Res>(
     rpc: string,
@@ -203,13 +236,18 @@ export class FakePlugin {
       })),
       openInteractiveSession: this.unary(
         'OpenInteractiveSession',
-        ({ jobId, rank }: OpenInteractiveSessionRequest) => ({
-          session: {
-            $case: 'shell' as const,
-            value: { sessionIdentifier: `${this.name}-${jobId}-${rank}` },
-          },
+        ({ jobId, rank, sessionType }: OpenInteractiveSessionRequest) => ({
+          // VNC: served through the gateway (no URL), with a password.
+          session:
+            sessionType === SessionType.SESSION_TYPE_VNC
+              ? { $case: 'vnc' as const, value: { url: '', password: `pw-${jobId}` } }
+              : {
+                  $case: 'shell' as const,
+                  value: { sessionIdentifier: `${this.name}-${jobId}-${rank}` },
+                },
         }),
       ),
+      connectSession: (call) => this.echoSession(call),
       init: this.unary('Init', (request: InitRequest) => {
         this.initialized.push(request);
         return {};

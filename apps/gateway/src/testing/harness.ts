@@ -38,6 +38,7 @@ export async function startGateway(
     providerId: PROVIDER_ID,
     providerToken: TOKEN,
     orchestratorUrl,
+    publicUrl: undefined,
     plugins: plugins.map((p) => ({ name: p.name, address: p.address })),
     logLevel: 'silent',
   };

@@ -376,9 +376,13 @@ export class JobService implements JobsService {
       const spec = parseSpecification(row);
       if (item.rank >= spec.replicas)
         throw badRequest(`${at}.rank: job ${row.id} has ranks 0 to ${spec.replicas - 1}`);
-      const appType = this.deps.catalog.findApplication(spec.application)?.invocation
-        .applicationType;
-      if (item.sessionType !== 'SHELL' && appType !== item.sessionType)
+      const invocation = this.deps.catalog.findApplication(spec.application)?.invocation;
+      const appType = invocation?.applicationType;
+      // A virtual machine's desktop is there whatever the application runs in it.
+      const vmDesktop =
+        item.sessionType === 'VNC' &&
+        invocation?.tool.tool?.description.backend === 'VIRTUAL_MACHINE';
+      if (item.sessionType !== 'SHELL' && appType !== item.sessionType && !vmDesktop)
         throw badRequest(
           `${at}.sessionType: ${spec.application.name} is a ${appType ?? 'unknown'} application, not ${item.sessionType}`,
         );
