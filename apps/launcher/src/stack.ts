@@ -9,7 +9,7 @@ import { DEMO_QUOTA, grantCredits } from './credits.js';
 import { Supervisor } from './supervisor.js';
 
 /** The provider plugins a stack can run. */
-export type PluginName = 'native' | 'slurm' | 'docker';
+export type PluginName = 'native' | 'slurm' | 'docker' | 'vm';
 export type ComponentName = 'orchestrator' | 'gateway' | PluginName;
 
 export interface StackOptions {
@@ -80,6 +80,7 @@ const MAINS: Record<ComponentName, string> = {
   native: mainOf('@ucloud/provider-native'),
   slurm: mainOf('@ucloud/provider-slurm'),
   docker: mainOf('@ucloud/provider-docker'),
+  vm: mainOf('@ucloud/provider-vm'),
 };
 
 /**
