@@ -4,6 +4,14 @@ import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { answerMalformedRequest, replyNotFound, replyWithError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
+import { registerJobSocket } from './ws-socket.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Served without a bearer token: a health check, or a socket whose requests carry theirs. */
+    public?: boolean;
+  }
+}
 
 export interface HttpDeps {
   services: Services;
@@ -11,7 +19,10 @@ export interface HttpDeps {
   log: Logger;
 }
 
-/** One HTTP server for both faces: tRPC under /trpc (batching + SSE subscriptions) and the spec's REST routes. */
+/**
+ * One HTTP server for every face: tRPC under /trpc (batching + SSE subscriptions), the spec's
+ * REST routes, and UCloud's WebSocket envelope at /api/jobs.
+ */
 export async function buildHttpServer(deps: HttpDeps) {
   const app = Fastify({
     loggerInstance: deps.log,
@@ -34,7 +45,7 @@ export async function buildHttpServer(deps: HttpDeps) {
     if (actor) actors.set(request, actor);
     // No body is read for a caller without a valid token: parsing 16 MB of JSON holds about ten
     // times that in memory, which nobody may make the orchestrator do anonymously.
-    else if (request.routeOptions.url !== '/healthz')
+    else if (request.routeOptions.config.public !== true)
       throw new ApiError('UNAUTHORIZED', 'A valid bearer token is required');
   });
   const contextOf = (request: FastifyRequest): ApiContext => ({
@@ -54,7 +65,8 @@ export async function buildHttpServer(deps: HttpDeps) {
     },
   });
   await app.register(async (scope) => registerRestRoutes(scope, contextOf));
-  app.get('/healthz', async () => ({ ok: true }));
+  await app.register(async (scope) => registerJobSocket(scope, deps));
+  app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
   // Calls that reach no route still answer in the spec's CommonErrorMessage shape.
   app.setNotFoundHandler(replyNotFound);
   return app;
