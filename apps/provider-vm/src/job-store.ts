@@ -1,43 +1,32 @@
-import {
-  LifecycleJobStore,
-  lifecycleJobsTable,
-  type LifecycleJob,
-  type LifecycleRow,
-  type Migration,
-  type NewLifecycleJob,
-} from '@ucloud/provider-sdk';
+import { LifecycleJobStore, lifecycleJobsTable } from '@ucloud/provider-sdk';
+import type { LifecycleJob, LifecycleRow, Migration, NewLifecycleJob } from '@ucloud/provider-sdk';
 import { z } from 'zod';
 
-export interface JobRecord extends LifecycleJob {
+/** What a job's VMs are booted with, kept as one JSON column. */
+const Launch = z.object({
+  argv: z.array(z.string()),
+  environment: z.record(z.string(), z.string()),
+  /** Each rank's VNC password (1-8 characters), set in its QEMU over QMP at start. */
+  vncPasswords: z.array(z.string()),
+});
+type Launch = z.infer<typeof Launch>;
+
+export interface JobRecord extends LifecycleJob, Launch {
   /** The image's name: a folder of the image directory. */
   image: string;
-  argv: string[];
-  environment: Record<string, string>;
-  /** Each rank's VNC password (1-8 characters), set in its QEMU over QMP at start. */
-  vncPasswords: string[];
 }
 
-export type NewJob = NewLifecycleJob &
-  Pick<JobRecord, 'image' | 'argv' | 'environment' | 'vncPasswords'>;
+export type NewJob = NewLifecycleJob & Launch & { image: string };
 
 interface JobRow extends LifecycleRow {
   image: string;
-  argv: string;
-  environment: string;
-  vnc_passwords: string;
+  /** JSON of Launch */
+  launch: string;
 }
-
-const Strings = z.array(z.string());
-const Environment = z.record(z.string(), z.string());
 
 /** The schema, one step a version (see the SDK's `openVersionedSqlite`): append a step to change it. */
 const MIGRATIONS: Migration[] = [
-  lifecycleJobsTable([
-    'image TEXT NOT NULL',
-    'argv TEXT NOT NULL',
-    'environment TEXT NOT NULL',
-    'vnc_passwords TEXT NOT NULL',
-  ]),
+  lifecycleJobsTable(['image TEXT NOT NULL', 'launch TEXT NOT NULL']),
 ];
 
 /** The plugin's record of its jobs (vm.db): what each was started with, where it is. */
@@ -46,22 +35,20 @@ export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
     super(file, MIGRATIONS);
   }
 
-  insert(job: NewJob): void {
-    this.insertJob(job, {
-      image: job.image,
-      argv: JSON.stringify(job.argv),
-      environment: JSON.stringify(job.environment),
-      vnc_passwords: JSON.stringify(job.vncPasswords),
-    });
+  /** Records a new job as STARTING and returns its record. */
+  insert(job: NewJob): JobRecord {
+    const launch: Launch = {
+      argv: job.argv,
+      environment: job.environment,
+      vncPasswords: job.vncPasswords,
+    };
+    this.insertJob(job, { image: job.image, launch: JSON.stringify(launch) });
+    const recorded = this.get(job.jobId);
+    if (recorded === undefined) throw new Error(`job ${job.jobId} was not recorded`);
+    return recorded;
   }
 
   protected complete(job: LifecycleJob, row: JobRow): JobRecord {
-    return {
-      ...job,
-      image: row.image,
-      argv: Strings.parse(JSON.parse(row.argv)),
-      environment: Environment.parse(JSON.parse(row.environment)),
-      vncPasswords: Strings.parse(JSON.parse(row.vnc_passwords)),
-    };
+    return { ...job, image: row.image, ...Launch.parse(JSON.parse(row.launch)) };
   }
 }

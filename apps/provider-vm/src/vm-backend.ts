@@ -8,16 +8,18 @@ import {
   FailedPreconditionError,
   LifecycleBackend,
   NotFoundError,
-  type Capacity,
-  type CreateJobResult,
-  type CreateJobSpec,
-  type LogStreamName,
-  type Outcome,
-  type PluginContext,
-  type ProductDescription,
-  type StopReason,
 } from '@ucloud/provider-sdk';
-import { VM_FEATURES, type ProductConfig } from './config.js';
+import type {
+  Capacity,
+  CreateJobResult,
+  CreateJobSpec,
+  LogStreamName,
+  Outcome,
+  PluginContext,
+  ProductDescription,
+  StopReason,
+} from '@ucloud/provider-sdk';
+import { VM_FEATURES, type ProductConfig, type VmSettings } from './config.js';
 import { resolveImage, type VmImage } from './images.js';
 import { jobInitramfs, writeJobInitrd, type JobParameters } from './job-initramfs.js';
 import { JobStore, type JobRecord } from './job-store.js';
@@ -30,29 +32,17 @@ import {
   QemuError,
   startQemu,
   type Accel,
-  type AccelSetting,
 } from './qemu.js';
 import { QmpConnections } from './qmp-connections.js';
 import { setVncPassword } from './qmp.js';
 import { logFileOf, rankFiles, runningQemu, type RankFiles } from './rank-files.js';
 import { vmShape } from './shape.js';
 
-export interface VmBackendOptions {
+export interface VmBackendOptions extends VmSettings {
   /** Absolute; holds vm.db. */
   dataDir: string;
-  /** Absolute; one directory per job with its VMs' files (rank-files.ts). */
-  jobsDir: string;
-  /** Absolute; one folder per image (images.ts). */
-  imageDir: string;
   providerId: string;
   products: ProductConfig[];
-  qemuBinary: string;
-  qemuImg: string;
-  accel: AccelSetting;
-  /** How long a guest gets between the ACPI power-off request and QMP quit. */
-  terminateGraceMs: number;
-  /** How often the VMs' processes are looked at (QMP also tells of their end at once). */
-  pollIntervalMs: number;
 }
 
 /** How a VM that ran is found: its pid while it runs, else how it ended. */
@@ -96,18 +86,23 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
   async start(ctx: PluginContext): Promise<void> {
     this.started.set(ctx);
     this.accel = await accelDefault(this.options.accel);
-    for (const job of this.store.unfinished()) {
-      if (job.phase === 'STARTING') {
-        this.launch(job);
-        continue;
-      }
-      this.reassertPhase(job);
-      // A stop may not have been carried out before the plugin went down.
-      if (job.stopReason !== null) this.requestStop(job, null);
-    }
+    for (const job of this.store.unfinished()) this.reattach(job);
     // Jobs whose VMs ended while the plugin was down are reported before it serves.
     await this.check();
     this.monitor = setInterval(() => void this.check(), this.options.pollIntervalMs);
+  }
+
+  /**
+   * Takes a job up again after a restart: an interrupted start goes on; a started job's phase is
+   * told again, and a stop that may not have been carried out is (QMP is re-attached by `check`).
+   */
+  private reattach(job: JobRecord): void {
+    if (job.phase === 'STARTING') {
+      this.launch(job);
+      return;
+    }
+    this.reassertPhase(job);
+    if (job.stopReason !== null) this.requestStop(job, null);
   }
 
   async stop(): Promise<void> {
@@ -127,15 +122,15 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
     resolveImage(this.options.imageDir, spec.image);
     vmShape(job);
     jobInitramfs(this.parameters(spec, 0));
-    this.store.insert({
+    const recorded = this.store.insert({
       ...job,
       image: spec.image,
       argv: spec.argv,
       environment: spec.environment,
       vncPasswords: Array.from({ length: job.replicas }, vncPassword),
     });
-    const recorded = this.store.get(spec.jobId);
-    if (recorded) this.launch(recorded);
+    // Booting takes seconds: the job is recorded, its start goes on after the answer.
+    this.launch(recorded);
     return {};
   }
 
@@ -182,14 +177,18 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
   private launch(job: JobRecord): void {
     if (this.launching.has(job.jobId)) return;
     this.launching.add(job.jobId);
-    this.startRanks(job)
-      .catch((err: unknown) => {
-        this.started.logger.warn({ jobId: job.jobId, err }, 'the VMs could not be started');
-        const why = err instanceof Error ? err.message : String(err);
-        return this.abortStart(job, { state: 'FAILURE', status: `The VM could not start: ${why}` });
-      })
-      .catch((err: unknown) => this.started.logger.error({ jobId: job.jobId, err }, 'start failed'))
+    void this.startRanks(job)
+      .catch((err: unknown) => this.startFailed(job, err))
       .finally(() => this.launching.delete(job.jobId));
+  }
+
+  private async startFailed(job: JobRecord, err: unknown): Promise<void> {
+    const { logger } = this.started;
+    logger.warn({ jobId: job.jobId, err }, 'the VMs could not be started');
+    const status = `The VM could not start: ${err instanceof Error ? err.message : String(err)}`;
+    await this.abortStart(job, { state: 'FAILURE', status }).catch((cleanup: unknown) =>
+      logger.error({ jobId: job.jobId, err: cleanup }, 'could not end a job that did not start'),
+    );
   }
 
   /** Idempotent, for a start resumed after a restart: running VMs are kept. */
