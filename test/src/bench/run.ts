@@ -5,6 +5,7 @@ import { benchChaos } from './chaos.js';
 import { benchDockerStarts } from './docker.js';
 import { benchRecovery } from './recovery.js';
 import { benchSlurmSubmission } from './slurm.js';
+import { benchVmStarts } from './vm.js';
 import { percentile } from './stats.js';
 import {
   startTestStack,
@@ -23,7 +24,8 @@ import {
  * - submitting 200 jobs to Slurm through the whole stack against plain sbatch calls;
  * - recovery under `npm start`: SIGKILL of each process → API answering, updates flowing again;
  * - chaos: 300 jobs with followers through twelve SIGKILLs, and what came out wrong;
- * - 200 Docker jobs started through the whole stack against plain create+start calls.
+ * - 200 Docker jobs started through the whole stack against plain create+start calls;
+ * - VM jobs: create → RUNNING and → first console line through the whole stack against QEMU run directly.
  */
 
 async function updateLatency(
@@ -104,6 +106,7 @@ const benches: Record<string, () => Promise<void>> = {
   recovery: () => benchRecovery(),
   chaos: () => benchChaos(),
   docker: () => benchDockerStarts(),
+  vm: () => benchVmStarts(),
 };
 const named = process.argv.slice(2);
 const unknown = named.filter((name) => !(name in benches));
