@@ -26,7 +26,7 @@ const UNVERSIONED = `
 `;
 
 describe('JobStore', () => {
-  it('opens a database of before schema versions as version 1, its running jobs kept', () => {
+  it('opens a database of before schema versions at the current version, its running jobs kept', () => {
     const file = join(dir, 'unversioned.db');
     const old = openSqlite(file);
     old.exec(UNVERSIONED);
@@ -41,11 +41,17 @@ describe('JobStore', () => {
 
     const store = new JobStore(file);
     expect(store.unfinished()).toMatchObject([
-      { jobId: 'j1', phase: 'RUNNING', startedAt: 5, ranks: [{ rank: 0, pid: 4242, port: 8080 }] },
+      {
+        jobId: 'j1',
+        phase: 'RUNNING',
+        startedAt: 5,
+        environment: {},
+        ranks: [{ rank: 0, pid: 4242, port: 8080 }],
+      },
     ]);
     store.close();
     const db = openSqlite(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(1);
+    expect(db.pragma('user_version', { simple: true })).toBe(2);
     db.close();
   });
 
@@ -64,9 +70,11 @@ describe('JobStore', () => {
       cpu: 1,
       memoryBytes: 1,
       timeAllocationMs: null,
+      environment: { GREETING: 'hello world' },
     });
     store.addRank('j', { rank: 0, pid: 1, startTime: 's' }, 9000);
     expect(store.get('j')?.ranks).toEqual([{ rank: 0, pid: 1, startTime: 's', port: 9000 }]);
+    expect(store.get('j')?.environment).toEqual({ GREETING: 'hello world' });
     store.close();
   });
 
@@ -77,7 +85,7 @@ describe('JobStore', () => {
     db.pragma('user_version = 7');
     db.close();
     expect(() => new JobStore(file)).toThrow(
-      /schema version 7, but this plugin knows versions up to 1/,
+      /schema version 7, but this plugin knows versions up to 2/,
     );
   });
 });

@@ -2,6 +2,7 @@ import {
   LifecycleJobStore,
   lifecycleJobsTable,
   type LifecycleJob,
+  type LifecycleRow,
   type Migration,
   type NewLifecycleJob,
   type SqliteDatabase,
@@ -9,6 +10,8 @@ import {
 import { type LaunchedRank } from './launcher.js';
 
 export interface JobRecord extends LifecycleJob {
+  /** The job's own environment (its parameters), for shells opened into its ranks. */
+  environment: Record<string, string>;
   ranks: RankRecord[];
 }
 
@@ -16,7 +19,12 @@ export interface RankRecord extends LaunchedRank {
   port: number | null;
 }
 
-export type NewJob = NewLifecycleJob;
+export type NewJob = NewLifecycleJob & Pick<JobRecord, 'environment'>;
+
+interface JobRow extends LifecycleRow {
+  /** JSON */
+  environment: string;
+}
 
 const RANKS_TABLE = `
   CREATE TABLE IF NOT EXISTS ranks (
@@ -40,16 +48,17 @@ const MIGRATIONS: Migration[] = [
     if (!columns.some((c) => c.name === 'port'))
       db.exec(`ALTER TABLE ranks ADD COLUMN port INTEGER`);
   },
+  `ALTER TABLE jobs ADD COLUMN environment TEXT NOT NULL DEFAULT '{}'`,
 ];
 
 /** The plugin's record of its jobs, so a restarted plugin can find and re-attach to them. */
-export class JobStore extends LifecycleJobStore<JobRecord> {
+export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
   constructor(file: string) {
     super(file, MIGRATIONS);
   }
 
   insert(job: NewJob): void {
-    this.insertJob(job);
+    this.insertJob(job, { environment: JSON.stringify(job.environment) });
   }
 
   /** `port` is where a web or VNC rank listens (UCLOUD_PORT); null for batch jobs. */
@@ -59,12 +68,13 @@ export class JobStore extends LifecycleJobStore<JobRecord> {
       .run(jobId, rank.rank, rank.pid, rank.startTime, port);
   }
 
-  protected complete(job: LifecycleJob): JobRecord {
+  protected complete(job: LifecycleJob, row: JobRow): JobRecord {
     const ranks = this.db
       .prepare<[string], RankRecord>(
         `SELECT rank, pid, start_time AS startTime, port FROM ranks WHERE job_id = ? ORDER BY rank`,
       )
       .all(job.jobId);
-    return { ...job, ranks };
+    const environment = JSON.parse(row.environment) as Record<string, string>;
+    return { ...job, environment, ranks };
   }
 }

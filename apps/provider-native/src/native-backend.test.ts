@@ -213,7 +213,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
         enabled: true,
         logs: true,
         vnc: false,
-        terminal: false,
+        terminal: true,
         timeExtension: true,
         utilization: true,
         web: true,
@@ -264,12 +264,52 @@ describe('native plugin', { timeout: 30_000 }, () => {
     expect(answers[0]![0]).not.toBe(answers[1]![0]);
 
     const refusals = await Promise.all([
-      open(0, proto.SessionType.SESSION_TYPE_SHELL).catch(grpcCode),
+      open(0, proto.SessionType.SESSION_TYPE_VNC).catch(grpcCode),
       open(5, proto.SessionType.SESSION_TYPE_WEB).catch(grpcCode),
     ]);
     expect(refusals).toEqual([status.UNIMPLEMENTED, status.INVALID_ARGUMENT]);
+    // Shells are served through the gateway, which makes the identifier.
+    expect(await open(1, proto.SessionType.SESSION_TYPE_SHELL)).toEqual({
+      session: { $case: 'shell', value: { sessionIdentifier: '' } },
+    });
     await p().client.terminateJob('web');
     await p().end('web');
+  });
+
+  it('opens a shell on a terminal in a rank: its environment and directory, resized, until it exits', async () => {
+    await p().create('sh', ['sleep', '60'], { replicas: 2, environment: { GREETING: 'hi there' } });
+    const call = p().client.connectSession();
+    let seen = '';
+    call.on('data', (out: proto.SessionOutput) => (seen += out.data.toString()));
+    const ended = new Promise<void>((resolve) => call.on('end', resolve));
+    const sees = async (pattern: RegExp) => {
+      for (let i = 0; i < 200 && !pattern.test(seen); i++) await sleep(25);
+      expect(seen).toMatch(pattern);
+    };
+    const type = (text: string) =>
+      call.write({ input: { $case: 'data', value: Buffer.from(text) } });
+    call.write({
+      input: {
+        $case: 'open',
+        value: {
+          jobId: 'sh',
+          rank: 1,
+          sessionType: proto.SessionType.SESSION_TYPE_SHELL,
+          size: { cols: 90, rows: 30 },
+        },
+      },
+    });
+    type(
+      'echo "rank $UCLOUD_RANK of $UCLOUD_NUMBER_OF_NODES, $GREETING, in ${PWD##*/}"; stty size\n',
+    );
+    await sees(/rank 1 of 2, hi there, in sh\r?\n30 90/);
+    call.write({ input: { $case: 'resize', value: { cols: 132, rows: 43 } } });
+    type('stty size\n');
+    await sees(/43 132/);
+    type("exit\n");
+    await ended;
+    await p().client.terminateJob('sh');
+    await p().end('sh');
   });
 
   it('runs a job to SUCCESS with its exit code and its output', async () => {

@@ -3,7 +3,6 @@ import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
   FailedPreconditionError,
-  InvalidArgumentError,
   LifecycleBackend,
   UnsupportedError,
   freePort,
@@ -15,10 +14,13 @@ import {
   type OpenedSession,
   type PluginContext,
   type SessionKind,
+  type SessionStream,
+  type SessionTarget,
   type ProductDescription,
   type ProductFeatures,
   type StopReason,
 } from '@ucloud/provider-sdk';
+import { ptySession } from '@ucloud/provider-sdk/pty';
 import { type ProductConfig } from './config.js';
 import { JobStore, type JobRecord } from './job-store.js';
 import {
@@ -41,6 +43,7 @@ export const NATIVE_FEATURES: ProductFeatures = {
   suspension: true,
   utilization: true,
   web: true,
+  terminal: true,
 };
 
 export interface NativeBackendOptions {
@@ -98,13 +101,14 @@ export class NativeBackend extends LifecycleBackend<JobRecord> {
     const job = this.recordable(spec, this.options.products);
     if (job === null) return {};
     const command = spec.argv[0] ?? '';
-    this.store.insert(job);
+    this.store.insert({ ...job, environment: spec.environment });
     // From here on the job is recorded: any failure to start it is reported as its FAILURE.
     const launched: LaunchedRank[] = [];
     try {
       const jobDir = this.jobDir(spec.jobId);
       mkdirSync(jobDir, { recursive: true });
-      const env = (rank: number, port: number | null) => jobEnvironment(spec, rank, port);
+      const env = (rank: number, port: number | null) =>
+        jobEnvironment({ ...spec, environment: spec.environment }, rank, port);
       if (resolveCommand(command, env(0, null).PATH ?? '', jobDir) === null) {
         throw new Error(`command not found: ${command}`);
       }
@@ -150,17 +154,33 @@ export class NativeBackend extends LifecycleBackend<JobRecord> {
     for (const r of job.ranks) signalGroup(r.pid, 'SIGCONT');
   }
 
-  /** Web sessions link straight to the rank's port; shells and VNC are not offered natively. */
+  /**
+   * Web sessions link straight to the rank's port. Shells are served through the gateway
+   * (`connectSession`): the session's identifier is the gateway's to make.
+   */
   async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
+    const job = this.runningRank(jobId, rank);
+    if (kind === 'SHELL') return { type: 'shell', sessionIdentifier: '' };
     if (kind !== 'WEB') throw new UnsupportedError(`The native backend offers no ${kind} sessions`);
-    const job = this.known(jobId);
-    if (job.phase !== 'RUNNING')
-      throw new FailedPreconditionError(`Job ${jobId} is not running (${job.phase})`);
-    const target = job.ranks.find((r) => r.rank === rank);
-    if (!target) throw new InvalidArgumentError(`Job ${jobId} has no rank ${rank}`);
-    if (target.port === null)
+    const port = job.ranks.find((r) => r.rank === rank)?.port ?? null;
+    if (port === null)
       throw new FailedPreconditionError(`Job ${jobId} does not run a web application`);
-    return { type: 'web', redirectClientTo: `http://${this.options.publicHost}:${target.port}/` };
+    return { type: 'web', redirectClientTo: `http://${this.options.publicHost}:${port}/` };
+  }
+
+  /** A shell on a terminal in the rank's directory and environment. */
+  async connectSession(target: SessionTarget): Promise<SessionStream> {
+    if (target.kind !== 'SHELL')
+      throw new UnsupportedError(`The native backend serves no ${target.kind} sessions`);
+    const job = this.runningRank(target.jobId, target.rank);
+    const port = job.ranks.find((r) => r.rank === target.rank)?.port ?? null;
+    return ptySession({
+      file: '/bin/sh',
+      args: [],
+      cwd: this.jobDir(job.jobId),
+      env: { ...jobEnvironment(job, target.rank, port), TERM: 'xterm-256color' },
+      size: target.size,
+    });
   }
 
   protected async capacity(): Promise<Capacity> {
@@ -246,8 +266,9 @@ export class NativeBackend extends LifecycleBackend<JobRecord> {
   }
 }
 
+/** A rank's environment: a few of the plugin's own variables, the job's, then UCloud's. */
 function jobEnvironment(
-  spec: CreateJobSpec,
+  job: Pick<JobRecord, 'jobId' | 'replicas' | 'environment'>,
   rank: number,
   port: number | null,
 ): Record<string, string> {
@@ -258,10 +279,10 @@ function jobEnvironment(
   }
   return {
     ...env,
-    ...spec.environment,
-    UCLOUD_JOB_ID: spec.jobId,
+    ...job.environment,
+    UCLOUD_JOB_ID: job.jobId,
     UCLOUD_RANK: String(rank),
-    UCLOUD_NUMBER_OF_NODES: String(spec.replicas),
+    UCLOUD_NUMBER_OF_NODES: String(job.replicas),
     ...(port === null ? {} : { UCLOUD_PORT: String(port) }),
   };
 }

@@ -250,6 +250,16 @@ export abstract class LifecycleBackend<J extends LifecycleJob> implements Comput
     }
   }
 
+  /** The job, for a session into its rank `rank`: it must be running and have that rank. */
+  protected runningRank(jobId: string, rank: number): J {
+    const job = this.known(jobId);
+    if (job.phase !== 'RUNNING')
+      throw new FailedPreconditionError(`Job ${jobId} is not running (${job.phase})`);
+    if (!Number.isInteger(rank) || rank < 0 || rank >= job.replicas)
+      throw new InvalidArgumentError(`Job ${jobId} has no rank ${rank}`);
+    return job;
+  }
+
   protected known(jobId: string): J {
     const job = this.store.get(jobId);
     if (!job) throw new NotFoundError(`Unknown job: ${jobId}`);

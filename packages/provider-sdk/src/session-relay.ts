@@ -50,6 +50,8 @@ export async function relaySession(
     });
     call.on('drain', () => stream.resume());
     stream.on('error', (err) => logger.debug({ err, ...target }, 'session stream failed'));
+    // The rank's side has ended (the shell exited, the VNC server closed): so has the session.
+    stream.on('end', close);
     stream.on('close', () => {
       gone.abort();
       signal.removeEventListener('abort', close);
