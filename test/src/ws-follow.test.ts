@@ -29,10 +29,13 @@ async function openSocket() {
     waiters = [];
     for (const wake of woken) wake();
   });
+  const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   return {
     socket,
     frames,
+    /** The close code, once the socket has closed. */
+    closed,
     follow({ streamId, id, bearer = stack.userToken, project = null }: FollowRequest) {
       socket.send(
         JSON.stringify({ call: 'jobs.follow', streamId, bearer, project, payload: { id } }),
@@ -183,5 +186,40 @@ describe('following a job over WebSocket', () => {
         status: 400,
         payload: { errorCode: 'BAD_REQUEST' },
       });
+  });
+
+  // Last: it restarts the orchestrator.
+  it('ends an open stream with 503 when the orchestrator stops; following again misses nothing', async () => {
+    const id = await create('ws-restart', 30);
+    await waitForJob(stack.client(), id, (j) => j.status.state === 'RUNNING');
+    using ws = await openSocket();
+    ws.follow({ streamId: 'live', id });
+    await expect
+      .poll(() => stdoutOf(messagesOf(ws.frames)), { timeout: 30_000 })
+      .toContain('step 1 of 30');
+    await stack.kill('orchestrator');
+    expect((await ws.ended('live')).at(-1)).toEqual({
+      type: 'response',
+      streamId: 'live',
+      status: 503,
+      payload: {
+        why: 'The server is restarting; follow again from the last event id',
+        errorCode: 'SERVICE_UNAVAILABLE',
+      },
+    });
+    expect(await ws.closed).toBe(1001);
+
+    await stack.start('orchestrator');
+    using again = await openSocket();
+    again.follow({ streamId: 'again', id });
+    await expect
+      .poll(() => stdoutOf(messagesOf(again.frames)), { timeout: 30_000 })
+      .toContain('step 2 of 30');
+    const states = messagesOf(again.frames).flatMap((m) => m.data.updates.map((u) => u.state));
+    expect(states.slice(0, 2)).toEqual(['IN_QUEUE', 'RUNNING']);
+    expect(stdoutOf(messagesOf(again.frames))).toMatch(
+      /^acme-batch: value=ws-restart debug=false\nstep 1 of 30\n/,
+    );
+    await stack.client().jobs.terminate.mutate({ items: [{ id }] });
   });
 });
