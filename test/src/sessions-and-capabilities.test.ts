@@ -12,7 +12,13 @@ import {
 
 /** A second product whose site allows none of the optional features. */
 const BASIC = { id: 'example-basic', category: 'example-basic', provider: 'example' };
-const BASIC_FEATURES = { timeExtension: false, suspension: false, utilization: false, web: false };
+const BASIC_FEATURES = {
+  timeExtension: false,
+  suspension: false,
+  utilization: false,
+  web: false,
+  terminal: false,
+};
 
 const stack = useStack({
   extraUsers: ['reader:reader-token-0001'],
@@ -21,7 +27,8 @@ const stack = useStack({
       {
         ...BASIC,
         fields: {
-          description: 'Runs jobs without extension, suspension, utilization or web sessions',
+          description:
+            'Runs jobs without extension, suspension, utilization, web or shell sessions',
         },
         features: BASIC_FEATURES,
       },
@@ -62,6 +69,7 @@ describe('interactive sessions', () => {
   it('refuses sessions the product, the application or the job cannot give, naming why', async () => {
     const web = await start(webApp());
     const batch = await start(acmeBatch('no web here', 600));
+    const basic = await start(acmeBatch('no shell here', 600, { product: BASIC }));
     const refusal = async (item: {
       id: string;
       rank: number;
@@ -70,9 +78,9 @@ describe('interactive sessions', () => {
       const e = await errorOf(client.jobs.openInteractiveSession.mutate({ items: [item] }));
       return [e.data?.code, e.message];
     };
-    expect(await refusal({ id: web, rank: 0, sessionType: 'SHELL' })).toEqual([
+    expect(await refusal({ id: basic, rank: 0, sessionType: 'SHELL' })).toEqual([
       'BAD_REQUEST',
-      'items[0]: a SHELL session is not supported by product example-compute of provider example',
+      'items[0]: a SHELL session is not supported by product example-basic of provider example',
     ]);
     expect(await refusal({ id: web, rank: 1, sessionType: 'WEB' })).toEqual([
       'BAD_REQUEST',
@@ -82,7 +90,7 @@ describe('interactive sessions', () => {
       'BAD_REQUEST',
       'items[0].sessionType: acme-batch is a BATCH application, not WEB',
     ]);
-    await client.jobs.terminate.mutate({ items: [{ id: web }, { id: batch }] });
+    await client.jobs.terminate.mutate({ items: [{ id: web }, { id: batch }, { id: basic }] });
     await waitForJob(client, web, (j) => j.status.state === 'SUCCESS');
     expect(await refusal({ id: web, rank: 0, sessionType: 'WEB' })).toEqual([
       'BAD_REQUEST',
