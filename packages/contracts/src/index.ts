@@ -13,5 +13,6 @@ export * from './invocation.js';
 export * from './projects.js';
 export * from './accounting.js';
 export * from './licenses.js';
+export * from './sessions.js';
 export * from './backoff.js';
 export * from './config.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SessionTicket } from './sessions.js';
 import { InteractiveSessionType, Job } from './jobs.js';
 import { BulkRequest, ResourceOwner, SimpleDuration } from './shared.js';
 
@@ -32,6 +33,11 @@ export const JobsProviderOpenInteractiveSessionRequestItem = z.object({
   job: Job,
   rank: z.number().int().min(0),
   sessionType: InteractiveSessionType,
+  /**
+   * Our extension: the ticket of the session the orchestrator recorded, which the gateway puts
+   * in the link or identifier of a session it serves itself and redeems when the user connects.
+   */
+  ticket: SessionTicket.optional(),
 });
 /** The spec's ResourceInitializationRequest: who is about to use the provider. */
 export const JobsProviderInitRequest = z.object({ principal: ResourceOwner });

@@ -30,6 +30,12 @@ import {
   ProjectsRetrieveRequest,
 } from './projects.js';
 import type { ApiContext } from './services.js';
+import {
+  BrowseSessionsRequest,
+  CheckSessionsRequest,
+  ClosedSessionsRequest,
+  RedeemSessionRequest,
+} from './sessions.js';
 import { BulkRequest, FindByStringId, NameAndVersion, QueryInt, UpdatedAcl } from './shared.js';
 
 export const EventCursorInput = z.object({
@@ -126,6 +132,9 @@ const jobsRouter = t.router({
     .input(BulkRequest(JobsOpenInteractiveSessionRequestItem))
     .mutation(({ ctx, input }) => ctx.services.jobs.openInteractiveSession(ctx.actor, input)),
   init: userProcedure.mutation(({ ctx }) => ctx.services.jobs.init(ctx.actor)),
+  browseSessions: userProcedure
+    .input(BrowseSessionsRequest)
+    .query(({ ctx, input }) => ctx.services.jobs.browseSessions(ctx.actor, input)),
   /** Live updates, logs and status of one job; reconnecting with the last event id resumes without gap or replay. */
   follow: userProcedure
     .input(JobsFollowRequest.extend({ lastEventId: z.string().nullish() }))
@@ -153,6 +162,15 @@ const controlRouter = t.router({
   retrieveCursor: providerProcedure
     .input(z.object({ stream: z.string().min(1) }))
     .query(({ ctx, input }) => ctx.services.control.retrieveCursor(ctx.actor, input.stream)),
+  redeemSession: providerProcedure
+    .input(RedeemSessionRequest)
+    .mutation(({ ctx, input }) => ctx.services.control.redeemSession(ctx.actor, input)),
+  checkSessions: providerProcedure
+    .input(CheckSessionsRequest)
+    .query(({ ctx, input }) => ctx.services.control.checkSessions(ctx.actor, input)),
+  closedSessions: providerProcedure
+    .input(ClosedSessionsRequest)
+    .mutation(({ ctx, input }) => ctx.services.control.closedSessions(ctx.actor, input)),
   browse: providerProcedure
     .input(
       z.object({

@@ -9,6 +9,15 @@ import type {
 } from './accounting.js';
 import type { Actor } from './auth.js';
 import type {
+  BrowseSessionsRequest,
+  CheckSessionsRequest,
+  ClosedSessionsRequest,
+  InteractiveSession,
+  RedeemedSession,
+  RedeemSessionRequest,
+  SessionToClose,
+} from './sessions.js';
+import type {
   License,
   LicenseProduct,
   LicensesBrowseRequest,
@@ -76,6 +85,11 @@ export interface JobsService {
   ): Promise<JobsRetrieveUtilizationResponse>;
   updateAcl(actor: UserActor, request: BulkRequest<UpdatedAcl>): Promise<BulkResponse<Unit>>;
   retrieveProducts(actor: UserActor): Promise<SupportByProvider>;
+  /** Interactive sessions, for operators: who is connected where (administrators only). */
+  browseSessions(
+    actor: UserActor,
+    request: BrowseSessionsRequest,
+  ): Promise<PageV2<InteractiveSession>>;
   openInteractiveSession(
     actor: UserActor,
     request: BulkRequest<JobsOpenInteractiveSessionRequestItem>,
@@ -99,6 +113,12 @@ export interface JobsControlService {
   ): Promise<Unit>;
   /** The last plugin event sequence this provider's updates were acknowledged up to, per event stream. */
   retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null>;
+  /** Opens the session of a ticket, once: 403 when it is unknown, used or expired, or no longer allowed. */
+  redeemSession(actor: ProviderActor, request: RedeemSessionRequest): Promise<RedeemedSession>;
+  /** Of the given open sessions, those that must close now, with why. */
+  checkSessions(actor: ProviderActor, request: CheckSessionsRequest): Promise<SessionToClose[]>;
+  /** Records that sessions closed. */
+  closedSessions(actor: ProviderActor, request: ClosedSessionsRequest): Promise<Unit>;
   browse(
     actor: ProviderActor,
     request: { next?: string | null; itemsPerPage?: number | null; filterActive?: boolean | null },
