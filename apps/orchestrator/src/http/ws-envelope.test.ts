@@ -64,6 +64,14 @@ describe('reading a request frame', () => {
       why: expect.stringMatching(/^streamId: /) as unknown,
     });
     expect(refusal(frame([1, 2]))).toMatchObject({ streamId: null, status: 400 });
+    // Every frame of a stream repeats its id: a long one is not echoed.
+    expect(
+      refusal(frame({ call: 'jobs.follow', streamId: 'x'.repeat(201), payload: { id: '1' } })),
+    ).toEqual({
+      streamId: null,
+      status: 400,
+      why: 'streamId: must be at most 200 characters',
+    });
   });
 
   it('names the payload field, and refuses keys the payload does not take', () => {

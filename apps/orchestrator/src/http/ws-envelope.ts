@@ -9,13 +9,16 @@ import {
 } from '@ucloud/contracts';
 import { z } from 'zod';
 
+/** Short: it is repeated in every frame of its stream. */
+const StreamId = z.string().min(1, 'must not be empty').max(200, 'must be at most 200 characters');
+
 /**
  * UCloud's WebSocket request envelope. Its clients also send `causedBy` and `signedIntent`, which
  * mean nothing here: unknown envelope keys are ignored; the payload is as strict as on REST.
  */
 const Envelope = z.object({
   call: z.string(),
-  streamId: z.string().min(1, 'must not be empty'),
+  streamId: StreamId,
   bearer: z.string().nullish(),
   project: z.string().nullish(),
   payload: z.unknown(),
@@ -67,7 +70,7 @@ const refused = (streamId: string | null, error: ApiError): ReadFrame => ({
 
 /** The stream an invalid envelope names, so that its refusal reaches the right caller. */
 function streamIdOf(json: unknown): string | null {
-  const id = z.object({ streamId: z.string().min(1) }).safeParse(json);
+  const id = z.object({ streamId: StreamId }).safeParse(json);
   return id.success ? id.data.streamId : null;
 }
 

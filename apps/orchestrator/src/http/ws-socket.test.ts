@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { buildHttpServer } from './server.js';
-import { MAX_FRAME_BYTES } from './ws-socket.js';
+import { MAX_FRAME_BYTES, MAX_STREAMS_PER_SOCKET } from './ws-socket.js';
 
 const message = (n: number): JobsFollowResponse => ({
   updates: [],
@@ -162,6 +162,15 @@ describe('the jobs socket', () => {
         payload: { why: 'streamId: stream s is still open on this socket', errorCode: 'CONFLICT' },
       },
     ]);
+  });
+
+  it('refuses a stream past the limit of open streams on one socket', async () => {
+    const { url } = await started();
+    const client = await connect(url);
+    for (let i = 0; i <= MAX_STREAMS_PER_SOCKET; i++) client.request(`s${i}`, 'open');
+    const [refused] = await client.ended(`s${MAX_STREAMS_PER_SOCKET}`);
+    expect(refused).toMatchObject({ status: 429, payload: { errorCode: 'TOO_MANY_REQUESTS' } });
+    expect(client.frames.filter((f) => f.type === 'response')).toHaveLength(1);
   });
 
   it('closes the socket (1009) on a frame over 1 MiB', async () => {
