@@ -1,5 +1,5 @@
 import type { ClientReadableStream } from '@grpc/grpc-js';
-import { Backoff, type BackoffOptions, sleep } from '@ucloud/contracts';
+import { Backoff, type BackoffOptions, type ResourceUpdateAndId, sleep } from '@ucloud/contracts';
 import type { JobEvent } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
 import { BatchReader } from './batch-reader.js';
@@ -24,6 +24,8 @@ export interface EventPumpOptions {
   /** How long a batch waits for more events after its first. */
   lingerMs: number;
   backoff: BackoffOptions;
+  /** Told of each batch of updates once the orchestrator has stored it. */
+  onDelivered?: (updates: ResourceUpdateAndId[]) => void;
 }
 
 /** Failures in a row after which reconnecting is logged as an error rather than a warning. */
@@ -121,7 +123,9 @@ export class EventPump {
         const last = fresh.at(-1);
         if (!last) continue;
 
-        await this.control.update(fresh.map(toResourceUpdate), { stream, seq: last.seq }, signal);
+        const updates = fresh.map(toResourceUpdate);
+        await this.control.update(updates, { stream, seq: last.seq }, signal);
+        this.options.onDelivered?.(updates);
         delivered = BigInt(last.seq);
         backoff.reset();
         this.enter(batch.length >= this.options.batchSize ? 'lagging' : 'live', {

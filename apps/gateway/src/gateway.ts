@@ -8,6 +8,7 @@ import { LogRelay } from './log-relay.js';
 import { createJobsControlClient, type JobsControl } from './orchestrator-client.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { registerProviderRoutes } from './provider-routes.js';
+import { LiveSessions } from './live-sessions.js';
 import { registerSessionSockets } from './session-sockets.js';
 import { SessionTickets } from './session-tickets.js';
 
@@ -24,8 +25,10 @@ export interface GatewayTuning {
   orchestratorTimeoutMs: number;
   /** How long stop() lets requests in flight finish before closing their connections. */
   shutdownGraceMs: number;
-  /** How long a session link (VNC) may wait for its user to connect. */
+  /** How long a session link (shell, VNC) may wait for its user to connect. */
   sessionTicketTtlMs: number;
+  /** How often the orchestrator is asked which open sessions must close. */
+  sessionCheckMs: number;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
@@ -36,6 +39,7 @@ export const DEFAULT_TUNING: GatewayTuning = {
   orchestratorTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,
   sessionTicketTtlMs: 5 * 60_000,
+  sessionCheckMs: 1_000,
 };
 
 /**
@@ -51,6 +55,7 @@ export class Gateway {
   private readonly lifetime = new AbortController();
   private connecting: Promise<void> = Promise.resolve();
   private readonly shutdownGraceMs: number;
+  private readonly live: LiveSessions;
   /** Where the gateway listens, once it does: the base of session links without PUBLIC_URL. */
   private listeningUrl = '';
 
@@ -79,11 +84,17 @@ export class Gateway {
           batchSize: tuning.batchSize,
           lingerMs: tuning.lingerMs,
           backoff: tuning.backoff,
+          // A job that ends or is suspended closes its sessions as its update passes.
+          onDelivered: (updates) => {
+            for (const { id, update } of updates)
+              if (update.state && !update.expectedState) this.live.jobChanged(id, update.state);
+          },
         }),
       ]),
     );
     this.http = createHttpServer(config.providerToken, logger);
     const tickets = new SessionTickets(tuning.sessionTicketTtlMs);
+    this.live = new LiveSessions(control, logger, tuning.sessionCheckMs);
     registerProviderRoutes(this.http, {
       providerId: config.providerId,
       registry: this.registry,
@@ -92,7 +103,13 @@ export class Gateway {
       tickets,
       publicUrl: () => config.publicUrl ?? this.listeningUrl,
     });
-    registerSessionSockets(this.http, { providerId: config.providerId, tickets, logger });
+    registerSessionSockets(this.http, {
+      providerId: config.providerId,
+      tickets,
+      control,
+      live: this.live,
+      logger,
+    });
     // Open follow streams would otherwise hold the server open until their jobs end.
     this.http.addHook('preClose', (done) => {
       this.logs.closeAll();
@@ -104,6 +121,7 @@ export class Gateway {
   async start(): Promise<string> {
     const url = await this.http.listen({ host: this.config.host, port: this.config.port });
     this.listeningUrl = url;
+    this.live.start();
     this.connecting = Promise.all(
       this.registry.plugins.map(async (plugin) => {
         await this.registry.connect(plugin, this.lifetime.signal);
@@ -115,6 +133,7 @@ export class Gateway {
 
   async stop(): Promise<void> {
     this.lifetime.abort();
+    this.live.stop();
     await this.connecting;
     await Promise.all([...this.pumps.values()].map((pump) => pump.stop()));
     // Connections that never send a request (HTTP clients open spares) would hold close() open.

@@ -1,5 +1,11 @@
 import { createTRPCClient, httpLink, isTRPCClientError } from '@trpc/client';
-import type { AppRouter, EventCursor, ResourceUpdateAndId } from '@ucloud/contracts';
+import type {
+  AppRouter,
+  EventCursor,
+  RedeemedSession,
+  ResourceUpdateAndId,
+  SessionToClose,
+} from '@ucloud/contracts';
 import { errorMessage } from '@ucloud/contracts';
 import { OrchestratorCallError } from './errors.js';
 
@@ -13,6 +19,11 @@ export interface JobsControl {
   ): Promise<void>;
   /** Where the orchestrator has stored events of `stream` up to, or null if it has none. */
   retrieveCursor(stream: string, signal?: AbortSignal): Promise<EventCursor | null>;
+  /** The session a user's ticket opens (once); refused (FORBIDDEN) when it may not open. */
+  redeemSession(ticket: string): Promise<RedeemedSession>;
+  /** Of these open sessions, those that must close now. */
+  checkSessions(ids: string[]): Promise<SessionToClose[]>;
+  closedSessions(items: SessionToClose[]): Promise<void>;
 }
 
 export interface JobsControlClientOptions {
@@ -46,6 +57,21 @@ export function createJobsControlClient(options: JobsControlClientOptions): Jobs
     retrieveCursor(stream, signal) {
       return call('control.retrieveCursor', () =>
         client.control.retrieveCursor.query({ stream }, { signal: withTimeout(signal) }),
+      );
+    },
+    redeemSession(ticket) {
+      return call('control.redeemSession', () =>
+        client.control.redeemSession.mutate({ ticket }, { signal: withTimeout() }),
+      );
+    },
+    checkSessions(ids) {
+      return call('control.checkSessions', () =>
+        client.control.checkSessions.query({ ids }, { signal: withTimeout() }),
+      );
+    },
+    async closedSessions(items) {
+      await call('control.closedSessions', () =>
+        client.control.closedSessions.mutate({ items }, { signal: withTimeout() }),
       );
     },
   };

@@ -257,13 +257,22 @@ describe('JobsProvider face', () => {
   });
 
   it('opens interactive sessions through the plugin of the job, in the spec shape', async () => {
+    const ticket = 'T'.repeat(32);
     const res = await gw.call(routes.openInteractiveSession, {
-      items: [{ job: fakeJob('12'), rank: 1, sessionType: 'SHELL' }],
+      items: [{ job: fakeJob('12'), rank: 1, sessionType: 'SHELL', ticket }],
     });
     expect(res.status).toBe(200);
+    // The plugin leaves the shell to the gateway: its identifier is the orchestrator's ticket.
     expect(await res.json()).toEqual({
-      responses: [{ type: 'shell', jobId: '12', rank: 1, sessionIdentifier: 'docker-12-1' }],
+      responses: [{ type: 'shell', jobId: '12', rank: 1, sessionIdentifier: ticket }],
     });
+    const unticketed = await gw.call(routes.openInteractiveSession, {
+      items: [{ job: fakeJob('12'), rank: 1, sessionType: 'SHELL' }],
+    });
+    expect(unticketed.status).toBe(400);
+    expect(((await unticketed.json()) as { why: string }).why).toBe(
+      'items[0].ticket: required for a session the gateway serves',
+    );
     const bad = await gw.call(routes.openInteractiveSession, {
       items: [{ job: fakeJob('12'), rank: 0, sessionType: 'TELEPATHY' }],
     });

@@ -204,15 +204,28 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       item,
       plugin: pluginFor(item.job, `items[${i}].job`),
     }));
-    /** A plugin that leaves the URL empty has the gateway relay the session (ConnectSession). */
-    const vncUrl = (plugin: PluginClient, jobId: string, rank: number) => {
-      const token = deps.tickets.issue({ plugin, jobId, rank, kind: 'VNC' });
+    /**
+     * A session the plugin leaves to the gateway (no identifier, no URL) is served here through
+     * ConnectSession, opened by the ticket the orchestrator recorded for it.
+     */
+    const served = (
+      plugin: PluginClient,
+      ticket: string | undefined,
+      sessionType: 'SHELL' | 'VNC',
+      at: string,
+    ): string => {
+      if (!ticket) throw badRequest(`${at}.ticket: required for a session the gateway serves`);
+      deps.tickets.remember(ticket, { plugin, sessionType });
+      return ticket;
+    };
+    const vncUrl = (ticket: string) => {
       const base = new URL(deps.publicUrl());
       base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
-      return new URL(vncPath(deps.providerId, token), base).toString();
+      return new URL(vncPath(deps.providerId, ticket), base).toString();
     };
     const responses = await Promise.all(
-      targets.map(async ({ item, plugin }) => {
+      targets.map(async ({ item, plugin }, i) => {
+        const at = `items[${i}]`;
         const { session } = await plugin.openInteractiveSession({
           jobId: item.job.id,
           rank: item.rank,
@@ -221,14 +234,19 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
         const base = { jobId: item.job.id, rank: item.rank };
         switch (session?.$case) {
           case 'shell':
-            return { type: 'shell' as const, ...base, ...session.value };
+            return {
+              type: 'shell' as const,
+              ...base,
+              sessionIdentifier:
+                session.value.sessionIdentifier || served(plugin, item.ticket, 'SHELL', at),
+            };
           case 'web':
             return { type: 'web' as const, ...base, ...session.value };
           case 'vnc':
             return {
               type: 'vnc' as const,
               ...base,
-              url: session.value.url || vncUrl(plugin, item.job.id, item.rank),
+              url: session.value.url || vncUrl(served(plugin, item.ticket, 'VNC', at)),
               password: session.value.password ?? null,
             };
           default:

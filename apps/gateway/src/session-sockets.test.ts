@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { providerRoutes } from '@ucloud/contracts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
@@ -13,6 +14,7 @@ import {
 import { fakeJob } from './testing/jobs.js';
 
 const routes = providerRoutes(PROVIDER_ID);
+const SHELL_CALL = `jobs.compute.${PROVIDER_ID}.shell.open`;
 
 /** What a WebSocket client sees: the messages, then how it closed, or the HTTP refusal. */
 interface Seen {
@@ -21,14 +23,24 @@ interface Seen {
   refused: number | null;
 }
 
-function connect(url: string, send: string[] = []): Promise<Seen> {
+/** Connects, sends `send` (one frame each, after the previous answer when `stepwise`), and watches. */
+function connect(url: string, send: string[] = [], stepwise = false): Promise<Seen> {
   return new Promise((resolve) => {
     const seen: Seen = { messages: [], close: null, refused: null };
+    const queue = [...send];
     const socket = new WebSocket(url);
+    const next = () => {
+      const frame = queue.shift();
+      if (frame !== undefined) socket.send(stepwise ? frame : Buffer.from(frame));
+    };
     socket.on('open', () => {
-      for (const text of send) socket.send(Buffer.from(text));
+      if (stepwise) next();
+      else while (queue.length > 0) next();
     });
-    socket.on('message', (data: Buffer) => seen.messages.push(data.toString()));
+    socket.on('message', (data: Buffer) => {
+      seen.messages.push(data.toString());
+      if (stepwise) next();
+    });
     socket.on('unexpected-response', (_request, response) => {
       seen.refused = response.statusCode ?? null;
       resolve(seen);
@@ -40,7 +52,7 @@ function connect(url: string, send: string[] = []): Promise<Seen> {
   });
 }
 
-describe('VNC sessions served by the gateway', () => {
+describe('sessions served by the gateway', () => {
   let vm: FakePlugin;
   let orchestrator: FakeOrchestrator;
   let gw: RunningGateway;
@@ -48,7 +60,7 @@ describe('VNC sessions served by the gateway', () => {
   beforeAll(async () => {
     vm = await FakePlugin.start({ name: 'vm', products: [fakeProduct('example-compute-1')] });
     orchestrator = await FakeOrchestrator.start(TOKEN, PROVIDER_ID);
-    gw = await startGateway([vm], orchestrator.url);
+    gw = await startGateway([vm], orchestrator.url, { sessionCheckMs: 50 });
     await waitFor(() => [...gw.gateway.pumps.values()].every((p) => p.state === 'live'), 'plugin');
   });
   afterAll(async () => {
@@ -57,43 +69,114 @@ describe('VNC sessions served by the gateway', () => {
     await orchestrator.stop();
   });
 
-  const openVnc = async (jobId: string) => {
+  /** Opens a session as the orchestrator would: a ticket recorded for the user, sent along. */
+  const open = async (jobId: string, sessionType: 'VNC' | 'SHELL', rank = 0) => {
+    const ticket = randomBytes(24).toString('base64url');
+    const sessionId = `s-${ticket.slice(0, 6)}`;
+    orchestrator.state.sessions.set(ticket, {
+      sessionId,
+      jobId,
+      rank,
+      sessionType,
+      username: 'user',
+    });
     const res = await gw.call(routes.openInteractiveSession, {
-      items: [{ job: fakeJob(jobId), rank: 0, sessionType: 'VNC' }],
+      items: [{ job: fakeJob(jobId), rank, sessionType, ticket }],
     });
     expect(res.status).toBe(200);
     const { responses } = (await res.json()) as {
-      responses: Array<{ type: string; url: string; password: string | null }>;
+      responses: Array<{ url?: string; password?: string | null; sessionIdentifier?: string }>;
     };
-    return responses[0]!;
+    return { ...responses[0]!, ticket, sessionId };
   };
 
-  it("answers with a one-time WebSocket link and the plugin's password, and relays both ways", async () => {
-    const session = await openVnc('21');
-    expect(session.type).toBe('vnc');
-    expect(session.password).toBe('pw-21');
-    expect(session.url).toMatch(
-      new RegExp(`^ws://127\\.0\\.0\\.1:\\d+/ucloud/${PROVIDER_ID}/vnc/[A-Za-z0-9_-]{32}$`),
+  it("answers VNC with a WebSocket link and the plugin's password, and relays both ways", async () => {
+    const session = await open('21', 'VNC');
+    expect(session.password).toBe('pw-21-0');
+    expect(session.url).toBe(
+      `${gw.url.replace('http:', 'ws:')}/ucloud/${PROVIDER_ID}/vnc/${session.ticket}`,
     );
     // No provider token: a user's browser connects with the link alone.
-    const seen = await connect(session.url, ['RFB 003.008\n', 'bye']);
+    const seen = await connect(session.url!, ['RFB 003.008\n', 'bye']);
     expect(seen.messages).toEqual(['session 21/0\n', 'RFB 003.008\n']);
     expect(seen.close).toEqual({ code: 1000, reason: 'The session has ended' });
-    expect(vm.sessions.at(-1)).toMatchObject({ jobId: '21', rank: 0 });
+    await waitFor(
+      () => orchestrator.state.closed.some((c) => c.id === session.sessionId),
+      'the close to be reported',
+    );
   });
 
-  it('refuses a link used before, and one never issued, before upgrading', async () => {
-    const session = await openVnc('22');
-    await connect(session.url, ['bye']);
-    expect((await connect(session.url)).refused).toBe(403);
-    const forged = session.url.replace(/[^/]+$/, 'A'.repeat(32));
+  it('refuses a VNC link used before, and one never issued, before upgrading', async () => {
+    const session = await open('22', 'VNC');
+    await connect(session.url!, ['bye']);
+    expect((await connect(session.url!)).refused).toBe(403);
+    const forged = session.url!.replace(/[^/]+$/, 'A'.repeat(32));
     expect((await connect(forged)).refused).toBe(403);
   });
 
-  it("closes with 4409 and the plugin's reason when the job does not run", async () => {
-    const session = await openVnc('ended');
-    const seen = await connect(session.url);
+  it("closes a VNC socket with 4409 and the plugin's reason when the job does not run", async () => {
+    const session = await open('ended', 'VNC');
+    const seen = await connect(session.url!);
     expect(seen.messages).toEqual([]);
     expect(seen.close).toEqual({ code: 4409, reason: 'Job ended is not running' });
+  });
+
+  it("speaks UCloud's shell protocol: initialize with the ticket, input, resize, the end", async () => {
+    const session = await open('31', 'SHELL', 1);
+    expect(session.sessionIdentifier).toBe(session.ticket);
+    const frame = (payload: unknown) =>
+      JSON.stringify({ call: SHELL_CALL, streamId: '7', payload });
+    const seen = await connect(
+      `${gw.url.replace('http:', 'ws:')}/ucloud/${PROVIDER_ID}/websocket`,
+      [
+        frame({ type: 'initialize', sessionIdentifier: session.ticket, cols: 80, rows: 24 }),
+        frame({ type: 'input', data: 'echo hi' }),
+        frame({ type: 'resize', cols: 100, rows: 40 }),
+        frame({ type: 'input', data: 'bye' }),
+      ],
+      true,
+    );
+    expect(seen.messages.map((m) => JSON.parse(m) as unknown)).toEqual([
+      { type: 'message', streamId: '7', payload: { type: 'initialize' } },
+      { type: 'message', streamId: '7', payload: { type: 'data', data: 'session 31/1\n' } },
+      { type: 'message', streamId: '7', payload: { type: 'data', data: 'echo hi' } },
+      { type: 'response', streamId: '7', status: 200, payload: { type: 'ack' } },
+    ]);
+    expect(seen.close?.code).toBe(1000);
+    expect(vm.sessions.at(-1)).toMatchObject({
+      jobId: '31',
+      rank: 1,
+      size: { cols: 80, rows: 24 },
+    });
+  });
+
+  it('answers a shell whose ticket is refused with a 403 response frame', async () => {
+    const frame = JSON.stringify({
+      call: SHELL_CALL,
+      streamId: '8',
+      payload: { type: 'initialize', sessionIdentifier: 'B'.repeat(32) },
+    });
+    const seen = await connect(
+      `${gw.url.replace('http:', 'ws:')}/ucloud/${PROVIDER_ID}/websocket`,
+      [frame],
+    );
+    expect(JSON.parse(seen.messages[0]!)).toMatchObject({
+      type: 'response',
+      streamId: '8',
+      status: 403,
+      payload: { errorCode: 'FORBIDDEN' },
+    });
+    expect(seen.close?.code).toBe(4403);
+  });
+
+  it('closes a session the orchestrator says must close, and reports it', async () => {
+    const session = await open('41', 'VNC');
+    orchestrator.state.toClose.push({ id: session.sessionId, reason: 'You no longer have EDIT' });
+    const seen = await connect(session.url!);
+    expect(seen.close).toEqual({ code: 1000, reason: 'You no longer have EDIT' });
+    expect(orchestrator.state.closed).toContainEqual({
+      id: session.sessionId,
+      reason: 'You no longer have EDIT',
+    });
   });
 });

@@ -1,25 +1,25 @@
 import { describe, expect, it, vi } from 'vitest';
 import { SessionTickets } from './session-tickets.js';
 
-const session = { plugin: 'vm', jobId: '7', rank: 0, kind: 'VNC' as const };
+const TICKET = 'a'.repeat(32);
+const target = { plugin: 'vm', sessionType: 'VNC' as const };
 
 describe('SessionTickets', () => {
-  it('opens its session once', () => {
+  it('routes a ticket once', () => {
     const tickets = new SessionTickets<string>(60_000);
-    const token = tickets.issue(session);
-    expect(token).toMatch(/^[A-Za-z0-9_-]{32}$/);
-    expect(tickets.redeem(token)).toEqual(session);
-    expect(tickets.redeem(token)).toBeNull();
+    tickets.remember(TICKET, target);
+    expect(tickets.take(TICKET)).toEqual(target);
+    expect(tickets.take(TICKET)).toBeNull();
   });
 
-  it('opens nothing once expired, nor for a token it never issued', () => {
+  it('routes nothing once expired, nor a ticket it never saw', () => {
     vi.useFakeTimers();
     try {
       const tickets = new SessionTickets<string>(1_000);
-      const token = tickets.issue(session);
+      tickets.remember(TICKET, target);
       vi.advanceTimersByTime(1_001);
-      expect(tickets.redeem(token)).toBeNull();
-      expect(tickets.redeem('made-up')).toBeNull();
+      expect(tickets.take(TICKET)).toBeNull();
+      expect(tickets.take('b'.repeat(32))).toBeNull();
     } finally {
       vi.useRealTimers();
     }

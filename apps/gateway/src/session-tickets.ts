@@ -1,45 +1,39 @@
-import { randomBytes } from 'node:crypto';
 import type { InteractiveSessionType } from '@ucloud/contracts';
 import type { PluginClient } from './plugin-client.js';
 
-/** What a ticket lets its holder connect to. */
-export interface SessionTicket<P = PluginClient> {
+/** Where a ticket's session goes: the plugin that runs its job. */
+export interface TicketTarget<P = PluginClient> {
   plugin: P;
-  jobId: string;
-  rank: number;
-  kind: InteractiveSessionType;
+  sessionType: InteractiveSessionType;
 }
 
 /**
- * One-time tickets for the sessions the gateway serves itself (VNC over WebSocket). A ticket is
- * handed only to the user who opened the session, through the orchestrator, which checked their
- * right to the job; it is used once and expires, so a link that leaks later opens nothing.
+ * The tickets of the sessions this gateway serves itself (shell, VNC), as the orchestrator
+ * issued them through openInteractiveSession, with the plugin each goes to. The orchestrator
+ * decides whether a ticket may open (redeemSession); this only routes it, once, before it expires.
+ * A gateway restarted in between forgets its tickets: the user opens the session again.
  */
 export class SessionTickets<P = PluginClient> {
-  private readonly tickets = new Map<string, SessionTicket<P> & { expiresAt: number }>();
+  private readonly tickets = new Map<string, TicketTarget<P> & { expiresAt: number }>();
 
   constructor(private readonly ttlMs: number) {}
 
-  /** A new ticket (URL-safe, 192 random bits). */
-  issue(ticket: SessionTicket<P>): string {
+  remember(ticket: string, target: TicketTarget<P>): void {
     this.prune();
-    const token = randomBytes(24).toString('base64url');
-    this.tickets.set(token, { ...ticket, expiresAt: Date.now() + this.ttlMs });
-    return token;
+    this.tickets.set(ticket, { ...target, expiresAt: Date.now() + this.ttlMs });
   }
 
-  /** The ticket's session, once: null when it is unknown, used or expired. */
-  redeem(token: string): SessionTicket<P> | null {
-    const held = this.tickets.get(token);
-    this.tickets.delete(token);
+  /** The ticket's target, once: null when unknown, taken before or expired. */
+  take(ticket: string): TicketTarget<P> | null {
+    const held = this.tickets.get(ticket);
+    this.tickets.delete(ticket);
     if (!held || held.expiresAt < Date.now()) return null;
-    const { expiresAt: _, ...ticket } = held;
-    return ticket;
+    return { plugin: held.plugin, sessionType: held.sessionType };
   }
 
   private prune(): void {
     const now = Date.now();
-    for (const [token, ticket] of this.tickets)
-      if (ticket.expiresAt < now) this.tickets.delete(token);
+    for (const [ticket, held] of this.tickets)
+      if (held.expiresAt < now) this.tickets.delete(ticket);
   }
 }

@@ -4,8 +4,10 @@ import {
   type ApiContext,
   appRouter,
   type EventCursor,
+  type RedeemedSession,
   type ResourceUpdateAndId,
   type Services,
+  type SessionToClose,
 } from '@ucloud/contracts';
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -25,6 +27,12 @@ export class FakeOrchestratorState {
   /** How many of the next control.update calls to fail with SERVICE_UNAVAILABLE. */
   failUpdates = 0;
   failedUpdates = 0;
+  /** Sessions as the real orchestrator would record them at openInteractiveSession, by ticket. */
+  readonly sessions = new Map<string, RedeemedSession>();
+  /** What the next session checks answer: sessions that must close. */
+  readonly toClose: SessionToClose[] = [];
+  /** closedSessions reports, in order. */
+  readonly closed: SessionToClose[] = [];
 
   /** Every update item applied, flattened in the order received. */
   get items(): ResourceUpdateAndId[] {
@@ -127,6 +135,19 @@ function fakeServices(state: FakeOrchestratorState): Services {
       return seq === undefined ? null : { stream, seq };
     },
     browse: unused,
+    async redeemSession(_actor, { ticket }) {
+      const session = state.sessions.get(ticket);
+      state.sessions.delete(ticket);
+      if (!session) throw new ApiError('FORBIDDEN', 'The session link was used already');
+      return session;
+    },
+    async checkSessions(_actor, { ids }) {
+      return state.toClose.filter((s) => ids.includes(s.id));
+    },
+    async closedSessions(_actor, { items }) {
+      state.closed.push(...items);
+      return {};
+    },
   };
   return new Proxy({ control } as Services, {
     get: (services, face: keyof Services) => (face === 'control' ? services.control : unusedFace),

@@ -237,14 +237,11 @@ export class FakePlugin {
       openInteractiveSession: this.unary(
         'OpenInteractiveSession',
         ({ jobId, rank, sessionType }: OpenInteractiveSessionRequest) => ({
-          // VNC: served through the gateway (no URL), with a password.
+          // Served through the gateway (no identifier, no URL); VNC with a password.
           session:
             sessionType === SessionType.SESSION_TYPE_VNC
-              ? { $case: 'vnc' as const, value: { url: '', password: `pw-${jobId}` } }
-              : {
-                  $case: 'shell' as const,
-                  value: { sessionIdentifier: `${this.name}-${jobId}-${rank}` },
-                },
+              ? { $case: 'vnc' as const, value: { url: '', password: `pw-${jobId}-${rank}` } }
+              : { $case: 'shell' as const, value: { sessionIdentifier: '' } },
         }),
       ),
       connectSession: (call) => this.echoSession(call),
