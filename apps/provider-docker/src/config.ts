@@ -14,13 +14,15 @@ export type ProductConfig = ProductBase;
 
 /**
  * What the plugin offers each product; a product's `features` turn these off. Peers: the ranks of
- * a job share a network and reach each other as rank-0, rank-1, …; suspension is pause/unpause.
+ * a job share a network and reach each other as rank-0, rank-1, …; suspension is pause/unpause;
+ * shells are an exec with a terminal in the rank's container.
  */
 export const DOCKER_FEATURES: ProductFeatures = {
   timeExtension: true,
   suspension: true,
   utilization: true,
   peers: true,
+  terminal: true,
 };
 
 const flag = z

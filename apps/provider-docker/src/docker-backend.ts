@@ -1,8 +1,15 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  FailedPreconditionError,
   InvalidArgumentError,
   LifecycleBackend,
+  UnsupportedError,
+  type OpenedSession,
+  type SessionKind,
+  type SessionStream,
+  type SessionTarget,
+  type TerminalSize,
   peersOf,
   type Capacity,
   type CreateJobResult,
@@ -158,6 +165,43 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       memoryBytes: info.MemTotal ?? 0,
       running: info.ContainersRunning,
     };
+  }
+
+  /** Shells are served through the gateway (`connectSession`), which makes the identifier. */
+  async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
+    this.runningRank(jobId, rank);
+    if (kind !== 'SHELL')
+      throw new UnsupportedError(`The Docker backend offers no ${kind} sessions`);
+    return { type: 'shell', sessionIdentifier: '' };
+  }
+
+  /** A shell: an exec of /bin/sh with a terminal in the rank's container, in the job directory. */
+  async connectSession(target: SessionTarget): Promise<SessionStream> {
+    if (target.kind !== 'SHELL')
+      throw new UnsupportedError(`The Docker backend serves no ${target.kind} sessions`);
+    const job = this.runningRank(target.jobId, target.rank);
+    const container = (await this.containersOf(job.jobId)).find((c) => c.rank === target.rank);
+    if (container?.state !== 'running')
+      throw new FailedPreconditionError(`Rank ${target.rank} of job ${job.jobId} is not running`);
+    const exec = await this.docker.getContainer(container.id).exec({
+      Cmd: ['/bin/sh'],
+      AttachStdin: true,
+      AttachStdout: true,
+      AttachStderr: true,
+      Tty: true,
+      Env: ['TERM=xterm-256color'],
+      WorkingDir: MOUNT,
+    });
+    const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
+    const resize = (size: TerminalSize) => {
+      exec
+        .resize({ w: size.cols, h: size.rows })
+        .catch((err: unknown) =>
+          this.started.logger.debug({ err, ...target }, 'could not resize a shell'),
+        );
+    };
+    if (target.size) resize(target.size);
+    return { stream, resize };
   }
 
   protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
