@@ -1,4 +1,4 @@
-import type { JobState } from '@ucloud/contracts';
+import type { InteractiveSessionType, JobState } from '@ucloud/contracts';
 import { sql } from 'drizzle-orm';
 import {
   index,
@@ -22,6 +22,13 @@ export const JOB_STATES = [
   'EXPIRED',
   'SUSPENDED',
 ] as const satisfies readonly JobState[];
+
+/** The spec's interactive session types, written out for the same reason. */
+export const SESSION_TYPES = [
+  'WEB',
+  'VNC',
+  'SHELL',
+] as const satisfies readonly InteractiveSessionType[];
 
 export const users = sqliteTable('users', {
   username: text('username').primaryKey(),
@@ -330,3 +337,26 @@ export const jobLicenses = sqliteTable(
     index('job_licenses_license').on(t.licenseId),
   ],
 );
+
+/**
+ * Interactive sessions users opened (sessions/): bound to a user, a job and a rank, reached once
+ * through a ticket of which only the sha256 is kept. The gateway that serves one reports when it
+ * connected and closed.
+ */
+export const interactiveSessions = sqliteTable('interactive_sessions', {
+  id: integer('id').primaryKey({ autoIncrement: true }),
+  ticketHash: text('ticket_hash').notNull().unique(),
+  jobId: integer('job_id')
+    .notNull()
+    .references(() => jobs.id),
+  rank: integer('rank').notNull(),
+  sessionType: text('session_type', { enum: SESSION_TYPES }).notNull(),
+  username: text('username').notNull(),
+  provider: text('provider').notNull(),
+  createdAt: integer('created_at').notNull(),
+  /** Until when the ticket may be redeemed. */
+  expiresAt: integer('expires_at').notNull(),
+  connectedAt: integer('connected_at'),
+  closedAt: integer('closed_at'),
+  closeReason: text('close_reason'),
+});
