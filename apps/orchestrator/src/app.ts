@@ -27,6 +27,8 @@ import { OutboxStore } from './outbox/store.js';
 import { OutboxWorker } from './outbox/worker.js';
 import { Reconciler } from './providers/reconciler.js';
 import { ProductSupportCache } from './providers/support-cache.js';
+import { SessionStore } from './sessions/session-store.js';
+import { SessionRules } from './sessions/sessions.js';
 
 export interface Orchestrator {
   url: string;
@@ -76,6 +78,11 @@ export async function startOrchestrator(
 
   const acl = new JobAclStore(db);
   const access = new JobAccess({ jobs: jobRows, acl, projects });
+  const sessions = new SessionRules({
+    store: new SessionStore(db),
+    access,
+    ticketTtlMs: tuning.sessionTicketTtlMs,
+  });
   const licenseStore = new LicenseStore(db);
   const licenses = new LicensesServiceImpl(licenseStore, catalog, projects);
   const accounting = new AccountingServiceImpl({
@@ -99,6 +106,7 @@ export async function startOrchestrator(
     support,
     log,
     providers,
+    sessions,
     funds: () => accounting.fundsCheck(),
     requireLicense: (...args) => licenses.requireUsable(...args),
     chargePeriodOf: (product) =>
@@ -131,7 +139,7 @@ export async function startOrchestrator(
     accounting,
     licenses,
     projects: new ProjectService(projects),
-    control: new ControlService(jobRows, transitions, catalog, log),
+    control: new ControlService(jobRows, transitions, catalog, sessions, log),
     catalog: new CatalogServiceImpl(catalog),
   };
   const reconciler = new Reconciler(

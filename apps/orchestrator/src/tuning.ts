@@ -16,6 +16,8 @@ export interface OrchestratorTuning {
   supportRetryAfterFailureMs: number;
   /** Deadline of a call to a gateway. */
   gatewayCallTimeoutMs: number;
+  /** How long the ticket of a new interactive session may be redeemed. */
+  sessionTicketTtlMs: number;
 }
 
 export const DEFAULT_TUNING: OrchestratorTuning = {
@@ -26,4 +28,5 @@ export const DEFAULT_TUNING: OrchestratorTuning = {
   supportTtlMs: 30_000,
   supportRetryAfterFailureMs: 5_000,
   gatewayCallTimeoutMs: 30_000,
+  sessionTicketTtlMs: 5 * 60_000,
 };

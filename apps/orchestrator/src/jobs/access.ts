@@ -117,7 +117,7 @@ export interface AccessDeps {
 export class JobAccess {
   constructor(private readonly deps: AccessDeps) {}
 
-  viewerOf(actor: UserActor): Viewer {
+  viewerOf(actor: Pick<UserActor, 'username'>): Viewer {
     return {
       username: actor.username,
       roles: this.deps.projects.rolesOf(actor.username),
@@ -134,6 +134,24 @@ export class JobAccess {
       : [];
     authorize(row, held, needed, field, id);
     return row;
+  }
+
+  /**
+   * Whether each user holds `needed` on their job, decided as `require` decides: for calls made on
+   * users' behalf (a gateway serving their sessions). Each job's ACL and each user's memberships
+   * are read once.
+   */
+  holdsEach(
+    pairs: ReadonlyArray<{ username: string; job: JobRow }>,
+    needed: Permission,
+  ): boolean[] {
+    const acl = this.deps.acl.aclOf([...new Set(pairs.map((p) => p.job.id))]);
+    const viewers = new Map<string, Viewer>();
+    return pairs.map(({ username, job }) => {
+      const viewer = viewers.get(username) ?? this.viewerOf({ username });
+      viewers.set(username, viewer);
+      return allows(permissionsOf(job, viewer, acl.get(job.id) ?? []), needed);
+    });
   }
 
   /** The workspace a request acts in: personal, or the project it names if the caller is a member. */

@@ -1,16 +1,22 @@
 import type {
   BulkRequest,
+  CheckSessionsRequest,
+  ClosedSessionsRequest,
   EventCursor,
   Job,
   JobsControlService,
   PageV2,
   ProviderActor,
+  RedeemedSession,
+  RedeemSessionRequest,
   ResourceUpdateAndId,
+  SessionToClose,
   Unit,
 } from '@ucloud/contracts';
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from './job-view.js';
+import type { SessionRecords } from './ports.js';
 import type { JobRepository } from './repository.js';
 import type { JobTransitions } from './transitions.js';
 import { pageOf } from '../paging.js';
@@ -23,6 +29,7 @@ export class ControlService implements JobsControlService {
     private readonly jobs: JobRepository,
     private readonly transitions: JobTransitions,
     private readonly catalog: Catalog,
+    private readonly sessions: SessionRecords,
     private readonly log: Logger,
   ) {}
 
@@ -48,6 +55,24 @@ export class ControlService implements JobsControlService {
 
   async retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null> {
     return this.jobs.cursorOf(actor.providerId, stream);
+  }
+
+  async redeemSession(
+    actor: ProviderActor,
+    request: RedeemSessionRequest,
+  ): Promise<RedeemedSession> {
+    return this.sessions.redeemSession(actor, request);
+  }
+
+  async checkSessions(
+    actor: ProviderActor,
+    request: CheckSessionsRequest,
+  ): Promise<SessionToClose[]> {
+    return this.sessions.checkSessions(actor, request);
+  }
+
+  async closedSessions(actor: ProviderActor, request: ClosedSessionsRequest): Promise<Unit> {
+    return this.sessions.closedSessions(actor, request);
   }
 
   /** The provider's active jobs, oldest first, whole (parameters, application and product resolved). */

@@ -4,7 +4,9 @@ import type {
   InteractiveSessionType,
   Job,
   JobState,
+  JobsControlService,
   JobsRetrieveUtilizationResponse,
+  JobsService,
   OpenSession,
   ProviderLogChunk,
   ProviderLogOffset,
@@ -38,7 +40,7 @@ export interface ProviderCalls {
   unsuspend(jobs: Job[]): Promise<void>;
   retrieveUtilization(jobId: string, categoryId: string): Promise<JobsRetrieveUtilizationResponse>;
   openInteractiveSession(
-    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType }>,
+    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType; ticket: string }>,
   ): Promise<OpenSession[]>;
   init(principal: ResourceOwner): Promise<void>;
   /** A job's output from the given offsets; with `follow`, until it has ended and all is sent. */
@@ -83,4 +85,16 @@ export type MeterColumns = Pick<JobRow, 'runningMs' | 'runningSince' | 'nextChar
 export interface MeteringHook {
   /** The meter after `job` moves to `to` at `at` (the provider's clock), as seen at `now`. */
   afterTransition(job: JobRow, to: JobState, at: number, now: number): MeterColumns;
+}
+
+/**
+ * Interactive sessions as rows (sessions/ implements them): the Jobs service records each session
+ * it opens; the gateways' and operators' calls are passed on.
+ */
+export interface SessionRecords
+  extends
+    Pick<JobsService, 'browseSessions'>,
+    Pick<JobsControlService, 'redeemSession' | 'checkSessions' | 'closedSessions'> {
+  /** Records a session `username` opens on a rank of `job`; answers its one-time ticket. */
+  open(username: string, job: JobRow, rank: number, sessionType: InteractiveSessionType): string;
 }

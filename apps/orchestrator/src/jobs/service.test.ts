@@ -10,6 +10,8 @@ import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Catalog, DEMO_CATALOG_FILE } from '../catalog/catalog.js';
 import { ProjectStore } from '../projects/store.js';
+import { SessionStore } from '../sessions/session-store.js';
+import { SessionRules } from '../sessions/sessions.js';
 import { FakeProvider } from '../testing/fake-provider.js';
 import { openCore, type Core } from '../testing/core.js';
 import { JobAccess } from './access.js';
@@ -33,16 +35,17 @@ const item = (extra: Partial<JobSpecificationInput> = {}) => ({
   ...extra,
 });
 
-/** Declared support of the demo product: extension yes, suspension no. */
+/** Declared support of the demo product: extension and shells yes, suspension no. */
 const declared = ComputeSupport.parse({
   product: PRODUCT,
   docker: null,
   virtualMachine: null,
-  native: { enabled: true, timeExtension: true, suspension: false, logs: true },
+  native: { enabled: true, timeExtension: true, suspension: false, logs: true, terminal: true },
 });
 
 let core: Core;
 let provider: FakeProvider;
+let sessions: SessionRules;
 let jobs: JobService;
 let broke = false;
 
@@ -52,10 +55,13 @@ beforeEach(() => {
   broke = false;
   const projects = new ProjectStore(core.db);
   const acl = new JobAclStore(core.db);
+  const access = new JobAccess({ jobs: core.jobs, acl, projects });
+  sessions = new SessionRules({ store: new SessionStore(core.db), access, ticketTtlMs: 60_000 });
   jobs = new JobService({
     jobs: core.jobs,
     transitions: core.transitions,
-    access: new JobAccess({ jobs: core.jobs, acl, projects }),
+    access,
+    sessions,
     acl,
     browser: new JobBrowser(core.db),
     catalog: Catalog.fromFile(DEMO_CATALOG_FILE),
@@ -195,5 +201,39 @@ describe('JobService (in process, with a fake provider)', () => {
     const resumed = seen.slice(before);
     expect(resumed.map((e) => e.stdout).join('')).toBe('hello\n');
     expect(resumed.flatMap((e) => e.states)).toEqual(['SUCCESS']);
+  });
+
+  it('records an interactive session and gives the provider its ticket, which opens it once', async () => {
+    const id = await created();
+    core.transitions.applyProviderUpdates(
+      'example',
+      [{ id, update: JobUpdate.parse({ state: 'RUNNING' }) }],
+      null,
+      Date.now(),
+    );
+    const { responses } = await jobs.openInteractiveSession(alice, {
+      items: [{ id, rank: 0, sessionType: 'SHELL' }],
+    });
+    expect(responses[0]?.providerId).toBe('example');
+    const [ticket] = provider.tickets;
+    const gateway = { kind: 'provider' as const, providerId: 'example' };
+    expect(await sessions.redeemSession(gateway, { ticket: ticket! })).toMatchObject({
+      jobId: id,
+      rank: 0,
+      sessionType: 'SHELL',
+      username: 'alice',
+    });
+    expect(await failure(sessions.redeemSession(gateway, { ticket: ticket! }))).toMatchObject({
+      code: 'FORBIDDEN',
+    });
+  });
+
+  it('lists sessions to administrators only', async () => {
+    expect(await failure(jobs.browseSessions(alice, {}))).toMatchObject({ code: 'FORBIDDEN' });
+    expect(await jobs.browseSessions({ ...alice, admin: true }, {})).toEqual({
+      itemsPerPage: 50,
+      items: [],
+      next: null,
+    });
   });
 });

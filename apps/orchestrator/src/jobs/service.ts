@@ -1,6 +1,8 @@
 import {
   type AppParameterValue,
   ApiError,
+  type BrowseSessionsRequest,
+  type InteractiveSession,
   badRequest,
   serviceUnavailable,
   durationToMillis,
@@ -49,7 +51,13 @@ import type { ProjectStore } from '../projects/store.js';
 import type { JobAccess, Workspace } from './access.js';
 import type { JobAclStore } from './acl-store.js';
 import type { JobBrowser } from './browse.js';
-import type { FundsCheck, LicenseCheck, ProviderCalls, SupportDeclarations } from './ports.js';
+import type {
+  FundsCheck,
+  LicenseCheck,
+  ProviderCalls,
+  SessionRecords,
+  SupportDeclarations,
+} from './ports.js';
 import type { JobRepository } from './repository.js';
 import type { JobTransitions } from './transitions.js';
 import { pageOf } from '../paging.js';
@@ -68,6 +76,7 @@ export interface JobServiceDeps extends FollowDeps {
   requireLicense: LicenseCheck;
   /** How long a charging period of the product is; null when it is free to use. */
   chargePeriodOf(product: ComputeProduct): number | null;
+  sessions: SessionRecords;
   log: Logger;
 }
 
@@ -391,9 +400,10 @@ export class JobService implements JobsService {
         SESSION_FEATURE[item.sessionType],
         `${at}: a ${item.sessionType} session`,
       );
+      const ticket = this.deps.sessions.open(actor.username, row, item.rank, item.sessionType);
       const [session] = await gateway
         .openInteractiveSession([
-          { job: this.providerJob(row), rank: item.rank, sessionType: item.sessionType },
+          { job: this.providerJob(row), rank: item.rank, sessionType: item.sessionType, ticket },
         ])
         .catch(rethrowAs(at));
       if (!session) throw new ApiError('BAD_GATEWAY', `${at}: the provider opened no session`);
@@ -404,6 +414,13 @@ export class JobService implements JobsService {
       });
     }
     return { responses };
+  }
+
+  async browseSessions(
+    actor: UserActor,
+    request: BrowseSessionsRequest,
+  ): Promise<PageV2<InteractiveSession>> {
+    return this.deps.sessions.browseSessions(actor, request);
   }
 
   /** Every provider prepares for the caller in their current workspace. */

@@ -92,7 +92,7 @@ export class GatewayClient implements ProviderCalls {
   }
 
   async openInteractiveSession(
-    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType }>,
+    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType; ticket: string }>,
   ): Promise<OpenSession[]> {
     return SessionResponse.parse(
       await this.call('POST', this.routes.openInteractiveSession, { items }),

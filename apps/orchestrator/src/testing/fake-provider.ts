@@ -18,6 +18,8 @@ export class FakeProvider implements ProviderCalls {
   readonly origin = 'http://provider.test';
   readonly calls: Array<{ call: string; jobIds: string[] }> = [];
   refuse: Error | null = null;
+  /** The session tickets it was given, in order. */
+  readonly tickets: string[] = [];
   /** Every job's whole output (rank 0, stdout); `logsDown` makes fetching it fail. */
   output = '';
   logsDown = false;
@@ -52,12 +54,13 @@ export class FakeProvider implements ProviderCalls {
   }
 
   async openInteractiveSession(
-    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType }>,
+    items: Array<{ job: Job; rank: number; sessionType: InteractiveSessionType; ticket: string }>,
   ): Promise<OpenSession[]> {
     this.record(
       'openInteractiveSession',
       items.map((i) => i.job),
     );
+    this.tickets.push(...items.map((i) => i.ticket));
     return items.map((i) => ({
       type: 'web' as const,
       jobId: i.job.id,
