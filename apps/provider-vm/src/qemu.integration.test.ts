@@ -5,14 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeJobInitrd, type JobParameters } from './job-initramfs.js';
-import {
-  accelDefault,
-  buildQemuArgs,
-  createOverlay,
-  GUEST_APPEND,
-  startQemu,
-  type AccelSetting,
-} from './qemu.js';
+import { accelDefault, buildQemuArgs, createOverlay, GUEST_APPEND, startQemu } from './qemu.js';
+import { loadConfig } from './config.js';
 import { QmpClient, queryStatus, setVncPassword, type QmpEvent } from './qmp.js';
 
 /**
@@ -22,7 +16,7 @@ import { QmpClient, queryStatus, setVncPassword, type QmpEvent } from './qmp.js'
  */
 const IMAGE_DIR = process.env.VM_IMAGE_DIR ?? '/tmp/ucloud-vm-image';
 const QEMU = process.env.VM_QEMU ?? 'qemu-system-x86_64';
-const ACCEL = (process.env.VM_ACCEL ?? 'tcg') as AccelSetting;
+const ACCEL = loadConfig({ ACCEL: process.env.VM_ACCEL ?? 'tcg' }).accel;
 
 function whatIsMissing(): string | null {
   try {

@@ -12,7 +12,7 @@ import {
 } from '@ucloud/provider-sdk';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type AccelSetting } from './qemu.js';
+import { loadConfig } from './config.js';
 import { runningQemu } from './rank-files.js';
 import { VmBackend } from './vm-backend.js';
 
@@ -61,7 +61,7 @@ const backend = new VmBackend({
   products: [{ id: 'vm-cpu', category: 'vm-cpu', features: {} }],
   qemuBinary: QEMU,
   qemuImg: 'qemu-img',
-  accel: (process.env.VM_ACCEL ?? 'tcg') as AccelSetting,
+  accel: loadConfig({ ACCEL: process.env.VM_ACCEL ?? 'tcg' }).accel,
   terminateGraceMs: 500,
   pollIntervalMs: 100,
 });

@@ -8,7 +8,7 @@ import {
   resolveImage,
   startQemu,
   writeJobInitrd,
-  type AccelSetting,
+  loadConfig,
 } from '@ucloud/provider-vm';
 import { followUntil, stdoutOf, waitForJob, type TestStack } from '../harness.js';
 import { percentile } from './stats.js';
@@ -72,7 +72,7 @@ async function direct(dir: string, n: number): Promise<Sample> {
   await startQemu(
     buildQemuArgs({
       qemuBinary: VM_QEMU,
-      accel: await accelDefault(VM_ACCEL as AccelSetting),
+      accel: await accelDefault(loadConfig({ ACCEL: VM_ACCEL }).accel),
       cpus: 1,
       memoryMiB: 1024,
       kernel: image.kernel,
