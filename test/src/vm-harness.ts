@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type CatalogSetup } from './catalog.js';
-import { startTestStack, useStack, type TestStack } from './harness.js';
+import { startTestStack, useStack, type StackSetup, type TestStack } from './harness.js';
 
 /**
  * The VM tests boot the images of scripts/vm-image.sh (in VM_IMAGE_DIR, default
@@ -95,9 +95,13 @@ export function killQemusUnder(dir: string): void {
  * Orchestrator + gateway + VM plugin, with the demo catalog (which has the VM product vm-cpu and
  * vm-batch) and what `catalog` adds to it.
  */
-export async function startVmStack(catalog?: CatalogSetup): Promise<TestStack> {
+export async function startVmStack(
+  catalog?: CatalogSetup,
+  setup: Pick<StackSetup, 'extraUsers'> = {},
+): Promise<TestStack> {
   const stack = await startTestStack({
     plugin: 'vm',
+    ...setup,
     ...(catalog && { catalog }),
     env: { vm: VM_PLUGIN_ENV },
   });
@@ -108,6 +112,12 @@ export async function startVmStack(catalog?: CatalogSetup): Promise<TestStack> {
   return { ...stack, dispose, [Symbol.asyncDispose]: dispose };
 }
 
-export function useVmStack(host: VmHost, catalog?: CatalogSetup): TestStack {
-  return useStack(() => (host.ok ? startVmStack(catalog) : Promise.reject(new Error(host.reason))));
+export function useVmStack(
+  host: VmHost,
+  catalog?: CatalogSetup,
+  setup: Pick<StackSetup, 'extraUsers'> = {},
+): TestStack {
+  return useStack(() =>
+    host.ok ? startVmStack(catalog, setup) : Promise.reject(new Error(host.reason)),
+  );
 }

@@ -9,12 +9,13 @@ export type ProductConfig = ProductBase;
 
 /**
  * What the plugin offers each product; a product's `features` turn these off. Suspension is QMP
- * stop/cont. VNC is left out until the gateway's VNC sessions reach `vncTarget`.
+ * stop/cont; VNC is each VM's own server, which the gateway serves as VNC over WebSocket.
  */
 export const VM_FEATURES: ProductFeatures = {
   timeExtension: true,
   suspension: true,
   utilization: true,
+  vnc: true,
 };
 
 /** Where the plugin listens and keeps its data, and what it offers, unless configured. */

@@ -2,12 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
+import { once } from 'node:events';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   describeProducts,
   FailedPreconditionError,
   LifecycleBackend,
   NotFoundError,
+  UnsupportedError,
 } from '@ucloud/provider-sdk';
 import type {
   Capacity,
@@ -16,7 +19,11 @@ import type {
   LogStreamName,
   Outcome,
   PluginContext,
+  OpenedSession,
   ProductDescription,
+  SessionKind,
+  SessionStream,
+  SessionTarget,
   StopReason,
 } from '@ucloud/provider-sdk';
 import { VM_FEATURES, type ProductConfig, type VmSettings } from './config.js';
@@ -137,6 +144,29 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
   async terminate(jobId: string): Promise<void> {
     const job = this.known(jobId);
     if (job.phase !== 'ENDED') this.requestStop(job, job.stopReason ?? 'CANCELLED');
+  }
+
+  /** VNC into a rank's VM, served by the gateway (no URL here): the VM's VNC password. */
+  async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
+    if (kind !== 'VNC') throw new UnsupportedError(`The VM backend offers no ${kind} sessions`);
+    this.runningRank(jobId, rank);
+    return { type: 'vnc', url: '', password: this.vncTarget(jobId, rank).password };
+  }
+
+  /** The RFB stream of a rank's VM: its VNC server's unix socket. */
+  async connectSession(target: SessionTarget): Promise<SessionStream> {
+    if (target.kind !== 'VNC')
+      throw new UnsupportedError(`The VM backend serves no ${target.kind} sessions`);
+    this.runningRank(target.jobId, target.rank);
+    const socket = connect(this.vncTarget(target.jobId, target.rank).socketPath);
+    try {
+      await once(socket, 'connect');
+    } catch {
+      throw new FailedPreconditionError(
+        `The VNC server of rank ${target.rank} of job ${target.jobId} does not answer`,
+      );
+    }
+    return { stream: socket };
   }
 
   /**
