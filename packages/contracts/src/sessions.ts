@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { InteractiveSessionType } from './jobs.js';
+import { QueryBool, QueryInt } from './shared.js';
 
 /**
  * Interactive sessions (shell, web, VNC) as the orchestrator keeps them: each opened session is a
@@ -52,10 +53,11 @@ export const InteractiveSession = z.object({
 });
 export type InteractiveSession = z.infer<typeof InteractiveSession>;
 
+/** Query-string friendly, as `GET /api/jobs/sessions?filterOpen=true&itemsPerPage=50` sends it. */
 export const BrowseSessionsRequest = z.object({
-  /** Only sessions not closed yet. */
-  filterOpen: z.boolean().nullish(),
-  itemsPerPage: z.number().int().min(1).max(250).nullish(),
+  /** Only sessions not closed yet, leaving out tickets that expired unused. */
+  filterOpen: QueryBool.nullish(),
+  itemsPerPage: QueryInt.min(1).max(250).nullish(),
   next: z.string().nullish(),
 });
 export type BrowseSessionsRequest = z.infer<typeof BrowseSessionsRequest>;

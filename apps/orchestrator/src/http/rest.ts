@@ -113,6 +113,10 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   app.get('/api/jobs/follow', (request, reply) =>
     followAsServerSentEvents(request, reply, contextOf),
   );
+  app.get(
+    '/api/jobs/sessions',
+    route((c, r) => c.jobs.browseSessions(query(r))),
+  );
 
   app.post(
     '/api/jobs/control/update',
@@ -125,6 +129,19 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
   app.get(
     '/api/jobs/control/browse',
     route((c, r) => c.control.browse(query(r))),
+  );
+  app.post(
+    '/api/jobs/control/sessions/redeem',
+    route((c, r) => c.control.redeemSession(body(r))),
+  );
+  // POST though it changes nothing: up to 1,000 ids do not fit a query string.
+  app.post(
+    '/api/jobs/control/sessions/check',
+    route((c, r) => c.control.checkSessions(body(r))),
+  );
+  app.post(
+    '/api/jobs/control/sessions/closed',
+    route((c, r) => c.control.closedSessions(body(r))),
   );
 
   // Accounting (UCloud's AccountingV2 routes).
