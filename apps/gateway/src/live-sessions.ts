@@ -10,6 +10,9 @@ export interface LiveSession {
   close(reason: string): void;
 }
 
+/** Most session ids in one check. */
+const CHECK_BATCH = 500;
+
 /** States in which a job's sessions close at once (the orchestrator's check would close them too). */
 const CLOSING: Partial<Record<JobState, string>> = {
   SUCCESS: 'The job has ended',
@@ -72,8 +75,12 @@ export class LiveSessions {
     if (this.checking || this.sessions.size === 0) return;
     this.checking = true;
     try {
-      const toClose = await this.control.checkSessions([...this.sessions.keys()]);
-      for (const { id, reason } of toClose) this.close(id, reason);
+      const ids = [...this.sessions.keys()];
+      // Batches keep each check's URL (a tRPC query) well under the server's header limit.
+      for (let i = 0; i < ids.length; i += CHECK_BATCH) {
+        const toClose = await this.control.checkSessions(ids.slice(i, i + CHECK_BATCH));
+        for (const { id, reason } of toClose) this.close(id, reason);
+      }
     } catch (err) {
       this.logger.warn({ err }, 'could not check the open sessions; trying again');
     } finally {

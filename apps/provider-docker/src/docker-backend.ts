@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import {
   FailedPreconditionError,
@@ -44,6 +46,8 @@ export interface DockerBackendOptions {
   keepContainers: boolean;
 }
 
+/** How long a shell's first output is waited for before its terminal is sized anyway. */
+const SHELL_START_MS = 2_000;
 /** Where the job's directory is mounted in its containers. */
 const MOUNT = '/ucloud';
 /** Engine states of a container that will not run again by itself. */
@@ -193,15 +197,19 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       WorkingDir: MOUNT,
     });
     const stream = await exec.start({ hijack: true, stdin: true, Tty: true });
-    const resize = (size: TerminalSize) => {
-      exec
-        .resize({ w: size.cols, h: size.rows })
-        .catch((err: unknown) =>
-          this.started.logger.debug({ err, ...target }, 'could not resize a shell'),
-        );
-    };
-    if (target.size) resize(target.size);
-    return { stream, resize };
+    const resize = (size: TerminalSize) =>
+      exec.resize({ w: size.cols, h: size.rows }).catch((err: unknown) => {
+        // Podman answers a resize with 201 where Docker answers 200; both did it.
+        if (engineStatus(err) !== 201)
+          this.started.logger.debug({ err, ...target }, 'could not resize a shell');
+      });
+    // The engine sizes an exec's terminal only once its process runs, which its first output
+    // shows; the user's input waits until then, so the shell starts at the size asked for.
+    if (target.size) {
+      await Promise.race([once(stream, 'readable'), sleep(SHELL_START_MS)]);
+      await resize(target.size);
+    }
+    return { stream, resize: (size) => void resize(size) };
   }
 
   protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
