@@ -306,7 +306,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
     call.write({ input: { $case: 'resize', value: { cols: 132, rows: 43 } } });
     type('stty size\n');
     await sees(/43 132/);
-    type("exit\n");
+    type('exit\n');
     await ended;
     await p().client.terminateJob('sh');
     await p().end('sh');
