@@ -46,6 +46,25 @@ export function slurmTime(ms: number): string {
   return `${days}-${pad(h)}:${pad(m)}:${pad(total % 60)}`;
 }
 
+/** What a job's environment is made of. */
+export type JobEnvironmentSpec = Pick<BatchJob, 'jobId' | 'replicas' | 'environment'>;
+
+/**
+ * What every rank of the job has in its environment but its rank, which each rank of the batch
+ * script gets from srun's task id (`UCLOUD_RANK=$SLURM_PROCID`).
+ */
+export const jobEnvironment = (job: JobEnvironmentSpec): Record<string, string> => ({
+  ...job.environment,
+  UCLOUD_JOB_ID: job.jobId,
+  UCLOUD_NUMBER_OF_NODES: String(job.replicas),
+});
+
+/** The environment of `rank` for what runs as it outside the batch script (a shell). */
+export const rankEnvironment = (job: JobEnvironmentSpec, rank: number): Record<string, string> => ({
+  ...jobEnvironment(job),
+  UCLOUD_RANK: String(rank),
+});
+
 /** A word for /bin/sh that stays one word whatever it contains. */
 export function shellQuote(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
@@ -87,11 +106,6 @@ export function batchScript(job: BatchJob): string {
     `--error=${join(jobDir, 'batch.stderr')}`,
   ].filter((d): d is string => typeof d === 'string' && d !== '');
 
-  const environment = {
-    ...job.environment,
-    UCLOUD_JOB_ID: job.jobId,
-    UCLOUD_NUMBER_OF_NODES: String(job.replicas),
-  };
   const srun = [
     'exec srun',
     '--open-mode=append',
@@ -105,7 +119,7 @@ export function batchScript(job: BatchJob): string {
     '#!/bin/sh',
     ...directives.map((d) => `#SBATCH ${d}`),
     `# UCloud job ${job.jobId}: each rank writes rank-<rank>.stdout and rank-<rank>.stderr here.`,
-    ...Object.entries(environment).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
+    ...Object.entries(jobEnvironment(job)).map(([k, v]) => `export ${k}=${shellQuote(v)}`),
     srun.join(' \\\n  '),
     '',
   ].join('\n');

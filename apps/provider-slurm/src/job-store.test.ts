@@ -10,7 +10,7 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-test('a database of before schema versions opens as version 1, its jobs and instance id kept', () => {
+test('a database of before schema versions opens at the latest version, its jobs and instance id kept', () => {
   const file = join(dir, 'slurm.db');
   // The tables as the plugin created them before its schema had versions.
   const old = openSqlite(file);
@@ -32,15 +32,15 @@ test('a database of before schema versions opens as version 1, its jobs and inst
   const store = new JobStore(file);
   expect(store.instanceId).toBe('abc123');
   expect(store.unfinished()).toMatchObject([
-    { jobId: 'j1', slurmId: 77, reportedState: 'RUNNING' },
+    { jobId: 'j1', slurmId: 77, reportedState: 'RUNNING', environment: {} },
   ]);
   store.close();
   const db = openSqlite(file);
-  expect(db.pragma('user_version', { simple: true })).toBe(1);
+  expect(db.pragma('user_version', { simple: true })).toBe(2);
   // Written by a newer plugin: refused rather than used with a schema this code does not know.
-  db.pragma('user_version = 2');
+  db.pragma('user_version = 3');
   db.close();
   expect(() => new JobStore(file)).toThrow(
-    /schema version 2, but this plugin knows versions up to 1/,
+    /schema version 3, but this plugin knows versions up to 2/,
   );
 });

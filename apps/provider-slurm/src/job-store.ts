@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { JobStoreBase, type Migration } from '@ucloud/provider-sdk';
+import { z } from 'zod';
 import { type ActiveState } from './slurm-states.js';
 
 /** What the plugin remembers of a job, so that a restarted plugin re-attaches to it. */
@@ -9,6 +10,8 @@ export interface JobRecord {
   productCategory: string;
   replicas: number;
   timeAllocationMs: number | null;
+  /** The job's own variables (not UCLOUD_*), for shells: the batch script has them too. */
+  environment: Record<string, string>;
   /** Null until sbatch has answered; such a job may or may not have reached Slurm. */
   slurmId: number | null;
   /** When the Slurm id was recorded (epoch ms). */
@@ -22,7 +25,7 @@ export interface JobRecord {
 
 export type NewJob = Pick<
   JobRecord,
-  'jobId' | 'productId' | 'productCategory' | 'replicas' | 'timeAllocationMs'
+  'jobId' | 'productId' | 'productCategory' | 'replicas' | 'timeAllocationMs' | 'environment'
 >;
 
 /** A row of `jobs` (MIGRATIONS below): only this class writes the table, with these types. */
@@ -32,6 +35,8 @@ interface JobRow {
   product_category: string;
   replicas: number;
   time_allocation_ms: number | null;
+  /** JSON of `environment`. */
+  environment: string;
   slurm_id: number | null;
   submitted_at: number | null;
   reported_state: ActiveState;
@@ -61,7 +66,11 @@ const MIGRATIONS: Migration[] = [
   );
   CREATE INDEX IF NOT EXISTS jobs_unfinished ON jobs (ended_at, created_at);
   `,
+  // Jobs of before have no environment on record: their shells get only the UCLOUD_* variables.
+  `ALTER TABLE jobs ADD COLUMN environment TEXT NOT NULL DEFAULT '{}';`,
 ];
+
+const Environment = z.record(z.string(), z.string());
 
 /** The plugin's jobs and their Slurm ids (job ids restart at 1 on a new cluster: never a key). */
 export class JobStore extends JobStoreBase {
@@ -96,8 +105,8 @@ export class JobStore extends JobStoreBase {
   insert(job: NewJob): void {
     this.db
       .prepare(
-        `INSERT INTO jobs (job_id, product_id, product_category, replicas, time_allocation_ms, reported_state, created_at)
-         VALUES (?, ?, ?, ?, ?, 'IN_QUEUE', ?)`,
+        `INSERT INTO jobs (job_id, product_id, product_category, replicas, time_allocation_ms, environment, reported_state, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'IN_QUEUE', ?)`,
       )
       .run(
         job.jobId,
@@ -105,6 +114,7 @@ export class JobStore extends JobStoreBase {
         job.productCategory,
         job.replicas,
         job.timeAllocationMs,
+        JSON.stringify(job.environment),
         Date.now(),
       );
   }
@@ -145,6 +155,7 @@ function toRecord(row: JobRow): JobRecord {
     productCategory: row.product_category,
     replicas: row.replicas,
     timeAllocationMs: row.time_allocation_ms,
+    environment: Environment.parse(JSON.parse(row.environment)),
     slurmId: row.slurm_id,
     submittedAt: row.submitted_at,
     reportedState: row.reported_state,

@@ -1,8 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  FailedPreconditionError,
+  InvalidArgumentError,
   UnavailableError,
+  UnsupportedError,
   type CreateJobSpec,
   type JobEventInput,
   type JournalEvent,
@@ -12,7 +16,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ProductConfig } from './config.js';
 import { type SlurmJob } from './job-listing.js';
 import { SlurmBackend } from './slurm-backend.js';
-import { type SlurmCommands } from './slurm-cli.js';
+import { type JobShell, type SlurmCommands } from './slurm-cli.js';
 
 // The whole-stack tests run the plugin against real Slurm. These use a fake of Slurm's commands
 // for what real Slurm cannot be made to do on demand: forget a job, lose sbatch's answer, be down.
@@ -60,6 +64,15 @@ class FakeSlurm implements SlurmCommands {
   async suspend() {}
   async resume() {}
   async extendTimeLimit() {}
+  async hostnames(nodeList: string) {
+    return nodeList.split(',');
+  }
+  /** Shells started; each a stream that goes nowhere. */
+  readonly shells: JobShell[] = [];
+  shell(target: JobShell) {
+    this.shells.push(target);
+    return { stream: new PassThrough() };
+  }
 
   /** Slurm's StartTime and EndTime, where the test gives them, as squeue would list them. */
   set(
@@ -343,5 +356,55 @@ describe('SlurmBackend against a fake of Slurm', () => {
     slurm.set(1, 'COMPLETED');
 
     await expect.poll(() => reported('1').map(([state]) => state)).toEqual(['RUNNING', 'SUCCESS']);
+  });
+
+  it('starts a shell into a running rank on its node, in its directory and environment', async () => {
+    const plugin = await startBackend();
+    await plugin.create({ ...spec('1'), replicas: 2, environment: { GREETING: 'hi' } });
+    const shell = (rank: number) =>
+      plugin.connectSession({ jobId: '1', rank, kind: 'SHELL', size: { cols: 80, rows: 24 } });
+    await expect(shell(0)).rejects.toThrow(FailedPreconditionError);
+    slurm.set(1, 'RUNNING');
+    slurm.listed.set(1, { ...slurm.listed.get(1)!, nodes: 'n1,n2' });
+    await expect.poll(() => reported('1').length).toBe(1);
+
+    await expect(shell(2)).rejects.toThrow(InvalidArgumentError);
+    await expect(plugin.openSession('1', 0, 'WEB')).rejects.toThrow(UnsupportedError);
+    expect(await plugin.openSession('1', 1, 'SHELL')).toEqual({
+      type: 'shell',
+      sessionIdentifier: '',
+    });
+    await shell(1);
+
+    // One node per rank (the product's default placement): rank 1 runs on the second node.
+    expect(slurm.shells).toEqual([
+      {
+        slurmId: 1,
+        node: 'n2',
+        cwd: join(dataDir, 'jobs', '1'),
+        env: {
+          GREETING: 'hi',
+          UCLOUD_JOB_ID: '1',
+          UCLOUD_NUMBER_OF_NODES: '2',
+          UCLOUD_RANK: '1',
+          TERM: 'xterm-256color',
+        },
+        size: { cols: 80, rows: 24 },
+      },
+    ]);
+  });
+
+  it('refuses a shell into a job Slurm is ending, though the last poll saw it running', async () => {
+    const plugin = await startBackend();
+    await plugin.create(spec('1'));
+    slurm.set(1, 'RUNNING');
+    await expect.poll(() => reported('1').length).toBe(1);
+    // COMPLETING changes nothing until the final state.
+    slurm.set(1, 'COMPLETING');
+
+    await expect(
+      plugin.connectSession({ jobId: '1', rank: 0, kind: 'SHELL', size: null }),
+    ).rejects.toThrow(/not running in Slurm/);
+    expect(slurm.shells).toEqual([]);
   });
 });

@@ -14,16 +14,28 @@ import {
   type CreateJobSpec,
   type LogChunkOut,
   type LogFile,
+  type OpenedSession,
   type PluginContext,
   type ProductDescription,
   type ProductFeatures,
+  type SessionKind,
+  type SessionStream,
+  type SessionTarget,
   type StreamLogsSpec,
   type Utilization,
 } from '@ucloud/provider-sdk';
-import { BATCH_SCRIPT, batchScript, jobMarker, jobName, rankLogFile } from './batch-script.js';
+import {
+  BATCH_SCRIPT,
+  batchScript,
+  jobMarker,
+  jobName,
+  rankEnvironment,
+  rankLogFile,
+} from './batch-script.js';
 import { type ProductConfig } from './config.js';
 import { type SlurmJob } from './job-listing.js';
 import { JobStore, type JobRecord } from './job-store.js';
+import { rankNode } from './rank-node.js';
 import { SlurmCommandError, type SlurmCommands } from './slurm-cli.js';
 import {
   endedAt,
@@ -38,13 +50,14 @@ import { utilizationOf } from './utilization.js';
 
 /**
  * What the plugin offers each product; a product's `features` say otherwise. Suspension is
- * `scontrol suspend/resume`, which a site must allow; time extension `scontrol update TimeLimit`.
- * Terminals (`srun --overlap --pty`) and web applications are not offered yet.
+ * `scontrol suspend/resume`, which a site must allow; time extension `scontrol update TimeLimit`;
+ * terminals `srun --overlap --pty`. Web applications are not offered yet.
  */
 export const SLURM_FEATURES: ProductFeatures = {
   timeExtension: true,
   suspension: false,
   utilization: true,
+  terminal: true,
 };
 
 export interface SlurmBackendOptions {
@@ -132,6 +145,7 @@ export class SlurmBackend implements ComputeBackend {
       productCategory: spec.productCategory,
       replicas: spec.replicas,
       timeAllocationMs: spec.timeAllocationMs,
+      environment: spec.environment,
     });
     // From here on the job is recorded: a failure to start it is reported as its FAILURE.
     try {
@@ -243,6 +257,35 @@ export class SlurmBackend implements ComputeBackend {
       offsets: request.offsets,
       follow: request.follow,
       signal: request.signal,
+    });
+  }
+
+  /** Shells are served through the gateway (`connectSession`), which makes the identifier. */
+  async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
+    if (kind !== 'SHELL') {
+      throw new UnsupportedError(`The Slurm backend offers no ${kind} sessions`);
+    }
+    this.shellable(jobId, rank);
+    return { type: 'shell', sessionIdentifier: '' };
+  }
+
+  /** A shell as a step of the job: on the rank's node, in the job's directory and environment. */
+  async connectSession(target: SessionTarget): Promise<SessionStream> {
+    if (target.kind !== 'SHELL') {
+      throw new UnsupportedError(`The Slurm backend serves no ${target.kind} sessions`);
+    }
+    const { job, slurmId, product } = this.shellable(target.jobId, target.rank);
+    // Asked afresh: the job may have ended since the last poll, and only the listing has its nodes.
+    const seen = (await this.slurm.ownJobs()).find((j) => j.id === slurmId && this.isOurs(j, job));
+    if (seen?.state !== 'RUNNING' || seen.nodes === '') {
+      throw new FailedPreconditionError(`Job ${job.jobId} is not running in Slurm`);
+    }
+    return this.slurm.shell({
+      slurmId,
+      node: rankNode(await this.slurm.hostnames(seen.nodes), target.rank, product.placement),
+      cwd: this.jobDir(job.jobId),
+      env: { ...rankEnvironment(job, target.rank), TERM: 'xterm-256color' },
+      size: target.size,
     });
   }
 
@@ -525,6 +568,23 @@ export class SlurmBackend implements ComputeBackend {
       throw new UnsupportedError(`Jobs of product ${found.job.productId} cannot be ${verb} here`);
     }
     return found;
+  }
+
+  /** A running job with rank `rank`, of a product with terminals. */
+  private shellable(jobId: string, rank: number) {
+    const job = this.known(jobId);
+    if (job.ended || job.slurmId === null || job.reportedState !== 'RUNNING') {
+      const state = job.ended ? 'ended' : job.reportedState;
+      throw new FailedPreconditionError(`Job ${jobId} is not running (${state})`);
+    }
+    if (!Number.isInteger(rank) || rank < 0 || rank >= job.replicas) {
+      throw new InvalidArgumentError(`Job ${jobId} has no rank ${rank}`);
+    }
+    const product = this.productOf(job.productId);
+    if (!product || !productFeatures(product, SLURM_FEATURES).terminal) {
+      throw new UnsupportedError(`Jobs of product ${job.productId} offer no shells here`);
+    }
+    return { job, slurmId: job.slurmId, product };
   }
 
   private productOf(productId: string): ProductConfig | undefined {

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { userInfo } from 'node:os';
-import { UnavailableError } from '@ucloud/provider-sdk';
+import { UnavailableError, type SessionStream, type TerminalSize } from '@ucloud/provider-sdk';
+import { ptySession } from '@ucloud/provider-sdk/pty';
 import {
   ListingParseError,
   parseSacct,
@@ -12,6 +13,18 @@ import {
   type SlurmJob,
 } from './job-listing.js';
 import { parseScontrolNodes, parseSinfoJson, type SlurmNode } from './node-listing.js';
+
+/** A shell to start inside a running job. */
+export interface JobShell {
+  slurmId: number;
+  /** The node it runs on; null leaves it to srun, within the job's nodes. */
+  node: string | null;
+  /** Absolute; the shell's working directory. */
+  cwd: string;
+  /** The shell's variables; srun hands its own environment to the task. */
+  env: Record<string, string>;
+  size: TerminalSize | null;
+}
 
 /** What the plugin asks of Slurm. The backend depends on this, not on the commands. */
 export interface SlurmCommands {
@@ -34,6 +47,10 @@ export interface SlurmCommands {
   suspend(slurmId: number): Promise<void>;
   resume(slurmId: number): Promise<void>;
   extendTimeLimit(slurmId: number, minutes: number): Promise<void>;
+  /** The host names of a node list (`node[1-3],gpu1`), in Slurm's order. */
+  hostnames(nodeList: string): Promise<string[]>;
+  /** A shell on a terminal as a step of the job, sharing the job's resources. */
+  shell(target: JobShell): SessionStream;
 }
 
 /** Slurm ran and refused (non-zero exit): the message says why, and retrying will not help. */
@@ -51,7 +68,10 @@ export class SlurmCommandError extends Error {
 const UNREACHABLE =
   /Unable to contact slurm controller|Socket timed out|Connection refused|Zero Bytes were transmitted|Communication connection failure/i;
 
-/** Variables of the plugin's environment that reach sbatch and thus the job; the rest could leak. */
+/**
+ * Variables of the plugin's environment that reach sbatch or srun and thus the job; the rest
+ * could leak.
+ */
 const SUBMIT_ENV = ['PATH', 'HOME', 'LANG', 'TZ', 'TMPDIR', 'USER', 'LOGNAME', 'SLURM_CONF'];
 
 /** JSON output reports an unreachable controller in its `errors`, with exit code 0. */
@@ -90,10 +110,7 @@ export class SlurmCli implements SlurmCommands {
   }
 
   async submit(scriptPath: string): Promise<number> {
-    const env = Object.fromEntries(
-      SUBMIT_ENV.flatMap((k) => (this.env[k] === undefined ? [] : [[k, this.env[k]]])),
-    );
-    const out = await this.run('sbatch', ['--parsable', scriptPath], env);
+    const out = await this.run('sbatch', ['--parsable', scriptPath], this.submitEnv());
     // "<id>" or "<id>;<cluster>"
     const id = Number(out.trim().split(';')[0]);
     if (!Number.isSafeInteger(id) || id <= 0) {
@@ -171,6 +188,41 @@ export class SlurmCli implements SlurmCommands {
 
   async extendTimeLimit(slurmId: number, minutes: number): Promise<void> {
     await this.run('scontrol', ['update', `JobId=${slurmId}`, `TimeLimit=+${minutes}`]);
+  }
+
+  async hostnames(nodeList: string): Promise<string[]> {
+    const out = await this.run('scontrol', ['show', 'hostnames', nodeList]);
+    return out.split('\n').filter((h) => h !== '');
+  }
+
+  /**
+   * `srun --pty` on a local PTY: srun gives the remote shell a terminal of the PTY's size and
+   * forwards later size changes. `--overlap` lets the step share CPUs the ranks hold.
+   */
+  shell(target: JobShell): SessionStream {
+    return ptySession({
+      file: 'srun',
+      args: [
+        '--overlap',
+        '--pty',
+        '--quiet',
+        `--jobid=${target.slurmId}`,
+        '--nodes=1',
+        '--ntasks=1',
+        ...(target.node === null ? [] : [`--nodelist=${target.node}`]),
+        `--chdir=${target.cwd}`,
+        '/bin/sh',
+      ],
+      cwd: target.cwd,
+      env: { ...this.submitEnv(), ...target.env },
+      size: target.size,
+    });
+  }
+
+  private submitEnv(): Record<string, string> {
+    return Object.fromEntries(
+      SUBMIT_ENV.flatMap((k) => (this.env[k] === undefined ? [] : [[k, this.env[k]]])),
+    );
   }
 
   /** Whether squeue and sinfo take --json (Slurm 21.08 and later with the openapi plugins). */
