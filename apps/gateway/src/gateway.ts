@@ -1,5 +1,7 @@
 import { type BackoffOptions, DEFAULT_BACKOFF } from '@ucloud/contracts';
 import type { FastifyInstance } from 'fastify';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { pino, type Logger } from 'pino';
 import type { GatewayConfig } from './config.js';
 import { EventPump } from './event-pump.js';
@@ -11,6 +13,7 @@ import { registerProviderRoutes } from './provider-routes.js';
 import { LiveSessions } from './live-sessions.js';
 import { registerSessionSockets } from './session-sockets.js';
 import { SessionTickets } from './session-tickets.js';
+import { WebSessions } from './web-sessions.js';
 
 /** Knobs with production defaults; tests shorten them. */
 export interface GatewayTuning {
@@ -25,7 +28,7 @@ export interface GatewayTuning {
   orchestratorTimeoutMs: number;
   /** How long stop() lets requests in flight finish before closing their connections. */
   shutdownGraceMs: number;
-  /** How long a session link (shell, VNC) may wait for its user to connect. */
+  /** How long a session link (shell, VNC, web) may wait for its user to connect. */
   sessionTicketTtlMs: number;
   /** How often the orchestrator is asked which open sessions must close. */
   sessionCheckMs: number;
@@ -94,6 +97,7 @@ export class Gateway {
     );
     this.http = createHttpServer(config.providerToken, logger);
     const tickets = new SessionTickets(tuning.sessionTicketTtlMs);
+    const publicUrl = () => config.publicUrl ?? this.listeningUrl;
     this.live = new LiveSessions(control, logger, tuning.sessionCheckMs);
     registerProviderRoutes(this.http, {
       providerId: config.providerId,
@@ -101,7 +105,22 @@ export class Gateway {
       control,
       logs: this.logs,
       tickets,
-      publicUrl: () => config.publicUrl ?? this.listeningUrl,
+      publicUrl,
+    });
+    const web = new WebSessions({
+      providerId: config.providerId,
+      tickets,
+      control,
+      live: this.live,
+      publicUrl,
+    });
+    web.register(this.http);
+    // Upgrades under a web session's prefix are the applications' own WebSockets, passed on as
+    // bytes; the rest are the gateway's own sockets (shell, VNC), which @fastify/websocket takes.
+    const sessionUpgrades = createServer();
+    this.http.server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+      if (web.serves(request.url)) web.upgrade(request, socket, head);
+      else sessionUpgrades.emit('upgrade', request, socket, head);
     });
     registerSessionSockets(this.http, {
       providerId: config.providerId,
@@ -109,6 +128,7 @@ export class Gateway {
       control,
       live: this.live,
       logger,
+      upgrades: sessionUpgrades,
     });
     // Open follow streams would otherwise hold the server open until their jobs end.
     this.http.addHook('preClose', (done) => {

@@ -26,9 +26,10 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
   });
 
   // Dropping the declared type sends every body to the one JSON parser below (and spares the
-  // spec's malformed header a 415).
+  // spec's malformed header a 415). Browsers' requests (web sessions) keep theirs: the
+  // application they reach reads it.
   app.addHook('onRequest', async (request) => {
-    delete request.raw.headers['content-type'];
+    if (request.routeOptions.config.public !== true) delete request.raw.headers['content-type'];
   });
   const parseJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers();

@@ -32,13 +32,14 @@ import type { PluginClient } from './plugin-client.js';
 import type { PluginRegistry } from './plugin-registry.js';
 import { vncPath } from './session-sockets.js';
 import type { SessionTickets } from './session-tickets.js';
+import { webPrefix } from './web-sessions.js';
 
 export interface ProviderRoutesDeps {
   providerId: string;
   registry: PluginRegistry;
   control: JobsControl;
   logs: LogRelay;
-  /** Tickets of the sessions the gateway serves itself, and where users reach them. */
+  /** Tickets of the sessions the gateway serves itself (shell, VNC, web), and where users reach them. */
   tickets: SessionTickets;
   publicUrl: () => string;
 }
@@ -211,7 +212,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
     const served = (
       plugin: PluginClient,
       ticket: string | undefined,
-      sessionType: 'SHELL' | 'VNC',
+      sessionType: InteractiveSessionType,
       at: string,
     ): string => {
       if (!ticket) throw badRequest(`${at}.ticket: required for a session the gateway serves`);
@@ -222,6 +223,11 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       const base = new URL(deps.publicUrl());
       base.protocol = base.protocol === 'https:' ? 'wss:' : 'ws:';
       return new URL(vncPath(deps.providerId, ticket), base).toString();
+    };
+    const webUrl = (ticket: string, jobId: string, rank: number) => {
+      const url = new URL(`${webPrefix(deps.providerId, jobId, rank)}/`, deps.publicUrl());
+      url.searchParams.set('ticket', ticket);
+      return url.toString();
     };
     const responses = await Promise.all(
       targets.map(async ({ item, plugin }, i) => {
@@ -241,7 +247,13 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
                 session.value.sessionIdentifier || served(plugin, item.ticket, 'SHELL', at),
             };
           case 'web':
-            return { type: 'web' as const, ...base, ...session.value };
+            return {
+              type: 'web' as const,
+              ...base,
+              redirectClientTo:
+                session.value.redirectClientTo ||
+                webUrl(served(plugin, item.ticket, 'WEB', at), item.job.id, item.rank),
+            };
           case 'vnc':
             return {
               type: 'vnc' as const,

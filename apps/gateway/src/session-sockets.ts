@@ -1,13 +1,14 @@
 import websocket, { type WebSocket } from '@fastify/websocket';
 import type { ServiceError } from '@grpc/grpc-js';
-import { ApiError, type RedeemedSession } from '@ucloud/contracts';
+import { ApiError } from '@ucloud/contracts';
 import { SessionType, type TerminalSize } from '@ucloud/provider-proto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { Server } from 'node:http';
 import type { Logger } from 'pino';
-import { OrchestratorCallError, PluginCallError } from './errors.js';
+import { PluginCallError } from './errors.js';
 import type { LiveSessions } from './live-sessions.js';
+import { admit, type Admitted } from './session-admission.js';
 import type { JobsControl } from './orchestrator-client.js';
-import type { PluginClient } from './plugin-client.js';
 import type { SessionTickets } from './session-tickets.js';
 import { parseShellFrame, shellMessage, shellResponse } from './shell-frames.js';
 
@@ -24,6 +25,8 @@ export interface SessionSocketDeps {
   control: Pick<JobsControl, 'redeemSession'>;
   live: LiveSessions;
   logger: Logger;
+  /** Where the upgrade requests of these sockets arrive (not every upgrade the server gets). */
+  upgrades: Server;
 }
 
 /** Where a user's VNC-over-WebSocket client connects, for a ticket. */
@@ -48,37 +51,12 @@ const SESSION_TYPES = { SHELL: SessionType.SESSION_TYPE_SHELL, VNC: SessionType.
  */
 export function registerSessionSockets(app: FastifyInstance, deps: SessionSocketDeps): void {
   void app.register(async (scope) => {
-    await scope.register(websocket, { options: { maxPayload: 1024 * 1024 } });
+    await scope.register(websocket, {
+      options: { maxPayload: 1024 * 1024, server: deps.upgrades },
+    });
     vncRoute(scope, deps);
     shellRoute(scope, deps);
   });
-}
-
-interface Admitted {
-  plugin: PluginClient;
-  session: RedeemedSession;
-}
-
-/** Opens a ticket: routed by this gateway, allowed by the orchestrator; else FORBIDDEN. */
-async function admit(
-  deps: SessionSocketDeps,
-  ticket: string,
-  sessionType: 'SHELL' | 'VNC',
-): Promise<Admitted> {
-  const target = deps.tickets.take(ticket);
-  if (target?.sessionType !== sessionType)
-    throw new ApiError(
-      'FORBIDDEN',
-      'This session link is not valid: it was used already, has expired, or was never issued. Open the session again.',
-    );
-  try {
-    return { plugin: target.plugin, session: await deps.control.redeemSession(ticket) };
-  } catch (err) {
-    // The orchestrator's refusal (used, expired, job not running, no EDIT) says why.
-    if (err instanceof OrchestratorCallError && err.trpcCode === 'FORBIDDEN')
-      throw new ApiError('FORBIDDEN', err.message.replace(/^Orchestrator [^:]+: /, ''));
-    throw err;
-  }
 }
 
 /** What a socket does with the plugin's side of a session. */

@@ -24,6 +24,7 @@ import {
   SessionType,
   type StreamLogsRequest,
 } from '@ucloud/provider-proto';
+import { connect } from 'node:net';
 
 /** A failure the fake answers a call with, as a gRPC status. */
 export interface FakeFailure {
@@ -73,6 +74,8 @@ export class FakePlugin {
   readonly logs = new Map<string, LogChunk[]>();
   /** Per rpc name, failures to answer the next calls with. */
   readonly failures = new Map<string, FakeFailure[]>();
+  /** Where web sessions (ConnectSession of WEB) go: an HTTP server of the test's on 127.0.0.1. */
+  webAppPort = 0;
   /** StreamLogs calls cancelled by the client. */
   cancelledLogStreams = 0;
 
@@ -161,7 +164,7 @@ export class FakePlugin {
   }
 
   /**
-   * ConnectSession as an echo: it greets with the session it was opened for, then sends back what
+   * ConnectSession as an echo (web sessions excepted): it greets with the session it was opened for, then sends back what
    * it gets. Job "ended" is refused, as a plugin refuses a job that does not run; the data
    * "bye" ends the session from the plugin's side.
    */
@@ -177,6 +180,10 @@ export class FakePlugin {
         return;
       }
       this.sessions.push(input.value);
+      if (input.value.sessionType === SessionType.SESSION_TYPE_WEB) {
+        this.webSession(call);
+        return;
+      }
       call.write({ data: Buffer.from(`session ${jobId}/${rank}\n`) });
       call.on('data', (message: SessionInput) => {
         if (message.input?.$case !== 'data') return;
@@ -184,6 +191,21 @@ export class FakePlugin {
         else call.write({ data: message.input.value });
       });
     });
+  }
+
+  /** A web session: bytes both ways with the test's HTTP server at `webAppPort`. */
+  private webSession(call: ServerDuplexStream<SessionInput, SessionOutput>): void {
+    const app = connect(this.webAppPort, '127.0.0.1');
+    app.on('data', (data: Buffer) => call.write({ data }));
+    app.on('end', () => call.end());
+    app.on('error', (err) =>
+      call.emit('error', { code: status.UNAVAILABLE, details: `web app: ${err.message}` }),
+    );
+    call.on('data', (message: SessionInput) => {
+      if (message.input?.$case === 'data') app.write(message.input.value);
+    });
+    call.on('end', () => app.end());
+    call.on('cancelled', () => app.destroy());
   }
 
   /** A unary handler that first answers with any queued failure for `rpc`. */
@@ -241,7 +263,9 @@ export class FakePlugin {
           session:
             sessionType === SessionType.SESSION_TYPE_VNC
               ? { $case: 'vnc' as const, value: { url: '', password: `pw-${jobId}-${rank}` } }
-              : { $case: 'shell' as const, value: { sessionIdentifier: '' } },
+              : sessionType === SessionType.SESSION_TYPE_WEB
+                ? { $case: 'web' as const, value: { redirectClientTo: '' } }
+                : { $case: 'shell' as const, value: { sessionIdentifier: '' } },
         }),
       ),
       connectSession: (call) => this.echoSession(call),
