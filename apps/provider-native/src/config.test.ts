@@ -9,7 +9,6 @@ describe('loadConfig', () => {
       dataDir: resolve('./data/provider-native'),
       providerId: 'example',
       products: [{ id: 'example-compute', category: 'example-compute', features: {} }],
-      publicHost: '127.0.0.1',
       terminateGraceMs: 5000,
       logLevel: 'info',
     });

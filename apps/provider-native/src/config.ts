@@ -11,14 +11,11 @@ const Env = pluginEnv({
   product: ProductConfig,
   products: [{ id: 'example-compute', category: 'example-compute' }],
 }).extend({
-  /** Host name in the links of web sessions: where users' browsers reach this machine. */
-  PUBLIC_HOST: z.string().min(1).default('127.0.0.1'),
   TERMINATE_GRACE_MS: z.coerce.number().int().min(0).default(5000),
 });
 
 /** `dataDir` (absolute) holds the jobs' working directories and log files. */
 export interface NativeConfig extends PluginConfig<ProductConfig> {
-  publicHost: string;
   terminateGraceMs: number;
 }
 
@@ -27,7 +24,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): NativeConfig {
   const { common, settings } = readPluginEnv(Env, env);
   return {
     ...common,
-    publicHost: settings.PUBLIC_HOST,
     terminateGraceMs: settings.TERMINATE_GRACE_MS,
   };
 }

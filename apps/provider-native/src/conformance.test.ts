@@ -16,7 +16,6 @@ const kit = conformanceKit({
       dataDir,
       providerId: 'example',
       products: [{ id: 'example-compute', category: 'example-compute', features: {} }],
-      publicHost: '127.0.0.1',
       terminateGraceMs: 1000,
       pollIntervalMs: 50,
     });

@@ -57,7 +57,6 @@ class Harness {
           features: { timeExtension: false, suspension: false, utilization: false, web: false },
         },
       ],
-      publicHost: '127.0.0.1',
       terminateGraceMs: this.graceMs,
       pollIntervalMs: 50,
     });
@@ -229,7 +228,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
     });
   });
 
-  it('gives each rank of a web application its own port and opens web sessions to it', async () => {
+  it('gives each rank of a web application its own port, reached through ConnectSession only', async () => {
     const server = `require('http').createServer((q, s) => s.end('rank ' + process.env.UCLOUD_RANK)).listen(+process.env.UCLOUD_PORT)`;
     await p().create('web', [process.execPath, '-e', server], {
       applicationType: 'WEB',
@@ -243,25 +242,40 @@ describe('native plugin', { timeout: 30_000 }, () => {
           e ? reject(e) : resolve(r),
         ),
       );
+    /** One HTTP exchange over a web session's stream: what the rank answers, or how it refused. */
+    const fetchOver = (rank: number) =>
+      new Promise<string>((resolve, reject) => {
+        const call = p().client.connectSession();
+        let answer = '';
+        call.on('data', (out: proto.SessionOutput) => (answer += out.data.toString()));
+        call.on('end', () => resolve(answer));
+        call.on('error', reject);
+        const sessionType = proto.SessionType.SESSION_TYPE_WEB;
+        call.write({ input: { $case: 'open', value: { jobId: 'web', rank, sessionType } } });
+        const request = 'GET / HTTP/1.1\r\nHost: rank\r\nConnection: close\r\n\r\n';
+        // The rank closes the connection after its answer, which ends the stream.
+        call.write({ input: { $case: 'data', value: Buffer.from(request) } });
+      });
+    // The gateway serves web sessions: the plugin makes no link, and hands out no port.
+    for (const rank of [0, 1]) {
+      expect(await open(rank, proto.SessionType.SESSION_TYPE_WEB)).toEqual({
+        session: { $case: 'web', value: { redirectClientTo: '' } },
+      });
+    }
     const answers = [];
     for (const rank of [0, 1]) {
-      const { session } = await open(rank, proto.SessionType.SESSION_TYPE_WEB);
-      if (session?.$case !== 'web')
-        throw new Error(`expected a web session, got ${session?.$case ?? 'none'}`);
-      expect(session.value.redirectClientTo).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
-      let body = '';
-      for (let i = 0; i < 100 && body === ''; i++) {
-        body = await fetch(session.value.redirectClientTo)
-          .then((r) => r.text())
-          .catch(async () => {
-            await sleep(50);
-            return '';
-          });
-      }
-      answers.push([session.value.redirectClientTo, body]);
+      let answer = '';
+      // The server may not listen yet: refused (FAILED_PRECONDITION) until it does.
+      for (let i = 0; i < 100 && answer === ''; i++)
+        answer = await fetchOver(rank).catch(async (err: unknown) => {
+          expect(grpcCode(err)).toBe(status.FAILED_PRECONDITION);
+          await sleep(50);
+          return '';
+        });
+      answers.push(answer);
     }
-    expect(answers.map(([, body]) => body)).toEqual(['rank 0', 'rank 1']);
-    expect(answers[0]![0]).not.toBe(answers[1]![0]);
+    expect(answers[0]).toMatch(/^HTTP\/1\.1 200 OK\r\n[^]*\r\n\r\nrank 0$/);
+    expect(answers[1]).toMatch(/\r\n\r\nrank 1$/);
 
     const refusals = await Promise.all([
       open(0, proto.SessionType.SESSION_TYPE_VNC).catch(grpcCode),

@@ -1,4 +1,6 @@
+import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -53,8 +55,6 @@ export interface NativeBackendOptions {
   products: ProductConfig[];
   /** How long a stopping job gets between SIGTERM and SIGKILL. */
   terminateGraceMs: number;
-  /** Host name in web-session links. */
-  publicHost: string;
   /** How often processes are checked; they are not necessarily our children, so we poll. */
   pollIntervalMs?: number;
 }
@@ -155,24 +155,34 @@ export class NativeBackend extends LifecycleBackend<JobRecord> {
   }
 
   /**
-   * Web sessions link straight to the rank's port. Shells are served through the gateway
-   * (`connectSession`): the session's identifier is the gateway's to make.
+   * Web sessions and shells are served through the gateway (`connectSession`), which makes the
+   * link or identifier: a rank's port is never handed out.
    */
   async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
     const job = this.runningRank(jobId, rank);
     if (kind === 'SHELL') return { type: 'shell', sessionIdentifier: '' };
     if (kind !== 'WEB') throw new UnsupportedError(`The native backend offers no ${kind} sessions`);
-    const port = job.ranks.find((r) => r.rank === rank)?.port ?? null;
-    if (port === null)
-      throw new FailedPreconditionError(`Job ${jobId} does not run a web application`);
-    return { type: 'web', redirectClientTo: `http://${this.options.publicHost}:${port}/` };
+    webPort(job, rank);
+    return { type: 'web', redirectClientTo: '' };
   }
 
-  /** A shell on a terminal in the rank's directory and environment. */
+  /**
+   * A web session's connection to the rank's port (one per connection the gateway makes), or a
+   * shell on a terminal in the rank's directory and environment.
+   */
   async connectSession(target: SessionTarget): Promise<SessionStream> {
+    const job = this.runningRank(target.jobId, target.rank);
+    if (target.kind === 'WEB') {
+      const socket = connect(webPort(job, target.rank), '127.0.0.1');
+      await once(socket, 'connect').catch((err: unknown) => {
+        throw new FailedPreconditionError(
+          `Rank ${target.rank} answers no web requests: ${String(err)}`,
+        );
+      });
+      return { stream: socket };
+    }
     if (target.kind !== 'SHELL')
       throw new UnsupportedError(`The native backend serves no ${target.kind} sessions`);
-    const job = this.runningRank(target.jobId, target.rank);
     const port = job.ranks.find((r) => r.rank === target.rank)?.port ?? null;
     return ptySession({
       file: '/bin/sh',
@@ -285,4 +295,12 @@ function jobEnvironment(
     UCLOUD_NUMBER_OF_NODES: String(job.replicas),
     ...(port === null ? {} : { UCLOUD_PORT: String(port) }),
   };
+}
+
+/** The port a rank's web application listens on; FAILED_PRECONDITION when it runs none. */
+function webPort(job: JobRecord, rank: number): number {
+  const port = job.ranks.find((r) => r.rank === rank)?.port ?? null;
+  if (port === null)
+    throw new FailedPreconditionError(`Job ${job.jobId} does not run a web application`);
+  return port;
 }

@@ -9,7 +9,6 @@ export function startNativePlugin(config: NativeConfig, logger: Logger): Promise
     dataDir: config.dataDir,
     providerId: config.providerId,
     products: config.products,
-    publicHost: config.publicHost,
     terminateGraceMs: config.terminateGraceMs,
   });
   return servePlugin(backend, { address: config.grpcAddress, dataDir: config.dataDir, logger });
