@@ -15,7 +15,9 @@ export type ProductConfig = ProductBase;
 /**
  * What the plugin offers each product; a product's `features` turn these off. Peers: the ranks of
  * a job share a network and reach each other as rank-0, rank-1, …; suspension is pause/unpause;
- * shells are an exec with a terminal in the rank's container.
+ * shells are an exec with a terminal in the rank's container; web applications are reached at
+ * the container's address on the job's network (the gateway's host must reach it: the engine runs
+ * on that host).
  */
 export const DOCKER_FEATURES: ProductFeatures = {
   timeExtension: true,
@@ -23,6 +25,7 @@ export const DOCKER_FEATURES: ProductFeatures = {
   utilization: true,
   peers: true,
   terminal: true,
+  web: true,
 };
 
 const flag = z

@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
   FailedPreconditionError,
@@ -133,7 +134,9 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     if (job === null) return {};
     if (spec.image === '') throw new InvalidArgumentError('The job names no container image');
     const { image, argv, environment } = spec;
-    this.store.insert({ ...job, image, argv, environment, peers: peersOf(spec.jobJson) });
+    const webPort = spec.applicationType === 'WEB' ? spec.interactivePort : null;
+    const peers = peersOf(spec.jobJson);
+    this.store.insert({ ...job, image, argv, environment, peers, webPort });
     const recorded = this.store.get(spec.jobId);
     // Pulling may take long: the job is recorded, its start goes on after the answer.
     if (recorded) this.launch(recorded);
@@ -171,22 +174,31 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     };
   }
 
-  /** Shells are served through the gateway (`connectSession`), which makes the identifier. */
+  /**
+   * Web sessions and shells are served through the gateway (`connectSession`), which makes the
+   * link or identifier: a container's port is never published.
+   */
   async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
-    this.runningRank(jobId, rank);
-    if (kind !== 'SHELL')
-      throw new UnsupportedError(`The Docker backend offers no ${kind} sessions`);
-    return { type: 'shell', sessionIdentifier: '' };
+    const job = this.runningRank(jobId, rank);
+    if (kind === 'SHELL') return { type: 'shell', sessionIdentifier: '' };
+    if (kind !== 'WEB') throw new UnsupportedError(`The Docker backend offers no ${kind} sessions`);
+    webPortOf(job);
+    return { type: 'web', redirectClientTo: '' };
   }
 
-  /** A shell: an exec of /bin/sh with a terminal in the rank's container, in the job directory. */
+  /**
+   * A web session's connection to the application's port at the rank container's address on the
+   * job's network (which the gateway's host reaches), one per connection the gateway makes; or a
+   * shell: an exec of /bin/sh with a terminal in the rank's container, in the job directory.
+   */
   async connectSession(target: SessionTarget): Promise<SessionStream> {
-    if (target.kind !== 'SHELL')
+    if (target.kind !== 'SHELL' && target.kind !== 'WEB')
       throw new UnsupportedError(`The Docker backend serves no ${target.kind} sessions`);
     const job = this.runningRank(target.jobId, target.rank);
     const container = (await this.containersOf(job.jobId)).find((c) => c.rank === target.rank);
     if (container?.state !== 'running')
       throw new FailedPreconditionError(`Rank ${target.rank} of job ${job.jobId} is not running`);
+    if (target.kind === 'WEB') return this.webConnection(job, container.id, target.rank);
     const exec = await this.docker.getContainer(container.id).exec({
       Cmd: ['/bin/sh'],
       AttachStdin: true,
@@ -210,6 +222,27 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
       await resize(target.size);
     }
     return { stream, resize: (size) => void resize(size) };
+  }
+
+  private async webConnection(
+    job: JobRecord,
+    containerId: string,
+    rank: number,
+  ): Promise<SessionStream> {
+    const port = webPortOf(job);
+    const info = (await this.docker.getContainer(containerId).inspect()) as {
+      NetworkSettings?: { Networks?: Record<string, { IPAddress?: string }> };
+    };
+    const address = info.NetworkSettings?.Networks?.[this.networkName(job.jobId)]?.IPAddress;
+    if (!address)
+      throw new FailedPreconditionError(`Rank ${rank} of job ${job.jobId} has no address yet`);
+    const socket = connect(port, address);
+    await once(socket, 'connect').catch((err: unknown) => {
+      throw new FailedPreconditionError(
+        `Rank ${rank} answers no web requests on port ${port}: ${String(err)}`,
+      );
+    });
+    return { stream: socket };
   }
 
   protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {
@@ -526,4 +559,11 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
   private jobDir(jobId: string): string {
     return join(this.options.jobsDir, jobId);
   }
+}
+
+/** The port a job's web application listens on; FAILED_PRECONDITION when it runs none. */
+function webPortOf(job: JobRecord): number {
+  if (job.webPort === null)
+    throw new FailedPreconditionError(`Job ${job.jobId} does not run a web application`);
+  return job.webPort;
 }

@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe("the Docker plugin's job store", () => {
-  it('keeps what a resumed start needs (image, command line, environment, peers) across reopening', () => {
+  it('keeps what a resumed start and its sessions need (image, command line, environment, peers, web port) across reopening', () => {
     const file = join(fresh(), 'docker.db');
     const store = new JobStore(file);
     store.insert({
@@ -29,6 +29,7 @@ describe("the Docker plugin's job store", () => {
       argv: ['/bin/sh', '-c', 'echo "$1"', 'x y'],
       environment: { A: 'b c' },
       peers: [{ hostname: 'database', jobId: '4101' }],
+      webPort: 8080,
       timeAllocationMs: null,
     });
     store.close();
@@ -39,17 +40,18 @@ describe("the Docker plugin's job store", () => {
       argv: ['/bin/sh', '-c', 'echo "$1"', 'x y'],
       environment: { A: 'b c' },
       peers: [{ hostname: 'database', jobId: '4101' }],
+      webPort: 8080,
     });
     expect(reopened.unfinished().map((j) => j.jobId)).toEqual(['7']);
     reopened.markEnded('7');
     expect(reopened.unfinished()).toEqual([]);
     reopened.close();
     const db = openSqlite(file);
-    expect(db.pragma('user_version', { simple: true })).toBe(2);
+    expect(db.pragma('user_version', { simple: true })).toBe(3);
     db.close();
   });
 
-  it('opens a database of before peers, its jobs without peers', () => {
+  it('opens a database of before peers, its jobs without peers or web port', () => {
     const file = join(fresh(), 'docker.db');
     const db = openSqlite(file);
     db.exec(
@@ -66,7 +68,12 @@ describe("the Docker plugin's job store", () => {
     ).run();
     db.close();
     const store = new JobStore(file);
-    expect(store.get('1')).toMatchObject({ phase: 'RUNNING', argv: ['true'], peers: [] });
+    expect(store.get('1')).toMatchObject({
+      phase: 'RUNNING',
+      argv: ['true'],
+      peers: [],
+      webPort: null,
+    });
     store.close();
   });
 

@@ -17,9 +17,12 @@ export interface JobRecord extends LifecycleJob {
   environment: Record<string, string>;
   /** Jobs whose containers this job's reach by the peers' hostnames. */
   peers: Peer[];
+  /** Where a web application listens in each rank's container; null for other applications. */
+  webPort: number | null;
 }
 
-export type NewJob = NewLifecycleJob & Pick<JobRecord, 'image' | 'argv' | 'environment' | 'peers'>;
+export type NewJob = NewLifecycleJob &
+  Pick<JobRecord, 'image' | 'argv' | 'environment' | 'peers' | 'webPort'>;
 
 interface JobRow extends LifecycleRow {
   image: string;
@@ -29,12 +32,14 @@ interface JobRow extends LifecycleRow {
   environment: string;
   /** JSON */
   peers: string;
+  web_port: number | null;
 }
 
 /** The schema, one step a version (see the SDK's `openVersionedSqlite`): append a step to change it. */
 const MIGRATIONS: Migration[] = [
   lifecycleJobsTable(['image TEXT NOT NULL', 'argv TEXT NOT NULL', 'environment TEXT NOT NULL']),
   `ALTER TABLE jobs ADD COLUMN peers TEXT NOT NULL DEFAULT '[]'`,
+  `ALTER TABLE jobs ADD COLUMN web_port INTEGER`,
 ];
 
 /**
@@ -62,6 +67,7 @@ export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
       argv: JSON.stringify(job.argv),
       environment: JSON.stringify(job.environment),
       peers: JSON.stringify(job.peers),
+      web_port: job.webPort,
     });
   }
 
@@ -72,6 +78,7 @@ export class JobStore extends LifecycleJobStore<JobRecord, JobRow> {
       argv: JSON.parse(row.argv) as string[],
       environment: JSON.parse(row.environment) as Record<string, string>,
       peers: JSON.parse(row.peers) as Peer[],
+      webPort: row.web_port,
     };
   }
 }
