@@ -1,4 +1,6 @@
+import { createRequire } from 'node:module';
 import { describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import {
   acmeBatch,
   curl,
@@ -20,9 +22,26 @@ const BASIC_FEATURES = {
   terminal: false,
 };
 
+/** A web application whose WebSockets echo, on the port in UCLOUD_PORT (the `ws` package). */
+const WS_ECHO = `const { WebSocketServer } = require(${JSON.stringify(createRequire(import.meta.url).resolve('ws'))});
+new WebSocketServer({ port: +process.env.UCLOUD_PORT }).on('connection', (s, q) => s.on('message', (m) => s.send(q.url + ' ' + m)));`;
+
 const stack = useStack({
   extraUsers: ['reader:reader-token-0001'],
   catalog: {
+    applications: [
+      {
+        like: 'acme-web-application',
+        metadata: { name: 'acme-web-socket', title: 'WebSocket echo' },
+        invocation: {
+          invocation: [
+            { type: 'word', word: process.execPath },
+            { type: 'word', word: '-e' },
+            { type: 'word', word: WS_ECHO },
+          ],
+        },
+      },
+    ],
     products: [
       {
         ...BASIC,
@@ -38,31 +57,124 @@ const stack = useStack({
 const client = stack.client();
 const reader = stack.client('reader-token-0001');
 
-const start = async (spec: Parameters<Client['jobs']['create']['mutate']>[0]['items'][number]) => {
-  const id = (await client.jobs.create.mutate({ items: [spec] })).responses[0]!.id;
-  await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+const start = async (
+  spec: Parameters<Client['jobs']['create']['mutate']>[0]['items'][number],
+  as: Client = client,
+) => {
+  const id = (await as.jobs.create.mutate({ items: [spec] })).responses[0]!.id;
+  await waitForJob(as, id, (j) => j.status.state === 'RUNNING');
   return id;
 };
 
 describe('interactive sessions', () => {
-  it('opens a web session to a running web application that answers on the link', async () => {
-    const id = await start(webApp({ replicas: 1 }));
-    const { responses } = await client.jobs.openInteractiveSession.mutate({
+  /** Opens a web session of `as`: the link, with its one-time ticket. */
+  const openWeb = async (id: string, as: Client = client) => {
+    const { responses } = await as.jobs.openInteractiveSession.mutate({
       items: [{ id, rank: 0, sessionType: 'WEB' }],
     });
     const opened = responses[0]!;
+    if (opened.session.type !== 'web') throw new Error(`got a ${opened.session.type} session`);
+    return { ...opened, link: opened.session.redirectClientTo };
+  };
+
+  /** Follows a session link: 303 to the session's prefix with its cookie, or the refusal. */
+  const enter = async (link: string) => {
+    const res = await fetch(link, { redirect: 'manual' });
+    if (res.status !== 303)
+      return { status: res.status, body: await res.json(), cookie: '', url: '' };
+    const cookie = (res.headers.get('set-cookie') ?? '').split(';')[0]!;
+    return {
+      status: 303,
+      body: null,
+      cookie,
+      url: new URL(res.headers.get('location')!, link).href,
+    };
+  };
+
+  /** What the application answers through the gateway, once it listens. */
+  const load = async (url: string, cookie?: string) => {
+    for (let i = 0; ; i++) {
+      const res = await fetch(url, { headers: cookie ? { cookie } : {} });
+      // 409 while the rank's server is not listening yet.
+      if (res.status !== 409 || i === 100) return { status: res.status, body: await res.text() };
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+
+  it('opens a web session through the gateway: a one-time link, then a cookie of that job only', async () => {
+    const id = await start(webApp({ replicas: 1 }));
+    const opened = await openWeb(id);
     expect(opened.providerId).toBe('example');
     expect(opened.providerDomain).toBe(stack.gatewayUrl);
-    if (opened.session.type !== 'web') throw new Error(`got a ${opened.session.type} session`);
     expect(opened.session).toMatchObject({ jobId: id, rank: 0 });
+    const prefix = `${stack.gatewayUrl}/ucloud/example/web/${id}/0/`;
+    expect(opened.link).toMatch(new RegExp(`^${prefix}\\?ticket=[\\w-]+$`));
 
-    let body = '';
-    for (let i = 0; i < 100 && !body; i++) {
-      body = await fetch(opened.session.redirectClientTo)
-        .then((r) => r.text())
-        .catch(() => new Promise<string>((r) => setTimeout(() => r(''), 100)));
-    }
-    expect(body).toBe(`Hello from acme-web-application (job ${id}, rank 0)\n`);
+    const entered = await enter(opened.link);
+    expect(entered).toMatchObject({ status: 303, url: prefix });
+    expect(await load(entered.url, entered.cookie)).toEqual({
+      status: 200,
+      body: `Hello from acme-web-application (job ${id}, rank 0)\n`,
+    });
+    // The link opens once; without the cookie, nothing.
+    expect(await enter(opened.link)).toMatchObject({
+      status: 403,
+      body: { errorCode: 'FORBIDDEN' },
+    });
+    expect((await load(prefix)).status).toBe(403);
+
+    // Another user's session, on their own job, does not open this one.
+    const theirs = await start(webApp(), reader);
+    const other = await enter((await openWeb(theirs, reader)).link);
+    expect(other.status).toBe(303);
+    expect(await load(prefix, other.cookie)).toMatchObject({ status: 403 });
+    expect((await load(other.url, other.cookie)).status).toBe(200);
+
+    // The application's own port is not what users get.
+    const { port } = new URL(stack.gatewayUrl);
+    expect(new URL(opened.link).port).toBe(port);
+
+    await client.jobs.terminate.mutate({ items: [{ id }] });
+    await reader.jobs.terminate.mutate({ items: [{ id: theirs }] });
+    await waitForJob(client, id, (j) => j.status.state === 'SUCCESS');
+    // A job that ended closes its sessions: the cookie stops working.
+    for (let i = 0; i < 50 && (await load(entered.url, entered.cookie)).status !== 403; i++)
+      await new Promise((r) => setTimeout(r, 100));
+    expect((await load(entered.url, entered.cookie)).status).toBe(403);
+  });
+
+  it("passes the application's own WebSockets through the gateway, with the session's cookie only", async () => {
+    const id = await start({
+      ...webApp(),
+      application: { name: 'acme-web-socket', version: '1.0.0' },
+    });
+    const { cookie, url } = await enter((await openWeb(id)).link);
+    const socketUrl = `${url.replace(/^http/, 'ws')}chat?room=1`;
+    const exchange = () =>
+      new Promise<string>((resolve, reject) => {
+        const socket = new WebSocket(socketUrl, { headers: { cookie } });
+        socket.on('open', () => socket.send('hello'));
+        socket.on('message', (data: Buffer) => {
+          resolve(data.toString());
+          socket.close();
+        });
+        socket.on('unexpected-response', (_q, res) =>
+          reject(new Error(`HTTP ${String(res.statusCode)}`)),
+        );
+        socket.on('error', reject);
+      });
+    let answer = '';
+    for (let i = 0; i < 100 && !answer; i++)
+      answer = await exchange().catch(async () => {
+        await new Promise((r) => setTimeout(r, 100));
+        return '';
+      });
+    // The application sees its own path: the prefix is stripped.
+    expect(answer).toBe('/chat?room=1 hello');
+    const refused = await new Promise<number | undefined>((resolve) =>
+      new WebSocket(socketUrl).on('unexpected-response', (_q, res) => resolve(res.statusCode)),
+    );
+    expect(refused).toBe(403);
     await client.jobs.terminate.mutate({ items: [{ id }] });
   });
 
