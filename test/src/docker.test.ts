@@ -175,6 +175,39 @@ describe.skipIf(!engine.ok)(
       await waitFor(async () => (await containersOf(id)).length === 0);
     });
 
+    it('serves a web application in a container through the gateway, with the session cookie only', async () => {
+      const id = await create({
+        application: { name: 'busybox-web', version: '1.0.0' },
+        product: DOCKER_PRODUCT,
+        allowDuplicateJob: true,
+        replicas: 2,
+        parameters: {},
+      });
+      await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+      const { responses } = await client.jobs.openInteractiveSession.mutate({
+        items: [{ id, rank: 1, sessionType: 'WEB' }],
+      });
+      const session = responses[0]!.session;
+      if (session.type !== 'web') throw new Error(`got a ${session.type} session`);
+      const prefix = `${stack.gatewayUrl}/ucloud/example/web/${id}/1/`;
+      expect(session.redirectClientTo.startsWith(`${prefix}?ticket=`)).toBe(true);
+      const entered = await fetch(session.redirectClientTo, { redirect: 'manual' });
+      expect(entered.status).toBe(303);
+      const cookie = (entered.headers.get('set-cookie') ?? '').split(';')[0]!;
+      let page = '';
+      await waitFor(async () => {
+        const res = await fetch(prefix, { headers: { cookie } });
+        page = await res.text();
+        return res.status === 200;
+      });
+      expect(page).toBe(`Hello from busybox-web (job ${id}, rank 1)\n`);
+      expect((await fetch(prefix)).status).toBe(403);
+      const rank0 = prefix.replace(/\/1\/$/, '/0/');
+      expect((await fetch(rank0, { headers: { cookie } })).status).toBe(403);
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+      await waitForJob(client, id, (j) => j.status.state === 'SUCCESS', 30_000);
+    });
+
     it('ends a job FAILURE when its container is removed outside UCloud', async () => {
       const id = await create(busybox('removed', 600));
       await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
