@@ -8,7 +8,7 @@ export interface TicketTarget<P = PluginClient> {
 }
 
 /**
- * The tickets of the sessions this gateway serves itself (shell, VNC), as the orchestrator
+ * The tickets of the sessions this gateway serves itself (shell, VNC, web), as the orchestrator
  * issued them through openInteractiveSession, with the plugin each goes to. The orchestrator
  * decides whether a ticket may open (redeemSession); this only routes it, once, before it expires.
  * A gateway restarted in between forgets its tickets: the user opens the session again.
