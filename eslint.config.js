@@ -1,5 +1,6 @@
 import js from '@eslint/js';
 import { defineConfig } from 'eslint/config';
+import reactHooks from 'eslint-plugin-react-hooks';
 import tseslint from 'typescript-eslint';
 
 // Test code: unit tests, the whole-stack tests and benches under test/src, and the fakes under
@@ -21,7 +22,7 @@ export default defineConfig(
   {
     // Type-aware: each file is checked with the tsconfig.json of its workspace (which includes
     // the tests), so floating promises, unsafe `any` and needless assertions are found.
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     extends: [tseslint.configs.strictTypeChecked],
     languageOptions: {
       parserOptions: {
@@ -65,6 +66,11 @@ export default defineConfig(
     rules: {
       'no-console': ['error', { allow: ['warn', 'error'] }],
     },
+  },
+  {
+    // The web interface: the rules of hooks, and what the React compiler would refuse.
+    files: ['apps/web/src/**/*.{ts,tsx}'],
+    extends: [reactHooks.configs.flat.recommended],
   },
   {
     files: testFiles,

@@ -1,9 +1,11 @@
 import { ApiError, appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
+import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
-import { answerMalformedRequest, replyNotFound, replyWithError } from './errors.js';
+import { answerMalformedRequest, replyWithError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
+import { isWebAppRequest, webAppDirectory, webAppFallback, webAppFiles } from './web-app.js';
 import { registerJobSocket } from './ws-socket.js';
 
 declare module 'fastify' {
@@ -21,7 +23,7 @@ export interface HttpDeps {
 
 /**
  * One HTTP server for every face: tRPC under /trpc (batching + SSE subscriptions), the spec's
- * REST routes, and UCloud's WebSocket envelope at /api/jobs.
+ * REST routes, UCloud's WebSocket envelope at /api/jobs, and the web interface at /.
  */
 export async function buildHttpServer(deps: HttpDeps) {
   const app = Fastify({
@@ -45,7 +47,7 @@ export async function buildHttpServer(deps: HttpDeps) {
     if (actor) actors.set(request, actor);
     // No body is read for a caller without a valid token: parsing 16 MB of JSON holds about ten
     // times that in memory, which nobody may make the orchestrator do anonymously.
-    else if (request.routeOptions.config.public !== true)
+    else if (request.routeOptions.config.public !== true && !isWebAppRequest(request))
       throw new ApiError('UNAUTHORIZED', 'A valid bearer token is required');
   });
   const contextOf = (request: FastifyRequest): ApiContext => ({
@@ -67,8 +69,11 @@ export async function buildHttpServer(deps: HttpDeps) {
   await app.register(async (scope) => registerRestRoutes(scope, contextOf));
   await app.register(async (scope) => registerJobSocket(scope, deps));
   app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
-  // Calls that reach no route still answer in the spec's CommonErrorMessage shape.
-  app.setNotFoundHandler(replyNotFound);
+  // Calls that reach no route still answer in the spec's CommonErrorMessage shape; other pages
+  // are the web interface's own routes.
+  const webApp = webAppDirectory();
+  if (webApp !== null) await app.register(fastifyStatic, webAppFiles(webApp));
+  app.setNotFoundHandler(webAppFallback(webApp));
   return app;
 }
 
