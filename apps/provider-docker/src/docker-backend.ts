@@ -1,9 +1,9 @@
 import { once } from 'node:events';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
+  connectToRank,
   FailedPreconditionError,
   InvalidArgumentError,
   LifecycleBackend,
@@ -236,13 +236,10 @@ export class DockerBackend extends LifecycleBackend<JobRecord> {
     const address = info.NetworkSettings?.Networks?.[this.networkName(job.jobId)]?.IPAddress;
     if (!address)
       throw new FailedPreconditionError(`Rank ${rank} of job ${job.jobId} has no address yet`);
-    const socket = connect(port, address);
-    await once(socket, 'connect').catch((err: unknown) => {
-      throw new FailedPreconditionError(
-        `Rank ${rank} answers no web requests on port ${port}: ${String(err)}`,
-      );
-    });
-    return { stream: socket };
+    return connectToRank(
+      { port, host: address },
+      `Rank ${rank} of job ${job.jobId} answers no web requests on port ${port} (yet)`,
+    );
   }
 
   protected logFile(job: JobRecord, rank: number, stream: LogStreamName): string {

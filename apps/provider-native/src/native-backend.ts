@@ -1,9 +1,8 @@
-import { once } from 'node:events';
 import { mkdirSync } from 'node:fs';
-import { connect } from 'node:net';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import {
+  connectToRank,
   FailedPreconditionError,
   LifecycleBackend,
   UnsupportedError,
@@ -173,13 +172,10 @@ export class NativeBackend extends LifecycleBackend<JobRecord> {
   async connectSession(target: SessionTarget): Promise<SessionStream> {
     const job = this.runningRank(target.jobId, target.rank);
     if (target.kind === 'WEB') {
-      const socket = connect(webPort(job, target.rank), '127.0.0.1');
-      await once(socket, 'connect').catch((err: unknown) => {
-        throw new FailedPreconditionError(
-          `Rank ${target.rank} answers no web requests: ${String(err)}`,
-        );
-      });
-      return { stream: socket };
+      return connectToRank(
+        { port: webPort(job, target.rank), host: '127.0.0.1' },
+        `Rank ${target.rank} of job ${job.jobId} answers no web requests (yet)`,
+      );
     }
     if (target.kind !== 'SHELL')
       throw new UnsupportedError(`The native backend serves no ${target.kind} sessions`);

@@ -2,10 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { availableParallelism, totalmem } from 'node:os';
-import { once } from 'node:events';
-import { connect } from 'node:net';
 import { join } from 'node:path';
 import {
+  connectToRank,
   describeProducts,
   FailedPreconditionError,
   LifecycleBackend,
@@ -158,15 +157,10 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
     if (target.kind !== 'VNC')
       throw new UnsupportedError(`The VM backend serves no ${target.kind} sessions`);
     this.runningRank(target.jobId, target.rank);
-    const socket = connect(this.vncTarget(target.jobId, target.rank).socketPath);
-    try {
-      await once(socket, 'connect');
-    } catch {
-      throw new FailedPreconditionError(
-        `The VNC server of rank ${target.rank} of job ${target.jobId} does not answer`,
-      );
-    }
-    return { stream: socket };
+    return connectToRank(
+      { path: this.vncTarget(target.jobId, target.rank).socketPath },
+      `The VNC server of rank ${target.rank} of job ${target.jobId} does not answer`,
+    );
   }
 
   /**

@@ -68,6 +68,7 @@ export {
   type RankExit,
 } from './lifecycle-backend.js';
 export { peersOf, type Peer } from './peers.js';
+export { connectToRank } from './rank-connection.js';
 export { freePort } from './ports.js';
 export {
   ConfigurationError,
