@@ -36,7 +36,7 @@ export function Actions({ job, can }: { job: Job; can: Capabilities }) {
           {job.status.expiresAt !== null ? (
             <Time at={job.status.expiresAt} />
           ) : (
-            'none (set when the job starts running)'
+            `none${job.status.state === 'IN_QUEUE' ? ' yet: it is set when the job starts running' : ''}`
           )}
         </span>
       </p>
