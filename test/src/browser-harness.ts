@@ -16,8 +16,14 @@ if (missing) console.warn(`\n*** Browser tests SKIPPED: ${missing} ***\n`);
 /** Why the browser tests are skipped (loudly; with BROWSER_TESTS=required they fail instead). */
 export const browserMissing = missing !== null;
 
-/** Screenshots of the main pages, shown in the README. */
-export const DOCS = join(import.meta.dirname, '..', '..', 'docs');
+/**
+ * Where the tests' screenshots of the main pages go: `docs/` (shown in the README) with
+ * UPDATE_SCREENSHOTS=1, else a scratch directory, so a test run leaves the checkout unchanged.
+ */
+export const DOCS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? join(import.meta.dirname, '..', '..', 'docs')
+    : mkdtempSync(join(tmpdir(), 'ucloud-screenshots-'));
 
 /**
  * Headless Chromium with a fresh profile, for the tests of the file. Each page records what
