@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the test image for the VM plugin (apps/provider-vm): a Debian kernel and a busybox-static
 # guest whose /init runs one job and powers the guest off. Idempotent: what is already in OUTDIR is
-# kept (delete a file to rebuild it). Needs the Debian packages busybox-static, cpio, gzip,
+# kept while what it was built from (the /init scripts, busybox) is unchanged, and rebuilt when that
+# changed (delete a file to rebuild it anyway). Needs the Debian packages busybox-static, cpio, gzip,
 # qemu-utils and e2fsprogs, and apt access to download (not install) the kernel package.
 #
 #   scripts/vm-image.sh [OUTDIR]        OUTDIR defaults to $VM_IMAGE_DIR or /tmp/ucloud-vm-image
@@ -23,6 +24,13 @@
 # /init sources job.env, runs the argv with its output on the serial console (ttyS0), prints
 # "ucloud: exit status N" on the second serial port (ttyS1; on the console if there is none) and
 # powers off (-no-reboot then makes QEMU exit).
+#
+# While the job runs, /init serves shells (the plugin's serial-shell.ts), one at a time, on the
+# third serial port (ttyS2), in the job's environment and directory. The fourth (ttyS3) carries
+# control lines: the plugin writes `size COLS ROWS ID` (answered `resized ID` once the terminal has
+# that size; lines sent before the guest listened are lost, so the plugin repeats them) and `hangup`
+# (the user left: the shell is hung up); the guest writes `exited` when a shell has ended, and a
+# fresh one then waits for the next session.
 set -euo pipefail
 
 OUT=$(realpath -m "${1:-${VM_IMAGE_DIR:-/tmp/ucloud-vm-image}}")
@@ -84,16 +92,9 @@ fi
 ln -f "$INITRD_IMAGE/vmlinuz" "$DISK_IMAGE/vmlinuz"
 
 # --- the guest's files --------------------------------------------------------------------------
-# populate DIR: busybox and its applets as symlinks, the mount points, and the job-running /init.
-populate() {
-  local dir=$1
-  mkdir -p "$dir"/{bin,sbin,proc,sys,dev,tmp,root,etc,mnt}
-  cp "$(command -v busybox)" "$dir/bin/busybox"
-  local applet
-  for applet in $(busybox --list); do
-    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
-  done
-  cat >"$dir/init" <<'EOF'
+# The guest's /init: runs the job described by /ucloud and serves shells while it runs.
+guest_init() {
+  cat <<'EOF'
 #!/bin/sh
 # Runs the job described by /ucloud (see scripts/vm-image.sh) and powers the guest off.
 export PATH=/bin:/sbin
@@ -105,12 +106,49 @@ exec </dev/console >/dev/console 2>&1
 # The log is a file, not a terminal: lines end in \n alone (kernel messages keep their \r\n).
 stty -onlcr
 hostname ucloud-vm
+
+# Shells on ttyS2, controlled over ttyS3 (see scripts/vm-image.sh); none where QEMU gave no such
+# ports. Started once job.env is sourced, so that shells have the job's environment.
+serve_shells() {
+  stty -F /dev/ttyS2 115200 2>/dev/null && stty -F /dev/ttyS3 115200 raw -echo 2>/dev/null || return 0
+  # Held open from now on (the job runs without it): the port keeps its size, and what is typed
+  # while a shell restarts waits for the next one rather than being flushed when it opens the port.
+  exec 3<>/dev/ttyS2
+  (
+    while :; do
+      # A session of its own with ttyS2 as controlling terminal: its jobs are hung up with it.
+      setsid sh -c 'echo $$ >/tmp/.ucloud-shell.pid; export TERM=xterm-256color HOME=/root
+        exec sh -i <>/dev/ttyS2 >&0 2>&0' 3>&-
+      # Setting the speed waits for the shell's last output to be sent before its end is told.
+      stty -F /dev/ttyS2 115200
+      echo exited >/dev/ttyS3
+    done
+  ) </dev/null >/dev/null 2>&1 &
+  (
+    while read -r command cols rows id; do
+      case $command in
+        size)
+          # The plugin repeats a size until it is answered: one already applied is only answered.
+          [ "$id" = "$applied" ] && echo "resized $id" && continue
+          applied=$id
+          stty -F /dev/ttyS2 cols "$cols" rows "$rows"
+          # The shell redraws its prompt, printed before anyone was connected.
+          kill -WINCH "$(cat /tmp/.ucloud-shell.pid)"
+          echo "resized $id"
+          ;;
+        hangup) kill -HUP "$(cat /tmp/.ucloud-shell.pid)" ;;
+      esac
+    done
+  ) <>/dev/ttyS3 >&0 2>/dev/null 3>&- &
+}
+
 if [ -f /ucloud/command ]; then
   [ -f /ucloud/job.env ] && . /ucloud/job.env
   cd /root
+  serve_shells
   # The command file holds shell-quoted words: eval turns them back into the argv, unexpanded.
   eval "set -- $(cat /ucloud/command)"
-  "$@"
+  "$@" 3>&-
   status=$?
   # ttyS1 is the plugin's exit channel, so the console holds the job's output alone.
   if stty -F /dev/ttyS1 -onlcr 2>/dev/null; then
@@ -124,8 +162,29 @@ fi
 sync
 poweroff -f
 EOF
+}
+
+# populate DIR: busybox and its applets as symlinks, the mount points, and the job-running /init.
+populate() {
+  local dir=$1
+  mkdir -p "$dir"/{bin,sbin,proc,sys,dev,tmp,root,etc,mnt}
+  cp "$(command -v busybox)" "$dir/bin/busybox"
+  local applet
+  for applet in $(busybox --list); do
+    [ "$applet" = busybox ] || ln -sf busybox "$dir/bin/$applet"
+  done
+  guest_init >"$dir/init"
   chmod +x "$dir/init"
 }
+
+# source_key TEXT: a hash of TEXT and busybox, what an output is built from.
+source_key() {
+  { printf '%s' "$1"; cat "$(command -v busybox)"; } | sha256sum | cut -d' ' -f1
+}
+
+# fresh OUTPUT KEY: OUTPUT exists and was built from KEY. built OUTPUT KEY records that it was.
+fresh() { [ -f "$1" ] && [ "$(cat "$WORK/${1##*/}.key" 2>/dev/null)" = "$2" ]; }
+built() { echo "$2" >"$WORK/${1##*/}.key"; }
 
 # pack DIR FILE: DIR as a gzip-compressed newc cpio archive, owned by root.
 pack() {
@@ -133,44 +192,41 @@ pack() {
   mv "$2.tmp" "$2"
 }
 
-if [ ! -f "$INITRD_IMAGE/initrd.gz" ]; then
+GUEST_KEY=$(source_key "$(guest_init)")
+if ! fresh "$INITRD_IMAGE/initrd.gz" "$GUEST_KEY" || ! fresh "$DISK_IMAGE/disk.qcow2" "$GUEST_KEY"; then
   rm -rf "$WORK/rootfs"
   populate "$WORK/rootfs"
+fi
+
+if ! fresh "$INITRD_IMAGE/initrd.gz" "$GUEST_KEY"; then
   pack "$WORK/rootfs" "$INITRD_IMAGE/initrd.gz"
+  built "$INITRD_IMAGE/initrd.gz" "$GUEST_KEY"
 fi
 
 # --- the disk variant ---------------------------------------------------------------------------
-if [ ! -f "$DISK_IMAGE/disk.qcow2" ]; then
+if ! fresh "$DISK_IMAGE/disk.qcow2" "$GUEST_KEY"; then
   need mke2fs e2fsprogs
   need qemu-img qemu-utils
-  [ -d "$WORK/rootfs" ] || populate "$WORK/rootfs"
   rm -f "$WORK/disk.raw"
   # -d copies the tree in without mounting anything; -E root_owner makes / root's.
   mke2fs -q -t ext4 -L ucloud-root -E root_owner=0:0 -d "$WORK/rootfs" "$WORK/disk.raw" 64M >/dev/null
   qemu-img convert -f raw -O qcow2 "$WORK/disk.raw" "$DISK_IMAGE/disk.qcow2.tmp"
   mv "$DISK_IMAGE/disk.qcow2.tmp" "$DISK_IMAGE/disk.qcow2"
   rm -f "$WORK/disk.raw"
+  built "$DISK_IMAGE/disk.qcow2" "$GUEST_KEY"
 fi
 
-if [ ! -f "$DISK_IMAGE/disk-initrd.gz" ]; then
-  STAGE1="$WORK/disk-initrd"
-  rm -rf "$STAGE1"
-  mkdir -p "$STAGE1"/{bin,proc,sys,dev,newroot,modules}
-  cp "$(command -v busybox)" "$STAGE1/bin/busybox"
-  for applet in sh mount umount insmod cp rm switch_root echo poweroff sleep; do
-    ln -sf busybox "$STAGE1/bin/$applet"
+# The disk guest's first /init: loads the modules, mounts /dev/vda and switches to its /init.
+stage1_init() {
+  echo '#!/bin/sh'
+  echo '# Stage one of the disk guest: mount /dev/vda, bring /ucloud along, run its /init.'
+  echo 'export PATH=/bin'
+  echo 'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev'
+  echo 'exec </dev/console >/dev/console 2>&1'
+  for module in "${DISK_MODULES[@]}"; do
+    echo "insmod /modules/${module##*/}.ko"
   done
-  cp "$WORK"/modules/*.ko "$STAGE1/modules/"
-  {
-    echo '#!/bin/sh'
-    echo '# Stage one of the disk guest: mount /dev/vda, bring /ucloud along, run its /init.'
-    echo 'export PATH=/bin'
-    echo 'mount -t proc proc /proc; mount -t sysfs sysfs /sys; mount -t devtmpfs devtmpfs /dev'
-    echo 'exec </dev/console >/dev/console 2>&1'
-    for module in "${DISK_MODULES[@]}"; do
-      echo "insmod /modules/${module##*/}.ko"
-    done
-    cat <<'EOF'
+  cat <<'EOF'
 # The disk appears a moment after its driver loads.
 for _ in 1 2 3 4 5 6 7 8 9 10; do [ -b /dev/vda ] && break; sleep 0.2; done
 if ! mount -t ext4 /dev/vda /newroot; then
@@ -185,9 +241,22 @@ fi
 for fs in /proc /sys /dev; do mount --move "$fs" "/newroot$fs"; done
 exec switch_root /newroot /init
 EOF
-  } >"$STAGE1/init"
+}
+
+STAGE1_KEY=$(source_key "$(stage1_init)")
+if ! fresh "$DISK_IMAGE/disk-initrd.gz" "$STAGE1_KEY"; then
+  STAGE1="$WORK/disk-initrd"
+  rm -rf "$STAGE1"
+  mkdir -p "$STAGE1"/{bin,proc,sys,dev,newroot,modules}
+  cp "$(command -v busybox)" "$STAGE1/bin/busybox"
+  for applet in sh mount umount insmod cp rm switch_root echo poweroff sleep; do
+    ln -sf busybox "$STAGE1/bin/$applet"
+  done
+  cp "$WORK"/modules/*.ko "$STAGE1/modules/"
+  stage1_init >"$STAGE1/init"
   chmod +x "$STAGE1/init"
   pack "$STAGE1" "$DISK_IMAGE/disk-initrd.gz"
+  built "$DISK_IMAGE/disk-initrd.gz" "$STAGE1_KEY"
 fi
 
 echo "vm-image: $OUT has the images busybox (vmlinuz, initrd.gz) and busybox-disk (vmlinuz, disk.qcow2, disk-initrd.gz)" >&2
