@@ -25,6 +25,7 @@ const spec: QemuSpec = {
   exitLogPath: '/jobs/1/rank-0/exit.log',
   qmpSocketPath: '/jobs/1/rank-0/qmp.sock',
   vncSocketPath: '/jobs/1/rank-0/vnc.sock',
+  shellSockets: { shell: '/jobs/1/rank-0/shell.sock', control: '/jobs/1/rank-0/shellctl.sock' },
   pidFile: '/jobs/1/rank-0/qemu.pid',
 };
 
@@ -39,7 +40,7 @@ const dir = mkdtempSync(join(tmpdir(), 'qemu-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('buildQemuArgs', () => {
-  it('starts a daemon with a pid file, the console appended to a file, QMP and VNC on sockets', () => {
+  it('starts a daemon with a pid file, the console appended to a file, QMP, VNC and shell ports on sockets', () => {
     const argv = buildQemuArgs(spec);
     expect(argv[0]).toBe('qemu-system-x86_64');
     expect(after(argv, '-machine')).toBe('accel=tcg');
@@ -58,6 +59,14 @@ describe('buildQemuArgs', () => {
     );
     expect(after(argv, '-serial', 1)).toBe('chardev:serial1');
     expect(after(argv, '-chardev', 2)).toBe(
+      'socket,id=shell0,path=/jobs/1/rank-0/shell.sock,server=on,wait=off',
+    );
+    expect(after(argv, '-serial', 2)).toBe('chardev:shell0');
+    expect(after(argv, '-chardev', 3)).toBe(
+      'socket,id=shellctl0,path=/jobs/1/rank-0/shellctl.sock,server=on,wait=off',
+    );
+    expect(after(argv, '-serial', 3)).toBe('chardev:shellctl0');
+    expect(after(argv, '-chardev', 4)).toBe(
       'socket,id=qmp0,path=/jobs/1/rank-0/qmp.sock,server=on,wait=off',
     );
     expect(after(argv, '-mon')).toBe('chardev=qmp0,mode=control');
@@ -67,6 +76,14 @@ describe('buildQemuArgs', () => {
     expect(argv).toContain('-daemonize');
     expect(argv).toContain('-no-reboot');
     expect(argv).not.toContain('-drive');
+  });
+
+  it('gives a VM without shell sockets no shell ports', () => {
+    const argv = buildQemuArgs({ ...spec, shellSockets: undefined });
+    expect(argv.filter((a) => a.startsWith('chardev:'))).toEqual([
+      'chardev:serial0',
+      'chardev:serial1',
+    ]);
   });
 
   it('gives KVM guests the host CPU and attaches a disk as virtio', () => {
@@ -85,12 +102,14 @@ describe('buildQemuArgs', () => {
       serialLogPath: '/a,b/serial.log',
       qmpSocketPath: '/a,b/qmp.sock',
       vncSocketPath: '/a,b/vnc.sock',
+      shellSockets: { shell: '/a,b/shell.sock', control: '/a,b/shellctl.sock' },
     });
     expect(after(argv, '-name')).toBe('job,,1');
     expect(after(argv, '-kernel')).toBe('/a,b/vmlinuz');
     expect(after(argv, '-drive')).toBe('file=/a,,b/disk,if=virtio,format=qcow2');
     expect(after(argv, '-chardev', 0)).toContain('path=/a,,b/serial.log,');
-    expect(after(argv, '-chardev', 2)).toContain('path=/a,,b/qmp.sock,');
+    expect(after(argv, '-chardev', 2)).toContain('path=/a,,b/shell.sock,');
+    expect(after(argv, '-chardev', 4)).toContain('path=/a,,b/qmp.sock,');
     expect(after(argv, '-vnc')).toBe('unix:/a,,b/vnc.sock,password=on');
     expect(qemuOptionValue('a,,b')).toBe('a,,,,b');
   });

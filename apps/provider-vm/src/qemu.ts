@@ -34,6 +34,11 @@ export interface QemuSpec {
   qmpSocketPath: string;
   /** VNC on a unix socket, refusing clients until a password is set over QMP (setVncPassword). */
   vncSocketPath: string;
+  /**
+   * The guest's third and fourth serial ports (ttyS2, ttyS3) on unix sockets: where its /init
+   * serves shells, and their control lines (serial-shell.ts). None: a VM without shells.
+   */
+  shellSockets?: { shell: string; control: string };
   /** QEMU writes its pid here once it runs in the background. */
   pidFile: string;
   /** Shown by `ps` and in QMP's query-name. */
@@ -65,6 +70,8 @@ export function buildQemuArgs(spec: QemuSpec): string[] {
     spec.serialLogPath,
     spec.exitLogPath,
     spec.qmpSocketPath,
+    spec.shellSockets?.shell ?? '',
+    spec.shellSockets?.control ?? '',
   ];
   if ([...paths, spec.vncSocketPath, spec.pidFile, spec.append].some((p) => p.includes('\0'))) {
     throw new InvalidArgumentError('QEMU arguments cannot contain NUL');
@@ -96,6 +103,19 @@ export function buildQemuArgs(spec: QemuSpec): string[] {
     `file,id=serial1,path=${v(spec.exitLogPath)},append=on`,
     '-serial',
     'chardev:serial1',
+    // Shells: a client at a time on each, and what the guest writes with none connected is dropped.
+    ...(spec.shellSockets === undefined
+      ? []
+      : [
+          '-chardev',
+          `socket,id=shell0,path=${v(spec.shellSockets.shell)},server=on,wait=off`,
+          '-serial',
+          'chardev:shell0',
+          '-chardev',
+          `socket,id=shellctl0,path=${v(spec.shellSockets.control)},server=on,wait=off`,
+          '-serial',
+          'chardev:shellctl0',
+        ]),
     '-chardev',
     `socket,id=qmp0,path=${v(spec.qmpSocketPath)},server=on,wait=off`,
     '-mon',

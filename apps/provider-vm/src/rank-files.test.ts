@@ -13,6 +13,8 @@ describe("a rank's files", () => {
     const files = rankFiles('/jobs/7', 1);
     expect(files.stdout).toBe('/jobs/7/rank-1.stdout');
     expect(files.vncSocket).toBe('/jobs/7/rank-1.vnc');
+    expect(files.shellSocket).toBe('/jobs/7/rank-1.shell');
+    expect(files.shellControlSocket).toBe('/jobs/7/rank-1.shellctl');
     expect(files.pidFile).toBe('/jobs/7/rank-1.pid');
   });
 

@@ -16,6 +16,9 @@ export interface RankFiles {
   exitLog: string;
   qmpSocket: string;
   vncSocket: string;
+  /** The guest's shell port (ttyS2) and its control port (ttyS3), see serial-shell.ts. */
+  shellSocket: string;
+  shellControlSocket: string;
   pidFile: string;
   /** The base initramfs followed by the job's parameters. */
   initrd: string;
@@ -31,6 +34,8 @@ export function rankFiles(jobDir: string, rank: number): RankFiles {
     exitLog: file('exit'),
     qmpSocket: file('qmp'),
     vncSocket: file('vnc'),
+    shellSocket: file('shell'),
+    shellControlSocket: file('shellctl'),
     pidFile: file('pid'),
     initrd: file('initrd.gz'),
     overlay: file('qcow2'),
