@@ -9,13 +9,15 @@ export type ProductConfig = ProductBase;
 
 /**
  * What the plugin offers each product; a product's `features` turn these off. Suspension is QMP
- * stop/cont; VNC is each VM's own server, which the gateway serves as VNC over WebSocket.
+ * stop/cont; VNC is each VM's own server, which the gateway serves as VNC over WebSocket; shells
+ * are served by the guest on a serial port (serial-shell.ts), one at a time per rank.
  */
 export const VM_FEATURES: ProductFeatures = {
   timeExtension: true,
   suspension: true,
   utilization: true,
   vnc: true,
+  terminal: true,
 };
 
 /** Where the plugin listens and keeps its data, and what it offers, unless configured. */

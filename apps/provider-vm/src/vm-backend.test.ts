@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -132,5 +133,53 @@ describe('the VM backend', () => {
       expect(readFileSync(stdout, 'utf8')).toBe('up\n');
     },
     60_000,
+  );
+  it.skipIf(!canBoot)(
+    "opens a shell into a running VM in the job's environment, resized, one at a time, until it exits",
+    async () => {
+      await backend.start(context);
+      await backend.create(spec('shell', { environment: { GREETING: 'hello there' } }));
+      await expect
+        .poll(() => events.some((e) => e.jobId === 'shell' && e.state === 'RUNNING'), {
+          timeout: 30_000,
+        })
+        .toBe(true);
+      expect(await backend.openSession('shell', 0, 'SHELL')).toEqual({
+        type: 'shell',
+        sessionIdentifier: '',
+      });
+      const target = { jobId: 'shell', rank: 0, kind: 'SHELL' as const };
+      const session = await backend.connectSession({ ...target, size: { cols: 100, rows: 30 } });
+      let output = '';
+      session.stream.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      const sees = (pattern: RegExp) =>
+        expect.poll(() => output, { timeout: 20_000 }).toMatch(pattern);
+
+      session.stream.write('echo "$GREETING in $PWD, rank $UCLOUD_RANK"; stty size\n');
+      await sees(/hello there in \/root, rank 0\r?\n30 100/);
+      await expect(backend.connectSession({ ...target, size: null })).rejects.toThrow(
+        FailedPreconditionError,
+      );
+      session.resize?.({ cols: 132, rows: 43 });
+      session.stream.write('stty size\n');
+      await sees(/43 132/);
+      session.stream.write('exit\n');
+      // The stream ends with the shell; the gateway's relay then destroys it.
+      await once(session.stream, 'end');
+      session.stream.destroy();
+      await once(session.stream, 'close');
+
+      // The next session gets a fresh shell.
+      const again = await backend.connectSession({ ...target, size: null });
+      output = '';
+      again.stream.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+      again.stream.write('stty size\n');
+      await sees(/24 80/);
+      again.stream.destroy();
+      await once(again.stream, 'close');
+      await backend.terminate('shell');
+      await expect.poll(() => ended('shell'), { timeout: 30_000 }).toBe(true);
+    },
+    90_000,
   );
 });

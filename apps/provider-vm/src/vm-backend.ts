@@ -42,6 +42,7 @@ import {
 import { QmpConnections } from './qmp-connections.js';
 import { setVncPassword } from './qmp.js';
 import { logFileOf, rankFiles, runningQemu, type RankFiles } from './rank-files.js';
+import { connectSerialShell } from './serial-shell.js';
 import { vmShape } from './shape.js';
 
 export interface VmBackendOptions extends VmSettings {
@@ -74,6 +75,8 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
   private readonly launching = new Set<string>();
   /** Jobs being stopped: the timer that quits their VMs once the grace period is over. */
   private readonly stopping = new Map<string, NodeJS.Timeout>();
+  /** `jobId/rank` of the shells open, or being hung up. */
+  private readonly shells = new Set<string>();
 
   constructor(private readonly options: VmBackendOptions) {
     super('VM');
@@ -145,22 +148,60 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
     if (job.phase !== 'ENDED') this.requestStop(job, job.stopReason ?? 'CANCELLED');
   }
 
-  /** VNC into a rank's VM, served by the gateway (no URL here): the VM's VNC password. */
+  /**
+   * VNC into a rank's VM, or a shell, both served by the gateway (no URL here); VNC's password is
+   * the VM's.
+   */
   async openSession(jobId: string, rank: number, kind: SessionKind): Promise<OpenedSession> {
-    if (kind !== 'VNC') throw new UnsupportedError(`The VM backend offers no ${kind} sessions`);
     this.runningRank(jobId, rank);
+    if (kind === 'SHELL') {
+      this.shellFree(jobId, rank);
+      return { type: 'shell', sessionIdentifier: '' };
+    }
+    if (kind !== 'VNC') throw new UnsupportedError(`The VM backend offers no ${kind} sessions`);
     return { type: 'vnc', url: '', password: this.vncTarget(jobId, rank).password };
   }
 
-  /** The RFB stream of a rank's VM: its VNC server's unix socket. */
+  /**
+   * The RFB stream of a rank's VM (its VNC server's unix socket), or a shell in its guest: one at
+   * a time per rank, since the guest has one shell port.
+   */
   async connectSession(target: SessionTarget): Promise<SessionStream> {
-    if (target.kind !== 'VNC')
-      throw new UnsupportedError(`The VM backend serves no ${target.kind} sessions`);
-    this.runningRank(target.jobId, target.rank);
-    return connectToRank(
-      { path: this.vncTarget(target.jobId, target.rank).socketPath },
-      `The VNC server of rank ${target.rank} of job ${target.jobId} does not answer`,
-    );
+    const { jobId, rank, kind } = target;
+    if (kind !== 'VNC' && kind !== 'SHELL')
+      throw new UnsupportedError(`The VM backend serves no ${kind} sessions`);
+    this.runningRank(jobId, rank);
+    if (kind === 'VNC') {
+      return connectToRank(
+        { path: this.vncTarget(jobId, rank).socketPath },
+        `The VNC server of rank ${rank} of job ${jobId} does not answer`,
+      );
+    }
+    this.shellFree(jobId, rank);
+    const key = `${jobId}/${rank}`;
+    this.shells.add(key);
+    try {
+      const files = this.files(jobId, rank);
+      const session = await connectSerialShell(
+        { shell: files.shellSocket, control: files.shellControlSocket },
+        target.size,
+        `The VM of rank ${rank} of job ${jobId} serves no shell`,
+      );
+      session.stream.once('close', () => this.shells.delete(key));
+      return session;
+    } catch (err) {
+      this.shells.delete(key);
+      throw err;
+    }
+  }
+
+  /** FailedPrecondition while a shell into the rank is open (or still being hung up). */
+  private shellFree(jobId: string, rank: number): void {
+    if (this.shells.has(`${jobId}/${rank}`)) {
+      throw new FailedPreconditionError(
+        `A shell into rank ${rank} of job ${jobId} is open already: a VM serves one at a time`,
+      );
+    }
   }
 
   /**
@@ -253,6 +294,7 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
       exitLogPath: files.exitLog,
       qmpSocketPath: files.qmpSocket,
       vncSocketPath: files.vncSocket,
+      shellSockets: { shell: files.shellSocket, control: files.shellControlSocket },
       pidFile: files.pidFile,
       name: `ucloud-${job.jobId}-${rank}`,
     });
@@ -406,7 +448,8 @@ export class VmBackend extends LifecycleBackend<JobRecord> {
     this.stopping.delete(job.jobId);
     for (let rank = 0; rank < job.replicas; rank++) {
       const files = this.files(job.jobId, rank);
-      for (const file of [files.initrd, files.overlay, files.qmpSocket, files.vncSocket]) {
+      const { initrd, overlay, qmpSocket, vncSocket, shellSocket, shellControlSocket } = files;
+      for (const file of [initrd, overlay, qmpSocket, vncSocket, shellSocket, shellControlSocket]) {
         rmSync(file, { force: true });
       }
       this.qmp.forget(files.qmpSocket);

@@ -27,6 +27,7 @@ backendSuite({
     new RegExp(`^The job exited with code ${String(code)}( on all \\d+ ranks)?$`),
   expiredStatus: /^Your job has reached its time limit$/,
   suspension: true,
+  terminal: true,
   shortAllocation: { hours: 0, minutes: 0, seconds: 3 },
   expiryWithinMs: 60_000,
 });
