@@ -10,7 +10,7 @@ import type { LiveSessions } from './live-sessions.js';
 import { admit, type Admitted } from './session-admission.js';
 import type { JobsControl } from './orchestrator-client.js';
 import type { SessionTickets } from './session-tickets.js';
-import { parseShellFrame, shellMessage, shellResponse } from './shell-frames.js';
+import { parseShellFrame, shellMessage, shellResponse, type ShellRequest } from './shell-frames.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -175,10 +175,71 @@ function shellRoute(app: FastifyInstance, deps: SessionSocketDeps): void {
 function relayShell(socket: WebSocket, deps: SessionSocketDeps): void {
   let stream: ReturnType<typeof connect> | null = null;
   let streamId: string | null = null;
+  /** Requests that came while the session was being opened: they follow once it is. */
+  let waiting: ShellRequest[] | null = null;
   const decoder = new TextDecoder();
   const respond = (status: number, payload: unknown, reason: string) => {
     socket.send(shellResponse(streamId, status, payload), () =>
       socket.close(status === 200 ? 1000 : 4000 + status, closeReason(reason)),
+    );
+  };
+  const relay = (open: NonNullable<typeof stream>, request: ShellRequest) => {
+    if (request.payload.type === 'input') {
+      if (!open.write(Buffer.from(request.payload.data))) {
+        socket.pause();
+        open.drain(() => socket.resume());
+      }
+    } else if (request.payload.type === 'resize') {
+      open.resize(request.payload.cols, request.payload.rows);
+    }
+  };
+  const initialize = (request: ShellRequest) => {
+    if (request.payload.type !== 'initialize') {
+      const why = 'payload.type: the first request must be "initialize"';
+      respond(400, { why, errorCode: 'BAD_REQUEST' }, why);
+      return;
+    }
+    streamId = request.streamId;
+    waiting = [];
+    const { sessionIdentifier, cols, rows } = request.payload;
+    const size = cols && rows ? { cols, rows } : undefined;
+    admit(deps, sessionIdentifier, 'SHELL').then(
+      (admitted) => {
+        const open = connect(
+          deps,
+          admitted,
+          size,
+          {
+            send: (data, sent) =>
+              socket.send(
+                shellMessage(streamId, {
+                  type: 'data',
+                  data: decoder.decode(data, { stream: true }),
+                }),
+                sent,
+              ),
+            bufferedAmount: () => socket.bufferedAmount,
+            finish: (failure) =>
+              failure
+                ? respond(
+                    failure.status,
+                    { why: failure.reason, errorCode: 'SESSION_FAILED' },
+                    failure.reason,
+                  )
+                : respond(200, { type: 'ack' }, 'The shell has ended'),
+          },
+          (reason) => respond(200, { type: 'ack' }, reason),
+        );
+        stream = open;
+        socket.send(shellMessage(streamId, { type: 'initialize' }));
+        for (const queued of waiting ?? []) relay(open, queued);
+        waiting = null;
+      },
+      (err: unknown) => {
+        const error =
+          err instanceof ApiError ? err : new ApiError('BAD_GATEWAY', 'Could not open the session');
+        respond(error.httpStatus, { why: error.message, errorCode: error.code }, error.message);
+      },
     );
   };
 
@@ -188,66 +249,9 @@ function relayShell(socket: WebSocket, deps: SessionSocketDeps): void {
       respond(400, { why: frame.why, errorCode: 'BAD_REQUEST' }, frame.why);
       return;
     }
-    const { request } = frame;
-    if (stream === null) {
-      if (request.payload.type !== 'initialize') {
-        const why = 'payload.type: the first request must be "initialize"';
-        respond(400, { why, errorCode: 'BAD_REQUEST' }, why);
-        return;
-      }
-      streamId = request.streamId;
-      const { sessionIdentifier, cols, rows } = request.payload;
-      const size = cols && rows ? { cols, rows } : undefined;
-      socket.pause();
-      admit(deps, sessionIdentifier, 'SHELL').then(
-        (admitted) => {
-          stream = connect(
-            deps,
-            admitted,
-            size,
-            {
-              send: (data, sent) =>
-                socket.send(
-                  shellMessage(streamId, {
-                    type: 'data',
-                    data: decoder.decode(data, { stream: true }),
-                  }),
-                  sent,
-                ),
-              bufferedAmount: () => socket.bufferedAmount,
-              finish: (failure) =>
-                failure
-                  ? respond(
-                      failure.status,
-                      { why: failure.reason, errorCode: 'SESSION_FAILED' },
-                      failure.reason,
-                    )
-                  : respond(200, { type: 'ack' }, 'The shell has ended'),
-            },
-            (reason) => respond(200, { type: 'ack' }, reason),
-          );
-          socket.send(shellMessage(streamId, { type: 'initialize' }));
-          socket.resume();
-        },
-        (err: unknown) => {
-          socket.resume();
-          const error =
-            err instanceof ApiError
-              ? err
-              : new ApiError('BAD_GATEWAY', 'Could not open the session');
-          respond(error.httpStatus, { why: error.message, errorCode: error.code }, error.message);
-        },
-      );
-      return;
-    }
-    if (request.payload.type === 'input') {
-      if (!stream.write(Buffer.from(request.payload.data))) {
-        socket.pause();
-        stream.drain(() => socket.resume());
-      }
-    } else if (request.payload.type === 'resize') {
-      stream.resize(request.payload.cols, request.payload.rows);
-    }
+    if (stream) relay(stream, frame.request);
+    else if (waiting) waiting.push(frame.request);
+    else initialize(frame.request);
   });
   socket.on('close', () => stream?.leave());
 }
