@@ -2,7 +2,9 @@ import pino, { type Logger } from 'pino';
 import { Charger } from './accounting/charger.js';
 import { chargePeriodOf, metering } from './accounting/metering.js';
 import { AccountingServiceImpl } from './accounting/service.js';
-import { Authenticator } from './auth.js';
+import { AccountStore } from './auth/account-store.js';
+import { AccountsServiceImpl } from './auth/accounts-service.js';
+import { Authenticator } from './auth/authenticator.js';
 import { LicenseGuard } from './licenses/guard.js';
 import { LicensesServiceImpl } from './licenses/service.js';
 import { LicenseStore } from './licenses/store.js';
@@ -44,7 +46,8 @@ export async function startOrchestrator(
   const db = openDatabase(config.databaseFile);
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
   const projects = new ProjectStore(db);
-  const auth = new Authenticator(db, config.providers, projects);
+  const accountStore = new AccountStore(db);
+  const auth = new Authenticator(accountStore, config.providers, projects);
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
   const gateways = new Map(
@@ -141,6 +144,7 @@ export async function startOrchestrator(
     projects: new ProjectService(projects),
     control: new ControlService(jobRows, transitions, catalog, sessions, log),
     catalog: new CatalogServiceImpl(catalog),
+    accounts: new AccountsServiceImpl(db, accountStore, log.child({ component: 'accounts' })),
   };
   const reconciler = new Reconciler(
     jobRows,

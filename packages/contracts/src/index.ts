@@ -11,6 +11,7 @@ export * from './job-states.js';
 export * from './provider.js';
 export * from './invocation.js';
 export * from './projects.js';
+export * from './accounts.js';
 export * from './accounting.js';
 export * from './licenses.js';
 export * from './sessions.js';

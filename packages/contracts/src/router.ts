@@ -7,6 +7,7 @@ import {
   SubAllocateItem,
   UpdateAllocationItem,
 } from './accounting.js';
+import { TokensBrowseRequest, TokensIssueItem, UsernameItem, UsersCreateItem } from './accounts.js';
 import { ApiError, clipMessage, describeIssues, INTERNAL_ERROR_MESSAGE } from './errors.js';
 import { LicensesBrowseRequest, LicensesCreateItem } from './licenses.js';
 import {
@@ -75,10 +76,19 @@ const mapErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
-/** A user in a workspace they belong to (REST routes call these same procedures). */
-const userProcedure = t.procedure.use(mapErrors).use(({ ctx, next }) => {
+/**
+ * A user in a workspace they belong to (REST routes call these same procedures). Operators read
+ * and change nothing but their own tokens: refused here, once for every call that changes state.
+ */
+const userProcedure = t.procedure.use(mapErrors).use(({ ctx, next, type, path }) => {
   if (ctx.actor?.kind !== 'user')
     throw new TRPCError({ code: 'UNAUTHORIZED', message: 'A user bearer token is required' });
+  const { admin, operator, username } = ctx.actor;
+  if (operator && !admin && type === 'mutation' && !path.startsWith('tokens.'))
+    throw new TRPCError({
+      code: 'FORBIDDEN',
+      message: `${username} is an operator, whose access is read-only: ${path} changes state`,
+    });
   if (ctx.actor.project !== null && ctx.actor.role === null)
     throw new TRPCError({
       code: 'NOT_FOUND',
@@ -266,6 +276,29 @@ const licensesRouter = t.router({
   browseProducts: userProcedure.query(({ ctx }) => ctx.services.licenses.browseProducts(ctx.actor)),
 });
 
+/** Administrators manage users; every user their own tokens (administrators anyone's). */
+const usersRouter = t.router({
+  create: userProcedure
+    .input(BulkRequest(UsersCreateItem))
+    .mutation(({ ctx, input }) => ctx.services.accounts.createUsers(ctx.actor, input)),
+  browse: userProcedure.query(({ ctx }) => ctx.services.accounts.browseUsers(ctx.actor)),
+  disable: userProcedure
+    .input(BulkRequest(UsernameItem))
+    .mutation(({ ctx, input }) => ctx.services.accounts.disableUsers(ctx.actor, input)),
+});
+
+const tokensRouter = t.router({
+  issue: userProcedure
+    .input(BulkRequest(TokensIssueItem))
+    .mutation(({ ctx, input }) => ctx.services.accounts.issueTokens(ctx.actor, input)),
+  browse: userProcedure
+    .input(TokensBrowseRequest)
+    .query(({ ctx, input }) => ctx.services.accounts.browseTokens(ctx.actor, input)),
+  revoke: userProcedure
+    .input(BulkRequest(FindByStringId))
+    .mutation(({ ctx, input }) => ctx.services.accounts.revokeTokens(ctx.actor, input)),
+});
+
 export const appRouter = t.router({
   jobs: jobsRouter,
   licenses: licensesRouter,
@@ -273,6 +306,8 @@ export const appRouter = t.router({
   projects: projectsRouter,
   control: controlRouter,
   catalog: catalogRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
 });
 
 export type AppRouter = typeof appRouter;

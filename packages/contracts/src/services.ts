@@ -9,6 +9,15 @@ import type {
 } from './accounting.js';
 import type { Actor } from './auth.js';
 import type {
+  ApiToken,
+  IssuedToken,
+  TokensBrowseRequest,
+  TokensIssueItem,
+  User,
+  UsernameItem,
+  UsersCreateItem,
+} from './accounts.js';
+import type {
   BrowseSessionsRequest,
   CheckSessionsRequest,
   ClosedSessionsRequest,
@@ -179,6 +188,22 @@ export interface ProjectsService {
   ): Promise<BulkResponse<Unit>>;
 }
 
+/** Users and their API tokens: administrators manage users; everyone their own tokens. */
+export interface AccountsService {
+  createUsers(
+    actor: UserActor,
+    request: BulkRequest<UsersCreateItem>,
+  ): Promise<BulkResponse<UsernameItem>>;
+  browseUsers(actor: UserActor): Promise<{ items: User[] }>;
+  disableUsers(actor: UserActor, request: BulkRequest<UsernameItem>): Promise<BulkResponse<Unit>>;
+  issueTokens(
+    actor: UserActor,
+    request: BulkRequest<TokensIssueItem>,
+  ): Promise<BulkResponse<IssuedToken>>;
+  browseTokens(actor: UserActor, request: TokensBrowseRequest): Promise<{ items: ApiToken[] }>;
+  revokeTokens(actor: UserActor, request: BulkRequest<FindByStringId>): Promise<BulkResponse<Unit>>;
+}
+
 /** Wallets, allocations and what jobs were charged. */
 export interface AccountingService {
   browseWallets(actor: UserActor, request: BrowseWalletsRequest): Promise<PageV2<WalletV2>>;
@@ -218,6 +243,7 @@ export interface Services {
   projects: ProjectsService;
   control: JobsControlService;
   catalog: CatalogService;
+  accounts: AccountsService;
 }
 
 export interface ApiContext {

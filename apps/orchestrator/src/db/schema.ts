@@ -32,11 +32,32 @@ export const SESSION_TYPES = [
 
 export const users = sqliteTable('users', {
   username: text('username').primaryKey(),
-  /** sha256 of the bearer token; the token itself is never stored. */
-  tokenHash: text('token_hash').notNull().unique(),
   admin: integer('admin', { mode: 'boolean' }).notNull().default(false),
+  /** Reads every wallet, job and project; changes nothing. */
+  operator: integer('operator', { mode: 'boolean' }).notNull().default(false),
+  /** A disabled user's tokens are refused; the user and their jobs stay. */
+  disabled: integer('disabled', { mode: 'boolean' }).notNull().default(false),
   createdAt: integer('created_at').notNull(),
 });
+
+/** A user's API tokens (auth/): many per user, each named, expiring and revocable on its own. */
+export const apiTokens = sqliteTable(
+  'api_tokens',
+  {
+    id: text('id').primaryKey(),
+    username: text('username')
+      .notNull()
+      .references(() => users.username),
+    name: text('name').notNull(),
+    /** sha256 of the bearer token; the token itself is never stored. */
+    tokenHash: text('token_hash').notNull().unique(),
+    createdAt: integer('created_at').notNull(),
+    expiresAt: integer('expires_at'),
+    lastUsedAt: integer('last_used_at'),
+    revokedAt: integer('revoked_at'),
+  },
+  (t) => [index('api_tokens_by_user').on(t.username, t.createdAt)],
+);
 
 export const jobs = sqliteTable(
   'jobs',

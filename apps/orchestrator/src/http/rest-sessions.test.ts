@@ -21,7 +21,14 @@ async function recordingServer() {
     },
   } as unknown as Services;
   const actors: Record<string, Actor> = {
-    'Bearer admin': { kind: 'user', username: 'root', admin: true, project: null, role: null },
+    'Bearer admin': {
+      kind: 'user',
+      username: 'root',
+      admin: true,
+      operator: false,
+      project: null,
+      role: null,
+    },
     'Bearer gateway': { kind: 'provider', providerId: 'example' },
   };
   const app = await buildHttpServer({

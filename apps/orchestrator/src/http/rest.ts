@@ -222,6 +222,32 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
     route((c, r) => c.projects.deleteGroupMember(body(r))),
   );
 
+  // Users and API tokens (not in the spec: UCloud has its own identity service).
+  app.post(
+    '/api/users',
+    route((c, r) => c.users.create(body(r))),
+  );
+  app.get(
+    '/api/users/browse',
+    route((c) => c.users.browse()),
+  );
+  app.post(
+    '/api/users/disable',
+    route((c, r) => c.users.disable(body(r))),
+  );
+  app.post(
+    '/api/tokens',
+    route((c, r) => c.tokens.issue(body(r))),
+  );
+  app.get(
+    '/api/tokens/browse',
+    route((c, r) => c.tokens.browse(query(r))),
+  );
+  app.post(
+    '/api/tokens/revoke',
+    route((c, r) => c.tokens.revoke(body(r))),
+  );
+
   app.get(
     '/api/hpc/apps',
     route((c, r) => c.catalog.listApplications(query(r))),

@@ -26,7 +26,14 @@ async function failingServer() {
     services,
     authenticate: (authorization) =>
       authorization === 'Bearer t'
-        ? { kind: 'user', username: 'user', admin: false, project: null, role: null }
+        ? {
+            kind: 'user',
+            username: 'user',
+            admin: false,
+            operator: false,
+            project: null,
+            role: null,
+          }
         : null,
     log,
   });

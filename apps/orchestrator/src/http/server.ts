@@ -17,7 +17,11 @@ declare module 'fastify' {
 
 export interface HttpDeps {
   services: Services;
-  authenticate(authorization: string | undefined, project: string | undefined): Actor | null;
+  /** null when no token was sent; an ApiError when the one sent is refused (auth/authenticator.ts). */
+  authenticate(
+    authorization: string | undefined,
+    project: string | undefined,
+  ): Actor | ApiError | null;
   log: Logger;
 }
 
@@ -44,11 +48,11 @@ export async function buildHttpServer(deps: HttpDeps) {
       request.headers.authorization,
       headerValue(request.headers.project),
     );
-    if (actor) actors.set(request, actor);
+    if (actor !== null && !(actor instanceof ApiError)) actors.set(request, actor);
     // No body is read for a caller without a valid token: parsing 16 MB of JSON holds about ten
     // times that in memory, which nobody may make the orchestrator do anonymously.
     else if (request.routeOptions.config.public !== true && !isWebAppRequest(request))
-      throw new ApiError('UNAUTHORIZED', 'A valid bearer token is required');
+      throw actor ?? new ApiError('UNAUTHORIZED', 'A valid bearer token is required');
   });
   const contextOf = (request: FastifyRequest): ApiContext => ({
     actor: actors.get(request) ?? null,

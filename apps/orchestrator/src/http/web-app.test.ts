@@ -8,7 +8,7 @@ const app = await buildHttpServer({
   services: {} as Services,
   authenticate: (authorization) =>
     authorization === 'Bearer t'
-      ? { kind: 'user', username: 'user', admin: false, project: null, role: null }
+      ? { kind: 'user', username: 'user', admin: false, operator: false, project: null, role: null }
       : null,
   log: pino({ level: 'silent' }),
 });

@@ -41,7 +41,14 @@ async function socketServer() {
     services,
     authenticate: (authorization, project) =>
       authorization === 'Bearer t'
-        ? { kind: 'user', username: 'user', admin: false, project: project ?? null, role: null }
+        ? {
+            kind: 'user',
+            username: 'user',
+            admin: false,
+            operator: false,
+            project: project ?? null,
+            role: null,
+          }
         : null,
     log: pino({ level: 'silent' }),
   });

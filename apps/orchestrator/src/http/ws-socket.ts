@@ -32,10 +32,12 @@ const SHUTDOWN_GRACE_MS = 5_000;
  */
 export async function registerJobSocket(scope: FastifyInstance, deps: HttpDeps): Promise<void> {
   const open = new Set<Promise<void>>();
-  const contextOf = ({ bearer, project }: SocketRequest): ApiContext => ({
-    actor: deps.authenticate(bearer ? `Bearer ${bearer}` : undefined, project ?? undefined),
-    services: deps.services,
-  });
+  const contextOf = ({ bearer, project }: SocketRequest): ApiContext => {
+    const actor = deps.authenticate(bearer ? `Bearer ${bearer}` : undefined, project ?? undefined);
+    // A refused token ends the request with its reason, as on the REST face.
+    if (actor instanceof ApiError) throw actor;
+    return { actor, services: deps.services };
+  };
   await scope.register(websocket, {
     options: { maxPayload: MAX_FRAME_BYTES },
     // The orchestrator aborts every follower before it closes the server: their 503 frames go

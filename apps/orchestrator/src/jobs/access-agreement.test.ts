@@ -98,7 +98,14 @@ it('lists exactly the jobs of a workspace the caller may read', () => {
     for (const project of [null, p1!, p2!]) {
       const role = project === null ? null : projects.roleOf(project, username);
       if (project !== null && role === null) continue;
-      const actor = { kind: 'user' as const, username, admin: false, project, role };
+      const actor = {
+        kind: 'user' as const,
+        username,
+        admin: false,
+        operator: false,
+        project,
+        role,
+      };
       const viewer = access.viewerOf(actor);
       const workspace: Workspace = access.workspaceOf(actor, viewer);
       const listed = browser

@@ -24,6 +24,7 @@ const user = (username: string): UserActor => ({
   kind: 'user',
   username,
   admin: false,
+  operator: false,
   project: null,
   role: null,
 });

@@ -17,7 +17,14 @@ import { SessionRules } from './sessions.js';
 const TTL = 5 * 60_000;
 const gateway = (providerId: string): ProviderActor => ({ kind: 'provider', providerId });
 const example = gateway('example');
-const admin: UserActor = { kind: 'user', username: 'root', admin: true, project: null, role: null };
+const admin: UserActor = {
+  kind: 'user',
+  username: 'root',
+  admin: true,
+  operator: false,
+  project: null,
+  role: null,
+};
 
 let core: Core;
 let acl: JobAclStore;

@@ -16,7 +16,7 @@ import {
   type UserActor,
 } from '@ucloud/contracts';
 import { randomBytes } from 'node:crypto';
-import { hashToken } from '../auth.js';
+import { hashToken } from '../auth/tokens.js';
 import type { JobAccess } from '../jobs/access.js';
 import type { JobRow } from '../jobs/job-view.js';
 import type { SessionRecords } from '../jobs/ports.js';
