@@ -1,5 +1,6 @@
 import { JobState } from '@ucloud/provider-proto';
 import { freePort } from '@ucloud/provider-sdk';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FakeOrchestrator } from './testing/fake-orchestrator.js';
 import { FakePlugin } from './testing/fake-plugin.js';
@@ -14,6 +15,25 @@ import {
 /** Job ids of the applied updates, in order: what the orchestrator ended up storing. */
 const deliveredIds = (orchestrator: FakeOrchestrator) =>
   orchestrator.state.items.map((item) => item.id);
+
+interface LogLine {
+  level: number;
+  msg: string;
+}
+
+/** A debug-level logger whose lines the test reads back. */
+function capturedLogs() {
+  const lines: LogLine[] = [];
+  const logger = pino(
+    { level: 'debug' },
+    { write: (line: string) => lines.push(JSON.parse(line) as LogLine) },
+  );
+  const warnings = () => lines.filter((line) => line.level >= WARN);
+  return { logger, lines, warnings };
+}
+
+/** pino's number for the warn level. */
+const WARN = 40;
 
 const range = (from: number, to: number) =>
   Array.from({ length: to - from + 1 }, (_, i) => String(from + i));
@@ -177,6 +197,49 @@ describe('event pump', () => {
       stream: 'native-stream-2',
       seq: '1',
     });
+  });
+
+  it('waits quietly for an orchestrator that is still starting, and warns once it was up', async () => {
+    const plugin = await FakePlugin.start({ name: 'native' });
+    cleanup.push(() => plugin.stop());
+    plugin.emit('1', JobState.JOB_STATE_RUNNING);
+    const port = await freePort();
+    const { logger, lines, warnings } = capturedLogs();
+    const gw = await startGateway([plugin], `http://127.0.0.1:${port}`, {}, logger);
+    cleanup.push(() => gw.stop());
+
+    await waitFor(
+      () => lines.some((l) => l.msg === 'waiting for the orchestrator to answer'),
+      'a refusal',
+    );
+    const orchestrator = await FakeOrchestrator.start(TOKEN, PROVIDER_ID, { port });
+    cleanup.push(() => orchestrator.stop());
+    await waitFor(() => plugin.acks.at(-1) === '1', 'delivery once the orchestrator is up');
+    expect(warnings()).toEqual([]);
+
+    // Once it has answered, losing it is news.
+    await orchestrator.stop();
+    plugin.emit('2', JobState.JOB_STATE_SUCCESS);
+    await waitFor(() => warnings().length > 0, 'a warning about the lost orchestrator');
+    expect(warnings()[0]?.msg).toBe('event pump interrupted; reconnecting');
+  });
+
+  it('warns when the orchestrator never answers within the grace after start', async () => {
+    const plugin = await FakePlugin.start({ name: 'native' });
+    cleanup.push(() => plugin.stop());
+    const port = await freePort();
+    const { logger, lines } = capturedLogs();
+    const gw = await startGateway(
+      [plugin],
+      `http://127.0.0.1:${port}`,
+      { orchestratorStartGraceMs: 50 },
+      logger,
+    );
+    cleanup.push(() => gw.stop());
+    await waitFor(
+      () => lines.some((l) => l.msg === 'event pump interrupted; reconnecting'),
+      'a warning after the grace',
+    );
   });
 
   it('waits for a plugin that is not up yet, then connects and pumps', async () => {

@@ -24,6 +24,11 @@ export interface EventPumpOptions {
   /** How long a batch waits for more events after its first. */
   lingerMs: number;
   backoff: BackoffOptions;
+  /**
+   * How long after start a failing pump waits quietly (debug level) for an orchestrator that has
+   * not answered yet: the gateway may well start before it.
+   */
+  startGraceMs: number;
   /** Told of each batch of updates once the orchestrator has stored it. */
   onDelivered?: (updates: ResourceUpdateAndId[]) => void;
 }
@@ -44,6 +49,10 @@ export class EventPump {
   private running: Promise<void> | null = null;
   private watch: ClientReadableStream<JobEvent> | null = null;
   private readonly logger: Logger;
+  /** When start() was called, for the quiet wait on an orchestrator that is still starting. */
+  private startedAt = 0;
+  /** The orchestrator has answered since start: from then on a failure is news. */
+  private answered = false;
 
   constructor(
     private readonly plugin: PluginClient,
@@ -60,7 +69,9 @@ export class EventPump {
   }
 
   start(): void {
-    this.running ??= this.run();
+    if (this.running) return;
+    this.startedAt = Date.now();
+    this.running = this.run();
   }
 
   async stop(): Promise<void> {
@@ -96,6 +107,7 @@ export class EventPump {
     // Describe again each time: a plugin whose log started over has a new event stream id.
     const { eventStreamId: stream } = await this.registry.describe(this.plugin);
     const cursor = await this.control.retrieveCursor(stream, signal);
+    this.answered = true;
     let delivered = BigInt(cursor?.seq ?? '0');
 
     const watch = this.plugin.watchEvents(delivered.toString());
@@ -153,6 +165,10 @@ export class EventPump {
     const previous = this.current;
     this.current = next;
     if (next === 'reconnecting') {
+      if (this.waitingForStart()) {
+        this.logger.debug(details, 'waiting for the orchestrator to answer');
+        return;
+      }
       const persistent = Number(details.attempt) > PERSISTENT_FAILURES;
       this.logger[persistent ? 'error' : 'warn'](details, 'event pump interrupted; reconnecting');
       return;
@@ -169,5 +185,10 @@ export class EventPump {
     } else {
       this.logger.debug(details, `event pump ${next}`);
     }
+  }
+
+  /** Not answered yet, within the grace after start: the orchestrator is most likely starting. */
+  private waitingForStart(): boolean {
+    return !this.answered && Date.now() - this.startedAt < this.options.startGraceMs;
   }
 }

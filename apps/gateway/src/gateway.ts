@@ -32,6 +32,8 @@ export interface GatewayTuning {
   sessionTicketTtlMs: number;
   /** How often the orchestrator is asked which open sessions must close. */
   sessionCheckMs: number;
+  /** How long the event pumps wait quietly for an orchestrator that has not answered yet. */
+  orchestratorStartGraceMs: number;
 }
 
 export const DEFAULT_TUNING: GatewayTuning = {
@@ -43,6 +45,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
   shutdownGraceMs: 5_000,
   sessionTicketTtlMs: 5 * 60_000,
   sessionCheckMs: 1_000,
+  // The launcher starts the orchestrator after the gateway and gives it 60 s to listen.
+  orchestratorStartGraceMs: 60_000,
 };
 
 /**
@@ -87,6 +91,7 @@ export class Gateway {
           batchSize: tuning.batchSize,
           lingerMs: tuning.lingerMs,
           backoff: tuning.backoff,
+          startGraceMs: tuning.orchestratorStartGraceMs,
           // A job that ends or is suspended closes its sessions as its update passes.
           onDelivered: (updates) => {
             for (const { id, update } of updates)

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import type { GatewayConfig } from '../config.js';
 import { Gateway, type GatewayTuning } from '../gateway.js';
 import type { FakePlugin } from './fake-plugin.js';
@@ -31,6 +31,7 @@ export async function startGateway(
   plugins: Array<FakePlugin | { name: string; address: string }>,
   orchestratorUrl: string,
   tuning: Partial<GatewayTuning> = {},
+  logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
 ): Promise<RunningGateway> {
   const config: GatewayConfig = {
     port: 0,
@@ -42,7 +43,6 @@ export async function startGateway(
     plugins: plugins.map((p) => ({ name: p.name, address: p.address })),
     logLevel: 'silent',
   };
-  const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const gateway = new Gateway(config, { logger, tuning: { ...FAST_TUNING, ...tuning } });
   const url = await gateway.start();
   return {
