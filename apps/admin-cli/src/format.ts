@@ -1,4 +1,12 @@
-import type { AccountingUnit, JobUsage, Project, WalletOwner, WalletV2 } from '@ucloud/contracts';
+import type {
+  AccountingUnit,
+  ApiToken,
+  JobUsage,
+  Project,
+  User,
+  WalletOwner,
+  WalletV2,
+} from '@ucloud/contracts';
 import { formatDate } from './dates.js';
 
 /** Columns padded to their widest cell, two spaces apart. */
@@ -115,4 +123,40 @@ export function jobUsageText(usage: JobUsage): string {
     usage.charges.map((c) => [String(c.period), String(c.amount), formatDate(c.chargedAt)]),
   );
   return [...head, '', charges].join('\n');
+}
+
+export function usersText(users: User[]): string {
+  if (users.length === 0) return 'no users';
+  return table(
+    ['USER', 'ROLES', 'STATE', 'CREATED'],
+    users.map((u) => [
+      u.username,
+      u.roles.join(',') || '-',
+      u.disabled ? 'disabled' : 'active',
+      formatDate(u.createdAt),
+    ]),
+  );
+}
+
+const tokenState = (t: ApiToken, now: number): string =>
+  t.revokedAt !== null
+    ? `revoked ${formatDate(t.revokedAt)}`
+    : t.expiresAt !== null && t.expiresAt <= now
+      ? `expired ${formatDate(t.expiresAt)}`
+      : 'active';
+
+export function tokensText(tokens: ApiToken[], now: number): string {
+  if (tokens.length === 0) return 'no tokens';
+  return table(
+    ['ID', 'USER', 'NAME', 'STATE', 'CREATED', 'EXPIRES', 'LAST USED'],
+    tokens.map((t) => [
+      t.id,
+      t.username,
+      t.name,
+      tokenState(t, now),
+      formatDate(t.createdAt),
+      t.expiresAt === null ? 'never' : formatDate(t.expiresAt),
+      t.lastUsedAt === null ? 'never' : formatDate(t.lastUsedAt),
+    ]),
+  );
 }

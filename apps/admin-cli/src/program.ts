@@ -2,12 +2,16 @@ import { Command, Option } from 'commander';
 import { allocationsCommand } from './commands/allocations.js';
 import { jobsCommand } from './commands/jobs.js';
 import { projectsCommand } from './commands/projects.js';
+import { tokensCommand } from './commands/tokens.js';
+import { usersCommand } from './commands/users.js';
 import { walletsCommand } from './commands/wallets.js';
 
 /** The whole command tree; it throws CommanderError instead of exiting, so main picks the code. */
 export function createProgram(): Command {
   const program = new Command('ucloud-admin')
-    .description('Operate a UCloud Jobs orchestrator: allocations, wallets, projects, job usage')
+    .description(
+      'Operate a UCloud Jobs orchestrator: allocations, wallets, projects, job usage, users, tokens',
+    )
     .exitOverride()
     // Connection options come before the command, which keeps `--project` free for the
     // commands that name a project receiving quota.
@@ -31,6 +35,8 @@ export function createProgram(): Command {
   walletsCommand(program);
   projectsCommand(program);
   jobsCommand(program);
+  usersCommand(program);
+  tokensCommand(program);
   for (const command of leaves(program)) command.option('--json', 'print the raw answer as JSON');
   return program;
 }

@@ -18,3 +18,10 @@ export type Actor =
       role: ProjectRole | null;
     }
   | { kind: 'provider'; providerId: string };
+
+/**
+ * Administrators and operators read every wallet, job, project and job usage, whoever owns them;
+ * only administrators change what is not theirs, and operators change nothing (router.ts).
+ */
+export const readsEverything = (user: { admin: boolean; operator: boolean }) =>
+  user.admin || user.operator;

@@ -3,6 +3,7 @@ import {
   forbidden,
   notFound,
   paymentRequired,
+  readsEverything,
   type AccountingService,
   type BrowseWalletsRequest,
   type BulkRequest,
@@ -126,14 +127,18 @@ export class AccountingServiceImpl implements AccountingService {
   }
 
   async browseWallets(actor: UserActor, request: BrowseWalletsRequest): Promise<PageV2<WalletV2>> {
-    const owner = this.workspaceOwner(actor);
+    // Administrators and operators see every wallet from their personal workspace.
+    const owner =
+      actor.project === null && readsEverything(actor)
+        ? null
+        : ownerKeyOf(this.workspaceOwner(actor));
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
     const after = request.next ? Number(request.next) : 0;
     if (!Number.isSafeInteger(after))
       throw badRequest('next: not a cursor returned by browseWallets');
     const now = Date.now();
     const rows = this.wallets
-      .ownedBy(ownerKeyOf(owner), after, itemsPerPage + 1)
+      .ownedBy(owner, after, itemsPerPage + 1)
       .filter(
         (w) =>
           !request.filterType ||

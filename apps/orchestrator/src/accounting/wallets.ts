@@ -46,11 +46,14 @@ export class WalletStore {
   }
 
   /** The owner's wallets in id order, after the cursor. */
-  ownedBy(ownerKey: string, after: number, limit: number): WalletRow[] {
+  /** Wallets of one owner, or of every owner when `ownerKey` is null. */
+  ownedBy(ownerKey: string | null, after: number, limit: number): WalletRow[] {
     return this.db
       .select()
       .from(wallets)
-      .where(and(eq(wallets.ownerKey, ownerKey), gt(wallets.id, after)))
+      .where(
+        and(ownerKey === null ? undefined : eq(wallets.ownerKey, ownerKey), gt(wallets.id, after)),
+      )
       .orderBy(asc(wallets.id))
       .limit(limit)
       .all();

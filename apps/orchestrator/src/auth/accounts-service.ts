@@ -3,6 +3,7 @@ import {
   conflict,
   forbidden,
   notFound,
+  readsEverything,
   type AccountsService,
   type ApiToken,
   type BulkRequest,
@@ -20,7 +21,6 @@ import type { Logger } from 'pino';
 import { inTransaction, type Db } from '../db/client.js';
 import type { AccountStore, TokenRow, UserRow } from './account-store.js';
 import { hashToken, newToken } from './tokens.js';
-import { readsEverything } from './site-roles.js';
 
 const rolesOf = (u: Pick<UserRow, 'admin' | 'operator'>): UserRole[] => [
   ...(u.admin ? (['ADMINISTRATOR'] as const) : []),

@@ -1,12 +1,13 @@
 import {
   forbidden,
   notFound,
+  readsEverything,
   type Permission,
   type ProjectRole,
   type ResourceAclEntry,
   type UserActor,
 } from '@ucloud/contracts';
-import { and, eq, inArray, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobAcl, jobGroupAcl, jobs } from '../db/schema.js';
 import type { ProjectStore } from '../projects/store.js';
@@ -75,7 +76,7 @@ export function authorize(
 
 /** The workspace a request acts in: personal, or a project with the caller's role in it. */
 export type Workspace =
-  | { username: string; project: null }
+  | { username: string; project: null; everyone: boolean }
   | { username: string; project: string; role: ProjectRole; groups: ReadonlySet<string> };
 
 /**
@@ -86,6 +87,7 @@ export type Workspace =
  */
 export function visibleScopes(db: Db, w: Workspace): SQL[] {
   if (w.project === null) {
+    if (w.everyone) return [isNotNull(jobs.id)];
     const sharedWithMe = db
       .select({ id: jobAcl.jobId })
       .from(jobAcl)
@@ -132,6 +134,8 @@ export class JobAccess {
     const held = row
       ? permissionsOf(row, this.viewerOf(actor), this.deps.acl.aclOf([row.id]).get(row.id) ?? [])
       : [];
+    // Administrators and operators read every job; changing one takes a permission of one's own.
+    if (row && readsEverything(actor) && !allows(held, 'READ')) held.push('READ');
     authorize(row, held, needed, field, id);
     return row;
   }
@@ -157,7 +161,9 @@ export class JobAccess {
   /** The workspace a request acts in: personal, or the project it names if the caller is a member. */
   workspaceOf(actor: UserActor, viewer = this.viewerOf(actor)): Workspace {
     const { project, role } = actor;
-    if (project === null) return { username: actor.username, project: null };
+    // Personal browsing shows administrators and operators every job, whoever owns it.
+    if (project === null)
+      return { username: actor.username, project: null, everyone: readsEverything(actor) };
     // The API refused a project the caller is not a member of before this service was called.
     if (role === null) throw notFound(`project: no project with id ${JSON.stringify(project)}`);
     return { username: actor.username, project, role, groups: viewer.groups };

@@ -3,6 +3,7 @@ import {
   conflict,
   forbidden,
   notFound,
+  readsEverything,
   type BulkRequest,
   type BulkResponse,
   type FindByStringId,
@@ -222,7 +223,7 @@ export function requireVisibleProject(
 ): { project: ProjectRow; role: ProjectRole | null } {
   const project = store.get(id);
   const role = project ? store.roleOf(id, actor.username) : null;
-  if (!project || (role === null && !actor.admin))
+  if (!project || (role === null && !readsEverything(actor)))
     throw notFound(`${field}: no project with id ${JSON.stringify(id)}`);
   return { project, role };
 }
