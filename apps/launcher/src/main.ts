@@ -69,6 +69,7 @@ console.log(`
   UCloud Jobs is running at ${stack.url}
   Demo user "user", bearer token: ${stack.userToken}
   Administrator "ucloud-admin", bearer token: ${stack.adminToken}
+  (both kept in ${stack.tokensFile}, readable by you only: they work after a restart too)
 
   Try:  curl -H "Authorization: Bearer ${stack.userToken}" "${stack.url}/api/hpc/apps?itemsPerPage=50&page=0"
   Data: ${config.DATA_DIR}    Stop: Ctrl-C

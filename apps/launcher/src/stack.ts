@@ -6,6 +6,7 @@ import { createInterface } from 'node:readline';
 import { freePort } from '@ucloud/provider-sdk';
 import { existsSync } from 'node:fs';
 import { DEMO_QUOTA, grantCredits } from './credits.js';
+import { launcherTokens } from './tokens-file.js';
 import { Supervisor } from './supervisor.js';
 
 /** The provider plugins a stack can run. */
@@ -55,6 +56,8 @@ export interface Stack {
   userToken: string;
   /** Token of the stack's administrator `ucloud-admin` (grants allocations, creates projects). */
   adminToken: string;
+  /** Where the demo user's and the administrator's tokens are kept across restarts. */
+  tokensFile: string;
   providerToken: string;
   gatewayUrl: string;
   /** Sends a signal to one component and waits for it to exit; supervision leaves it stopped. */
@@ -96,9 +99,10 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     freePort(),
     freePort(),
   ]);
-  const userToken = options.demoToken ?? randomBytes(24).toString('base64url');
+  const kept = launcherTokens(dataDir);
+  const userToken = options.demoToken ?? kept.user;
   const providerToken = randomBytes(24).toString('base64url');
-  const adminToken = randomBytes(24).toString('base64url');
+  const adminToken = kept.admin;
   const users = ['user:' + userToken, ...(options.extraUsers ?? [])];
   const freshDatabase = !existsSync(join(dataDir, 'orchestrator.sqlite'));
   const url = `http://${host}:${port}`;
@@ -221,6 +225,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     url,
     userToken,
     adminToken,
+    tokensFile: kept.file,
     providerToken,
     gatewayUrl,
     async kill(name, signal = 'SIGTERM') {
