@@ -1,6 +1,14 @@
-import type { JobUsage, Project, WalletV2 } from '@ucloud/contracts';
+import type { ApiToken, JobUsage, Project, WalletV2 } from '@ucloud/contracts';
 import { describe, expect, it } from 'vitest';
-import { allocationState, jobUsageText, projectText, table, walletsText } from './format.js';
+import {
+  allocationState,
+  jobUsageText,
+  projectText,
+  table,
+  tokensText,
+  usersText,
+  walletsText,
+} from './format.js';
 
 const DAY = 24 * 3600 * 1000;
 const NOW = Date.UTC(2025, 5, 1);
@@ -172,5 +180,50 @@ describe('jobUsageText', () => {
         '1       1000000  2025-06-01T00:01:00Z',
       ].join('\n'),
     );
+  });
+});
+
+describe('users and tokens', () => {
+  it('lists users with their roles and state', () => {
+    expect(
+      usersText([
+        { username: 'olga', roles: ['OPERATOR'], disabled: false, createdAt: NOW },
+        { username: 'carol', roles: [], disabled: true, createdAt: NOW },
+      ]),
+    ).toBe(
+      [
+        'USER   ROLES     STATE     CREATED',
+        'olga   OPERATOR  active    2025-06-01T00:00:00Z',
+        'carol  -         disabled  2025-06-01T00:00:00Z',
+      ].join('\n'),
+    );
+    expect(usersText([])).toBe('no users');
+  });
+
+  it('lists tokens as active, expired or revoked, never with their secret', () => {
+    const token: ApiToken = {
+      id: 'a1',
+      username: 'carol',
+      name: 'laptop',
+      createdAt: NOW - DAY,
+      expiresAt: null,
+      lastUsedAt: null,
+      revokedAt: null,
+    };
+    expect(
+      tokensText(
+        [
+          token,
+          { ...token, id: 'b2', expiresAt: NOW, lastUsedAt: NOW - 1000 },
+          { ...token, id: 'c3', revokedAt: NOW },
+        ],
+        NOW,
+      ).split('\n'),
+    ).toEqual([
+      'ID  USER   NAME    STATE                         CREATED               EXPIRES               LAST USED',
+      'a1  carol  laptop  active                        2025-05-31T00:00:00Z  never                 never',
+      'b2  carol  laptop  expired 2025-06-01T00:00:00Z  2025-05-31T00:00:00Z  2025-06-01T00:00:00Z  2025-05-31T23:59:59Z',
+      'c3  carol  laptop  revoked 2025-06-01T00:00:00Z  2025-05-31T00:00:00Z  never                 never',
+    ]);
   });
 });
