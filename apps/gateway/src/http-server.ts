@@ -1,5 +1,11 @@
 import { ApiError, errorHandlers } from '@ucloud/contracts';
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+  type FastifyRequest,
+  LogController,
+} from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Logger } from 'pino';
 
@@ -11,6 +17,20 @@ const { replyWithError, replyNotFound, answerMalformedRequest } = errorHandlers(
 const BODY_LIMIT_BYTES = 32 * 1024 * 1024;
 
 /**
+ * A client that stops reading a stream early is how a follow ends normally (the orchestrator
+ * stops following a job's logs once the job has ended): debug, not Fastify's info line.
+ */
+class GatewayLogController extends LogController {
+  override streamError(error: Error, request: FastifyRequest, reply: FastifyReply): void {
+    if ('code' in error && error.code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      if (!this.isLogDisabled(request)) reply.log.debug('client stopped reading the stream');
+    } else {
+      super.streamError(error, request, reply);
+    }
+  }
+}
+
+/**
  * A Fastify instance that speaks the JobsProvider conventions: bearer-token auth on every request,
  * JSON bodies whatever the Content-Type claims (the spec's own curl examples send
  * `Content-Type: content-type: application/json; charset=utf-8`), errors as `{ why, errorCode }`.
@@ -20,6 +40,7 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
   const app = Fastify({
     loggerInstance: httpLogger,
     bodyLimit: BODY_LIMIT_BYTES,
+    logController: new GatewayLogController(),
     // Refusals before routing (an undecodable URL, headers over 16 KB) answer in the spec's shape too.
     frameworkErrors: replyWithError,
     clientErrorHandler: answerMalformedRequest,

@@ -1,4 +1,4 @@
-import { pino } from 'pino';
+import { createLogger } from '@ucloud/contracts/logger';
 import { ConfigError, loadConfig } from './config.js';
 import { Gateway } from './gateway.js';
 
@@ -7,7 +7,7 @@ const SHUTDOWN_GRACE_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = pino({ level: config.logLevel, name: 'gateway' });
+  const logger = createLogger({ level: config.logLevel, name: 'gateway' });
   const gateway = new Gateway(config, { logger });
   const url = await gateway.start();
   logger.info(

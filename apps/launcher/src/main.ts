@@ -1,4 +1,5 @@
 import { ConfigError, parseEnv } from '@ucloud/contracts';
+import { logFormat } from '@ucloud/contracts/logger';
 import { z } from 'zod';
 import { startStack, type Stack } from './stack.js';
 
@@ -53,6 +54,7 @@ try {
     host: config.HOST,
     demoToken: config.DEMO_TOKEN,
     logLevel: config.LOG_LEVEL,
+    logFormat: logFormat(),
     supervise: true,
     signal: starting.signal,
     onLog: line,

@@ -3,6 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createInterface } from 'node:readline';
+import type { LogFormat } from '@ucloud/contracts/logger';
 import { freePort } from '@ucloud/provider-sdk';
 import { existsSync } from 'node:fs';
 import { DEMO_QUOTA, grantCredits } from './credits.js';
@@ -28,6 +29,8 @@ export interface StackOptions {
    */
   demoCredits?: number;
   logLevel?: string;
+  /** How the components write their logs; JSON unless told (their output goes through a pipe). */
+  logFormat?: LogFormat;
   /** The plugin that serves the provider's products; native unless told. */
   plugin?: PluginName;
   /** Where each component's log lines go (one line at a time, prefixed by nobody). */
@@ -108,6 +111,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const url = `http://${host}:${port}`;
   const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
   const logLevel = options.logLevel ?? 'info';
+  const logFormat = options.logFormat ?? 'json';
   const plugin = options.plugin ?? 'native';
 
   const env: Partial<Record<ComponentName, Record<string, string>>> = {
@@ -116,6 +120,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       DATA_DIR: join(dataDir, `provider-${plugin}`),
       PROVIDER_ID: 'example',
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       ...options.env?.[plugin],
     },
     gateway: {
@@ -126,6 +131,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ORCHESTRATOR_URL: `http://127.0.0.1:${port}`,
       PLUGINS: `${plugin}=127.0.0.1:${pluginPort}`,
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       ...options.env?.gateway,
     },
     orchestrator: {
@@ -135,6 +141,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       USERS: [...users, `+ucloud-admin:${adminToken}`].join(','),
       PROVIDERS: `example=${gatewayUrl}=${providerToken}`,
       LOG_LEVEL: logLevel,
+      LOG_FORMAT: logFormat,
       ...options.env?.orchestrator,
     },
   };

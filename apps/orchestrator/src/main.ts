@@ -1,5 +1,5 @@
 import { ConfigError } from '@ucloud/contracts';
-import pino from 'pino';
+import { createLogger } from '@ucloud/contracts/logger';
 import { startOrchestrator } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -12,7 +12,7 @@ try {
   console.error(error.message);
   process.exit(2);
 }
-const log = pino({ level: config.logLevel });
+const log = createLogger({ level: config.logLevel });
 const orchestrator = await startOrchestrator(config, log);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {

@@ -1,10 +1,9 @@
-import { closeOnSignals } from '@ucloud/provider-sdk';
-import { pino } from 'pino';
+import { closeOnSignals, createLogger } from '@ucloud/provider-sdk';
 import { loadConfig } from './config.js';
 import { startSlurmPlugin } from './start.js';
 
 const config = loadConfig();
-const logger = pino({ level: config.logLevel });
+const logger = createLogger({ level: config.logLevel });
 const server = await startSlurmPlugin(config, logger);
 
 // The jobs belong to Slurm: stopping the plugin leaves them running.

@@ -35,6 +35,8 @@ export {
 export { streamFileLogs, type FileLogOptions, type LogFile } from './file-logs.js';
 export { connectPlugin, type PluginClient } from './client.js';
 export { EventJournal } from './journal.js';
+// Plugins log like the other processes, in the format chosen in one place.
+export { createLogger } from '@ucloud/contracts/logger';
 export { StartedContext } from './started-context.js';
 export {
   closeOnSignals,
