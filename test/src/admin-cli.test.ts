@@ -222,7 +222,7 @@ describe('ucloud-admin against a running stack', () => {
     expect((await cli(TOKENS.bob, 'projects', 'list')).stdout).toBe('no projects\n');
     expect(await cli(TOKENS.bob, '--project', project, 'wallets', 'list')).toMatchObject({
       code: 1,
-      stderr: `error: project: no project with id "${project}"\n`,
+      stderr: `error: --project: no project with id "${project}"\n`,
     });
   });
 
@@ -245,7 +245,34 @@ describe('ucloud-admin against a running stack', () => {
     expect(await admin('projects', 'show', 'no-such-project')).toEqual({
       code: 1,
       stdout: '',
-      stderr: 'error: id: no project with id "no-such-project"\n',
+      stderr: 'error: <id>: no project with id "no-such-project"\n',
+    });
+  });
+
+  it('names the flag or argument the server refuses, not its API field', async () => {
+    expect(
+      await admin('allocations', 'grant', '--user', 'nobody', ...COMPUTE, '--quota', '1'),
+    ).toEqual({ code: 1, stdout: '', stderr: 'error: --user: no user named nobody\n' });
+    expect(
+      await admin(
+        'allocations',
+        'grant',
+        '--user',
+        'bob',
+        ...COMPUTE.slice(0, 2),
+        '--provider',
+        'elsewhere',
+        '--quota',
+        '1',
+      ),
+    ).toMatchObject({
+      code: 1,
+      stderr: expect.stringMatching(/^error: --category and --provider: /),
+    });
+    expect(await admin('projects', 'create', 'Chemistry', '--pi', 'nobody')).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: --pi: no user named nobody\n',
     });
   });
 

@@ -1,6 +1,7 @@
 import { createTRPCClient, httpLink, type TRPCClient, type TRPCClientError } from '@trpc/client';
 import type { AppRouter } from '@ucloud/contracts';
 import type { Command } from 'commander';
+import { inFlagTerms } from './api-fields.js';
 
 export type Client = TRPCClient<AppRouter>;
 
@@ -24,9 +25,12 @@ export function connect(command: Command): Client {
   });
 }
 
-/** The server's own message; for a request it did not answer as tRPC, what went wrong instead. */
+/**
+ * The server's own message, in terms of the flags and arguments; for a request it did not answer
+ * as tRPC, what went wrong instead.
+ */
 export function describeFailure(error: TRPCClientError<AppRouter>): string {
-  if (error.data !== undefined) return error.message;
+  if (error.data !== undefined) return inFlagTerms(error.message, error.data?.path);
   // Something else answered (a wrong --url, a proxy), or nothing did.
   const response = error.meta?.response;
   if (response instanceof Response)

@@ -1,0 +1,57 @@
+type Fields = Readonly<Record<string, string>>;
+
+/**
+ * The flag or argument behind each field the commands send, so that a refusal reads in the terms
+ * typed at the prompt. `items.x` is field x of the one item a command sends (`items[0].x` in the
+ * server's message); a name without `items.` is a field of the request itself.
+ */
+const FIELDS: Fields = {
+  id: '<id>',
+  jobId: '<jobId>',
+  // The Project header, which --project before the command sets.
+  project: '--project',
+  'items.id': '<id>',
+  'items.quota': '--quota',
+  'items.startDate': '--start',
+  'items.endDate': '--end',
+  'items.category': '--category and --provider',
+  'items.category.name': '--category',
+  'items.category.provider': '--provider',
+  'items.owner': '--user or --project',
+  'items.owner.username': '--user',
+  'items.owner.projectId': '--project',
+  'items.parentProject': '--parent-project',
+  'items.parent': '--parent',
+  'items.pi': '--pi',
+  'items.title': '<title>',
+  'items.role': '--role',
+  'items.roles': '--role',
+  'items.project': '<project>',
+  'items.username': '<user>',
+  'items.group': '<groupId>',
+};
+
+/** Where a call's flag for a field differs from the one above, by the call's tRPC path. */
+const BY_CALL: Readonly<Record<string, Fields>> = {
+  'tokens.issue': {
+    'items.name': '<name>',
+    'items.username': '--user',
+    'items.expiresAt': '--expires',
+  },
+  'tokens.browse': { username: '--user' },
+};
+
+/** `items[0].quota: …; id: …`: each refusal starts with the path of the field it is about. */
+const FIELD_PATH = /(^|; )((?:items\[\d+\]\.)?[A-Za-z][\w.]*)(?=: )/g;
+
+/**
+ * The server's message with each field it names that a flag or argument filled named as such;
+ * `call` is the tRPC path of the call refused (`accounting.rootAllocate`).
+ */
+export function inFlagTerms(message: string, call?: string): string {
+  const fields = { ...FIELDS, ...(call === undefined ? {} : BY_CALL[call]) };
+  return message.replace(FIELD_PATH, (whole, start: string, path: string) => {
+    const flag = fields[path.replace(/^items\[\d+\]/, 'items')];
+    return flag ? `${start}${flag}` : whole;
+  });
+}
