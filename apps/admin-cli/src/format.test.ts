@@ -93,6 +93,15 @@ describe('walletsText', () => {
     );
     expect(walletsText([], NOW)).toBe('no wallets in this workspace');
   });
+
+  it('names each wallet’s owner when they have several (every wallet, as administrators see)', () => {
+    const alice: WalletV2 = { ...wallet, owner: { type: 'user', username: 'alice' } };
+    expect(walletsText([wallet, alice], NOW).split('\n').slice(0, 3)).toEqual([
+      'OWNER       CATEGORY         PROVIDER  UNIT  QUOTA    USAGE    MAX USABLE',
+      'project p1  example-compute  example   µDKK  2500000  1000000  1500000',
+      'user alice  example-compute  example   µDKK  2500000  1000000  1500000',
+    ]);
+  });
 });
 
 describe('allocationState', () => {

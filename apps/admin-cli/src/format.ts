@@ -38,34 +38,45 @@ export function allocationState(
   return now < allocation.endDate ? 'active' : 'expired';
 }
 
-/** One line per wallet, then one per allocation paying into it. */
+/**
+ * One line per wallet, then one per allocation paying into it. Wallets of several owners (an
+ * administrator's or operator's view of every wallet) get an OWNER column first.
+ */
 export function walletsText(wallets: WalletV2[], now: number): string {
   if (wallets.length === 0) return 'no wallets in this workspace';
+  const several = new Set(wallets.map((w) => ownerLabel(w.owner))).size > 1;
+  const owned = (w: WalletV2, cells: string[]) =>
+    several ? [ownerLabel(w.owner), ...cells] : cells;
+  const heading = (header: string[]) => (several ? ['OWNER', ...header] : header);
   const summary = table(
-    ['CATEGORY', 'PROVIDER', 'UNIT', 'QUOTA', 'USAGE', 'MAX USABLE'],
-    wallets.map((w) => [
-      w.paysFor.name,
-      w.paysFor.provider,
-      unitLabel(w.paysFor.accountingUnit),
-      String(w.quota),
-      String(w.totalUsage),
-      String(w.maxUsable),
-    ]),
+    heading(['CATEGORY', 'PROVIDER', 'UNIT', 'QUOTA', 'USAGE', 'MAX USABLE']),
+    wallets.map((w) =>
+      owned(w, [
+        w.paysFor.name,
+        w.paysFor.provider,
+        unitLabel(w.paysFor.accountingUnit),
+        String(w.quota),
+        String(w.totalUsage),
+        String(w.maxUsable),
+      ]),
+    ),
   );
   const allocations = table(
-    ['ALLOCATION', 'CATEGORY', 'PROVIDER', 'FROM', 'QUOTA', 'START', 'END', 'STATE'],
+    heading(['ALLOCATION', 'CATEGORY', 'PROVIDER', 'FROM', 'QUOTA', 'START', 'END', 'STATE']),
     wallets.flatMap((w) =>
       w.allocationGroups.flatMap(({ parent, group }) =>
-        group.allocations.map((a) => [
-          String(a.id),
-          w.paysFor.name,
-          w.paysFor.provider,
-          parent?.projectTitle ?? 'Root',
-          String(a.quota),
-          formatDate(a.startDate),
-          formatDate(a.endDate),
-          allocationState(a, now),
-        ]),
+        group.allocations.map((a) =>
+          owned(w, [
+            String(a.id),
+            w.paysFor.name,
+            w.paysFor.provider,
+            parent?.projectTitle ?? 'Root',
+            String(a.quota),
+            formatDate(a.startDate),
+            formatDate(a.endDate),
+            allocationState(a, now),
+          ]),
+        ),
       ),
     ),
   );
