@@ -16,6 +16,30 @@ export const acmeBatchOn = (product: Backend['product']) => ({
     'done\n',
 });
 
+/**
+ * An application of the demo catalog that prints `<application>: value=… rank=N of M`, then
+ * `line i of n` a line at a time (busybox-batch in a container, vm-batch in a VM), on `product`;
+ * and how such a job ends.
+ */
+export const rankedBatchOn = (application: string, product: Backend['product']) => ({
+  batch: (value: string, steps: number, extra: Partial<JobSpecificationInput> = {}) => ({
+    application: { name: application, version: '1.0.0' },
+    product,
+    allowDuplicateJob: true,
+    parameters: {
+      value: { type: 'text' as const, value },
+      lines: { type: 'integer' as const, value: steps },
+    },
+    ...extra,
+  }),
+  output: (value: string, steps: number, rank: number, ranks: number) =>
+    `${application}: value=${value} rank=${String(rank)} of ${String(ranks)}\n` +
+    Array.from({ length: steps }, (_, i) => `line ${String(i + 1)} of ${String(steps)}\n`).join(''),
+  exitStatus: (code: number) =>
+    new RegExp(`^The job exited with code ${String(code)}( on all \\d+ ranks)?$`),
+  expiredStatus: /^Your job has reached its time limit$/,
+});
+
 /** What the backend suite needs to know of one backend. */
 export interface Backend {
   name: string;
