@@ -5,6 +5,7 @@ import { AccountingServiceImpl } from './accounting/service.js';
 import { AccountStore } from './auth/account-store.js';
 import { AccountsServiceImpl } from './auth/accounts-service.js';
 import { Authenticator } from './auth/authenticator.js';
+import { OidcVerifier } from './auth/oidc.js';
 import { LicenseGuard } from './licenses/guard.js';
 import { LicensesServiceImpl } from './licenses/service.js';
 import { LicenseStore } from './licenses/store.js';
@@ -47,7 +48,8 @@ export async function startOrchestrator(
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
   const projects = new ProjectStore(db);
   const accountStore = new AccountStore(db);
-  const auth = new Authenticator(accountStore, config.providers, projects);
+  const oidc = config.oidc && new OidcVerifier(config.oidc);
+  const auth = new Authenticator(accountStore, config.providers, projects, Date.now, oidc);
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
   const gateways = new Map(

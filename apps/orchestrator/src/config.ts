@@ -1,6 +1,7 @@
 import { parseEnv } from '@ucloud/contracts';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
+import { checkOidcEnv, OidcEnv, oidcSettings } from './auth/oidc-config.js';
 
 /** `id=url=token` triples, comma separated: the gateways this orchestrator talks to. */
 const Providers = z.string().transform((s, ctx) =>
@@ -52,13 +53,14 @@ const Env = z.object({
   /** How often running jobs are checked for periods to charge. */
   ACCOUNTING_TICK_MS: z.coerce.number().int().min(10).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ...OidcEnv,
 });
 
 export type OrchestratorConfig = ReturnType<typeof loadConfig>;
 
 /** Reads the orchestrator's configuration from the environment; throws ConfigError naming each bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const c = parseEnv(Env, env, 'orchestrator');
+  const c = parseEnv(Env.superRefine(checkOidcEnv), env, 'orchestrator');
   const dataDir = resolve(c.DATA_DIR);
   return {
     port: c.PORT,
@@ -74,5 +76,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     accountingMinuteMs: c.ACCOUNTING_MINUTE_MS,
     accountingTickMs: c.ACCOUNTING_TICK_MS,
     logLevel: c.LOG_LEVEL,
+    /** null: bearer JWTs are not accepted, every token is an API token. */
+    oidc: oidcSettings(c),
   };
 }

@@ -25,6 +25,11 @@ export class AccountStore {
     this.db.insert(users).values(row).run();
   }
 
+  /** A user signing in for the first time (OIDC): created with no roles, unless they exist. */
+  provisionUser(username: string, now: number): void {
+    this.db.insert(users).values({ username, createdAt: now }).onConflictDoNothing().run();
+  }
+
   setDisabled(username: string, disabled: boolean): void {
     this.db.update(users).set({ disabled }).where(eq(users.username, username)).run();
   }

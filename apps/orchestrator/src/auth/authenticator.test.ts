@@ -71,13 +71,13 @@ describe('Authenticator', () => {
     const { clock, store, auth, issue } = setup();
     const { token, row } = issue();
     const lastUsed = () => store.token(row.id)?.lastUsedAt;
-    auth.resolve(`Bearer ${token}`);
+    expect(auth.resolve(`Bearer ${token}`)).toMatchObject({ username: 'alice' });
     expect(lastUsed()).toBe(T0);
     clock.now = T0 + LAST_USED_RESOLUTION_MS - 1;
-    auth.resolve(`Bearer ${token}`);
+    expect(auth.resolve(`Bearer ${token}`)).toMatchObject({ username: 'alice' });
     expect(lastUsed()).toBe(T0);
     clock.now = T0 + LAST_USED_RESOLUTION_MS;
-    auth.resolve(`Bearer ${token}`);
+    expect(auth.resolve(`Bearer ${token}`)).toMatchObject({ username: 'alice' });
     expect(lastUsed()).toBe(T0 + LAST_USED_RESOLUTION_MS);
   });
 

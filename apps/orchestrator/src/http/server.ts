@@ -17,11 +17,14 @@ declare module 'fastify' {
 
 export interface HttpDeps {
   services: Services;
-  /** null when no token was sent; an ApiError when the one sent is refused (auth/authenticator.ts). */
+  /**
+   * null when no token was sent; an ApiError when the one sent is refused (auth/authenticator.ts).
+   * A promise when the token's check needs I/O (an identity provider's keys).
+   */
   authenticate(
     authorization: string | undefined,
     project: string | undefined,
-  ): Actor | ApiError | null;
+  ): Actor | ApiError | null | Promise<Actor | ApiError>;
   log: Logger;
 }
 
@@ -44,7 +47,7 @@ export async function buildHttpServer(deps: HttpDeps) {
   app.setErrorHandler(replyWithError);
   const actors = new WeakMap<FastifyRequest, Actor>();
   app.addHook('onRequest', async (request) => {
-    const actor = deps.authenticate(
+    const actor = await deps.authenticate(
       request.headers.authorization,
       headerValue(request.headers.project),
     );

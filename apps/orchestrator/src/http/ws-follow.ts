@@ -14,7 +14,7 @@ export type SendFrame = (frame: ServerFrame) => Promise<void>;
  */
 export async function followOverSocket(
   request: SocketRequest,
-  contextOf: (request: SocketRequest) => ApiContext,
+  contextOf: (request: SocketRequest) => Promise<ApiContext>,
   gone: AbortSignal,
   send: SendFrame,
   log: Logger,
@@ -22,7 +22,7 @@ export async function followOverSocket(
   const { streamId } = request;
   try {
     const events = await appRouter
-      .createCaller(contextOf(request), { signal: gone })
+      .createCaller(await contextOf(request), { signal: gone })
       .jobs.follow({ id: request.payload.id, lastEventId: null });
     for await (const event of events) {
       // A server-side caller gets the generator's tracked envelopes ([id, data]) as they are,

@@ -32,8 +32,11 @@ const SHUTDOWN_GRACE_MS = 5_000;
  */
 export async function registerJobSocket(scope: FastifyInstance, deps: HttpDeps): Promise<void> {
   const open = new Set<Promise<void>>();
-  const contextOf = ({ bearer, project }: SocketRequest): ApiContext => {
-    const actor = deps.authenticate(bearer ? `Bearer ${bearer}` : undefined, project ?? undefined);
+  const contextOf = async ({ bearer, project }: SocketRequest): Promise<ApiContext> => {
+    const actor = await deps.authenticate(
+      bearer ? `Bearer ${bearer}` : undefined,
+      project ?? undefined,
+    );
     // A refused token ends the request with its reason, as on the REST face.
     if (actor instanceof ApiError) throw actor;
     return { actor, services: deps.services };
@@ -71,7 +74,7 @@ export async function registerJobSocket(scope: FastifyInstance, deps: HttpDeps):
 
 function serveSocket(
   socket: WebSocket,
-  contextOf: (request: SocketRequest) => ApiContext,
+  contextOf: (request: SocketRequest) => Promise<ApiContext>,
   deps: HttpDeps,
   open: Set<Promise<void>>,
 ): void {
