@@ -1,14 +1,21 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
   it('needs only the provider token; everything else has defaults that run', () => {
-    expect(loadConfig({ PROVIDER_TOKEN: 'secret' })).toEqual({
+    const config = loadConfig({ PROVIDER_TOKEN: 'secret' });
+    expect(config.providerToken()).toBe('secret');
+    expect(config).toEqual({
       port: 8081,
       host: '127.0.0.1',
       providerId: 'example',
-      providerToken: 'secret',
+      providerToken: expect.any(Function),
       orchestratorUrl: 'http://127.0.0.1:8080',
+      orchestratorCa: null,
+      tls: null,
       plugins: [{ name: 'native', address: '127.0.0.1:50051' }],
       logLevel: 'info',
     });
@@ -23,6 +30,7 @@ describe('loadConfig', () => {
       ORCHESTRATOR_URL: 'https://core.example.org/',
       PLUGINS: 'native=127.0.0.1:50051, slurm=slurm-head:50052,vm=[::1]:50053',
       LOG_LEVEL: 'debug',
+      ALLOW_PLAINTEXT: 'true',
     });
     expect(config).toMatchObject({
       port: 9000,
@@ -41,6 +49,12 @@ describe('loadConfig', () => {
   it('names each bad variable', () => {
     expect(() => loadConfig({})).toThrow(ConfigError);
     expect(() => loadConfig({})).toThrow(/PROVIDER_TOKEN: is required/);
+    expect(() => loadConfig({ PROVIDER_TOKEN: 's', TLS_CERT_FILE: 'c' })).toThrow(
+      /TLS_CERT_FILE and TLS_KEY_FILE: set both or neither/,
+    );
+    expect(() => loadConfig({ PROVIDER_TOKEN: 's', ORCHESTRATOR_CA_FILE: '/nope' })).toThrow(
+      /ORCHESTRATOR_CA_FILE: cannot read \/nope/,
+    );
     expect(() => loadConfig({ PROVIDER_TOKEN: 's', PLUGINS: 'native' })).toThrow(
       /PLUGINS: "native" is not of the form name=host:port/,
     );
@@ -51,5 +65,26 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PROVIDER_TOKEN: 's', ORCHESTRATOR_URL: 'ftp://x' })).toThrow(
       /ORCHESTRATOR_URL: must be an http\(s\) URL/,
     );
+  });
+
+  it('refuses plaintext off loopback unless ALLOW_PLAINTEXT', () => {
+    const offLoopback = {
+      PROVIDER_TOKEN: 's',
+      HOST: '0.0.0.0',
+      ORCHESTRATOR_URL: 'http://core.example.org',
+    };
+    expect(() => loadConfig(offLoopback)).toThrow(
+      /HOST 0.0.0.0 without TLS_CERT_FILE.*ORCHESTRATOR_URL http:\/\/core.example.org is not https/,
+    );
+    expect(loadConfig({ ...offLoopback, ALLOW_PLAINTEXT: 'true' }).host).toBe('0.0.0.0');
+  });
+
+  it('reads PROVIDER_TOKEN_FILE again when it changes', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'gw-token-')), 'token');
+    writeFileSync(path, 'first\n');
+    const token = loadConfig({ PROVIDER_TOKEN_FILE: path }).providerToken;
+    expect(token()).toBe('first');
+    writeFileSync(path, 'second-token\n');
+    expect(token()).toBe('second-token');
   });
 });

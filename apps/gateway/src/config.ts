@@ -1,19 +1,48 @@
-import { parseEnv } from '@ucloud/contracts';
+import {
+  ConfigError,
+  hostOf,
+  isLoopbackHost,
+  parseEnv,
+  readSettingFile,
+  secretFile,
+} from '@ucloud/contracts';
 import { z } from 'zod';
+
+/** What the gateway presents to and trusts of a plugin served over TLS (PEM). */
+export interface PluginTls {
+  ca: Buffer;
+  /** The client certificate and key, for plugins that require one (mutual TLS). */
+  client: { cert: Buffer; key: Buffer } | null;
+}
 
 export interface PluginEndpoint {
   name: string;
   /** host:port of the plugin's gRPC server. */
   address: string;
+  /** Absent: plaintext (loopback, or ALLOW_PLAINTEXT). */
+  tls?: PluginTls;
+}
+
+/** A certificate chain and its key (PEM) to listen with HTTPS. */
+export interface ServerTls {
+  cert: Buffer;
+  key: Buffer;
 }
 
 export interface GatewayConfig {
   port: number;
   host: string;
   providerId: string;
-  /** Shared secret: the orchestrator presents it to the gateway and the gateway to the orchestrator. */
-  providerToken: string;
+  /**
+   * Shared secret: the orchestrator presents it to the gateway and the gateway to the orchestrator.
+   * A function, as PROVIDER_TOKEN_FILE is read again when it changes.
+   */
+  providerToken: () => string;
   orchestratorUrl: string;
+  /** CA the orchestrator's HTTPS certificate is checked against; null: the system's CAs. */
+  orchestratorCa: Buffer | null;
+  /** null: plain HTTP. */
+  tls: ServerTls | null;
   /** Where users' browsers reach the gateway (session links); default: where it listens. */
   publicUrl: string | undefined;
   plugins: PluginEndpoint[];
@@ -56,9 +85,16 @@ const Env = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
   HOST: z.string().min(1).default('127.0.0.1'),
   PROVIDER_ID: z.string().min(1).default('example'),
-  PROVIDER_TOKEN: z
-    .string({ error: 'is required (the secret shared with the orchestrator)' })
-    .min(1, 'is required (the secret shared with the orchestrator)'),
+  PROVIDER_TOKEN: z.string().min(1).optional(),
+  PROVIDER_TOKEN_FILE: z.string().min(1).optional(),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  ORCHESTRATOR_CA_FILE: z.string().min(1).optional(),
+  PLUGIN_CA_FILE: z.string().min(1).optional(),
+  PLUGIN_CLIENT_CERT_FILE: z.string().min(1).optional(),
+  PLUGIN_CLIENT_KEY_FILE: z.string().min(1).optional(),
+  /** Plaintext off loopback (e.g. on a private network you trust, or behind a TLS proxy). */
+  ALLOW_PLAINTEXT: z.stringbool().default(false),
   ORCHESTRATOR_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:8080')
@@ -71,19 +107,87 @@ const Env = z.object({
   LOG_LEVEL: LogLevel.default('info'),
 });
 
+type Env = z.infer<typeof Env>;
+
 export { ConfigError } from '@ucloud/contracts';
 
-/** Reads the gateway's configuration from the environment; throws ConfigError naming each bad variable. */
+const APP = 'gateway';
+const file = (setting: string, path: string) => readSettingFile(setting, path, APP);
+
+/**
+ * Reads the gateway's configuration from the environment (and the files it names); throws
+ * ConfigError naming each bad variable, or a plaintext link off loopback without ALLOW_PLAINTEXT.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig {
-  const e = parseEnv(Env, env, 'gateway');
+  const e = parseEnv(Env, env, APP);
+  const tls = serverTls(e);
+  const pluginTls = pluginClientTls(e);
+  const plaintext: string[] = [];
+  if (!tls && !isLoopbackHost(e.HOST)) plaintext.push(`HOST ${e.HOST} without TLS_CERT_FILE`);
+  const orchestratorHost = new URL(e.ORCHESTRATOR_URL).hostname;
+  if (e.ORCHESTRATOR_URL.startsWith('http:') && !isLoopbackHost(orchestratorHost))
+    plaintext.push(`ORCHESTRATOR_URL ${e.ORCHESTRATOR_URL} is not https`);
+  for (const p of e.PLUGINS)
+    if (!pluginTls && !isLoopbackHost(hostOf(p.address)))
+      plaintext.push(`plugin ${p.name} at ${p.address} without PLUGIN_CA_FILE`);
+  if (plaintext.length > 0 && !e.ALLOW_PLAINTEXT)
+    throw new ConfigError(
+      plaintext.map((p) => `plaintext off loopback: ${p} (set ALLOW_PLAINTEXT=true to allow)`),
+      APP,
+    );
   return {
     port: e.PORT,
     host: e.HOST,
     providerId: e.PROVIDER_ID,
-    providerToken: e.PROVIDER_TOKEN,
+    providerToken: providerToken(e),
     orchestratorUrl: e.ORCHESTRATOR_URL,
+    orchestratorCa: e.ORCHESTRATOR_CA_FILE
+      ? file('ORCHESTRATOR_CA_FILE', e.ORCHESTRATOR_CA_FILE)
+      : null,
+    tls,
     publicUrl: e.PUBLIC_URL,
-    plugins: e.PLUGINS,
+    plugins: pluginTls ? e.PLUGINS.map((p) => ({ ...p, tls: pluginTls })) : e.PLUGINS,
     logLevel: e.LOG_LEVEL,
+  };
+}
+
+function providerToken(e: Env): () => string {
+  if (e.PROVIDER_TOKEN && e.PROVIDER_TOKEN_FILE)
+    throw new ConfigError('PROVIDER_TOKEN_FILE: set either it or PROVIDER_TOKEN, not both', APP);
+  if (e.PROVIDER_TOKEN_FILE) return secretFile('PROVIDER_TOKEN_FILE', e.PROVIDER_TOKEN_FILE, APP);
+  const token = e.PROVIDER_TOKEN;
+  if (!token)
+    throw new ConfigError(
+      'PROVIDER_TOKEN: is required (the secret shared with the orchestrator), or PROVIDER_TOKEN_FILE',
+      APP,
+    );
+  return () => token;
+}
+
+function serverTls(e: Env): ServerTls | null {
+  if (!e.TLS_CERT_FILE !== !e.TLS_KEY_FILE)
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both or neither', APP);
+  return e.TLS_CERT_FILE && e.TLS_KEY_FILE
+    ? { cert: file('TLS_CERT_FILE', e.TLS_CERT_FILE), key: file('TLS_KEY_FILE', e.TLS_KEY_FILE) }
+    : null;
+}
+
+function pluginClientTls(e: Env): PluginTls | null {
+  const { PLUGIN_CA_FILE: ca, PLUGIN_CLIENT_CERT_FILE: cert, PLUGIN_CLIENT_KEY_FILE: key } = e;
+  if (!cert !== !key)
+    throw new ConfigError(
+      'PLUGIN_CLIENT_CERT_FILE and PLUGIN_CLIENT_KEY_FILE: set both or neither',
+      APP,
+    );
+  if (!ca) {
+    if (cert) throw new ConfigError('PLUGIN_CLIENT_CERT_FILE: needs PLUGIN_CA_FILE', APP);
+    return null;
+  }
+  return {
+    ca: file('PLUGIN_CA_FILE', ca),
+    client:
+      cert && key
+        ? { cert: file('PLUGIN_CLIENT_CERT_FILE', cert), key: file('PLUGIN_CLIENT_KEY_FILE', key) }
+        : null,
   };
 }

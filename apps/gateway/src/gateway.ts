@@ -82,6 +82,7 @@ export class Gateway {
     const control: JobsControl = createJobsControlClient({
       orchestratorUrl: config.orchestratorUrl,
       providerToken: config.providerToken,
+      ca: config.orchestratorCa,
       timeoutMs: tuning.orchestratorTimeoutMs,
     });
     this.pumps = new Map(
@@ -100,7 +101,7 @@ export class Gateway {
         }),
       ]),
     );
-    this.http = createHttpServer(config.providerToken, logger);
+    this.http = createHttpServer(config.providerToken, config.tls, logger);
     const tickets = new SessionTickets(tuning.sessionTicketTtlMs);
     const publicUrl = () => config.publicUrl ?? this.listeningUrl;
     this.live = new LiveSessions(control, logger, tuning.sessionCheckMs);
@@ -144,7 +145,9 @@ export class Gateway {
 
   /** Listens on the configured host and port; returns the base URL. */
   async start(): Promise<string> {
-    const url = await this.http.listen({ host: this.config.host, port: this.config.port });
+    const listened = await this.http.listen({ host: this.config.host, port: this.config.port });
+    // Fastify names the scheme from its `https` option, which the server factory replaces.
+    const url = this.config.tls ? listened.replace(/^http:/, 'https:') : listened;
     this.listeningUrl = url;
     this.live.start();
     this.connecting = Promise.all(

@@ -7,7 +7,10 @@ import Fastify, {
   LogController,
 } from 'fastify';
 import { createHash, timingSafeEqual } from 'node:crypto';
+import { createServer } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { Logger } from 'pino';
+import type { ServerTls } from './config.js';
 
 const { replyWithError, replyNotFound, answerMalformedRequest } = errorHandlers({
   internalMessage: 'Internal error in the provider gateway',
@@ -35,9 +38,15 @@ class GatewayLogController extends LogController {
  * JSON bodies whatever the Content-Type claims (the spec's own curl examples send
  * `Content-Type: content-type: application/json; charset=utf-8`), errors as `{ why, errorCode }`.
  */
-export function createHttpServer(providerToken: string, logger: Logger): FastifyInstance {
+export function createHttpServer(
+  providerToken: () => string,
+  tls: ServerTls | null,
+  logger: Logger,
+): FastifyInstance {
   const httpLogger: FastifyBaseLogger = logger.child({ component: 'http' });
   const app = Fastify({
+    // An https.Server is an http.Server to Fastify and to the WebSocket upgrades.
+    serverFactory: (handler) => (tls ? createHttpsServer(tls, handler) : createServer(handler)),
     loggerInstance: httpLogger,
     bodyLimit: BODY_LIMIT_BYTES,
     logController: new GatewayLogController(),
@@ -60,11 +69,10 @@ export function createHttpServer(providerToken: string, logger: Logger): Fastify
     else void parseJson(request, body as string, done);
   });
 
-  const expected = digest(`Bearer ${providerToken}`);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public === true) return;
     const presented = digest(request.headers.authorization ?? '');
-    if (!timingSafeEqual(presented, expected)) {
+    if (!timingSafeEqual(presented, digest(`Bearer ${providerToken()}`))) {
       throw new ApiError('UNAUTHORIZED', 'A valid provider bearer token is required');
     }
   });

@@ -7,6 +7,7 @@ import type {
   SessionToClose,
 } from '@ucloud/contracts';
 import { errorMessage } from '@ucloud/contracts';
+import { Agent, fetch } from 'undici';
 import { OrchestratorCallError } from './errors.js';
 
 /** The JobsControl calls the gateway makes on the orchestrator. */
@@ -28,18 +29,24 @@ export interface JobsControl {
 
 export interface JobsControlClientOptions {
   orchestratorUrl: string;
-  providerToken: string;
+  /** Read at each call: PROVIDER_TOKEN_FILE may have been rotated. */
+  providerToken: () => string;
+  /** CA the orchestrator's certificate is checked against; null: the system's CAs. */
+  ca: Buffer | null;
   /** Upper bound on one call, so a hung orchestrator is noticed and retried. */
   timeoutMs: number;
 }
 
 /** JobsControl over the orchestrator's tRPC endpoint; failures become OrchestratorCallError. */
 export function createJobsControlClient(options: JobsControlClientOptions): JobsControl {
+  const dispatcher = options.ca ? new Agent({ connect: { ca: options.ca } }) : undefined;
   const client = createTRPCClient<AppRouter>({
     links: [
       httpLink({
         url: `${options.orchestratorUrl}/trpc`,
-        headers: { authorization: `Bearer ${options.providerToken}` },
+        headers: () => ({ authorization: `Bearer ${options.providerToken()}` }),
+        // tRPC calls with the URL as a string.
+        fetch: (url: string, init) => fetch(url, { ...init, dispatcher }),
       }),
     ],
   });

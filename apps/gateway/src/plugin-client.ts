@@ -25,6 +25,7 @@ import {
   type StreamLogsRequest,
   type VerifyJobsResponse,
 } from '@ucloud/provider-proto';
+import type { PluginTls } from './config.js';
 import { PluginCallError } from './errors.js';
 
 type UnaryMethod<Req, Res> = (
@@ -43,10 +44,15 @@ export class PluginClient {
     readonly address: string,
     /** Deadline of unary calls; streams have none (a follow lasts as long as the job). */
     private readonly callTimeoutMs: number,
+    /** Absent: plaintext. */
+    tls?: PluginTls,
   ) {
+    const channel = tls
+      ? credentials.createSsl(tls.ca, tls.client?.key ?? null, tls.client?.cert ?? null)
+      : credentials.createInsecure();
     // Plugins sit next to the gateway and restart in seconds: retry connecting often, not with
     // grpc's default backoff of up to two minutes.
-    this.client = new ComputePluginClient(address, credentials.createInsecure(), {
+    this.client = new ComputePluginClient(address, channel, {
       'grpc.initial_reconnect_backoff_ms': 200,
       'grpc.max_reconnect_backoff_ms': 2000,
     });

@@ -47,7 +47,9 @@ export class PluginRegistry {
     endpoints: readonly PluginEndpoint[],
     private readonly options: PluginRegistryOptions,
   ) {
-    this.plugins = endpoints.map((e) => new PluginClient(e.name, e.address, options.callTimeoutMs));
+    this.plugins = endpoints.map(
+      (e) => new PluginClient(e.name, e.address, options.callTimeoutMs, e.tls),
+    );
     this.logger = options.logger.child({ component: 'plugin-registry' });
   }
 

@@ -1,4 +1,4 @@
-import { servePlugin, type PluginServer } from '@ucloud/provider-sdk';
+import { serverCredentials, servePlugin, type PluginServer } from '@ucloud/provider-sdk';
 import { type Logger } from 'pino';
 import { type DockerConfig } from './config.js';
 import { DockerBackend } from './docker-backend.js';
@@ -16,5 +16,10 @@ export function startDockerPlugin(config: DockerConfig, logger: Logger): Promise
     pollIntervalMs: config.pollIntervalMs,
     keepContainers: config.keepContainers,
   });
-  return servePlugin(backend, { address: config.grpcAddress, dataDir: config.dataDir, logger });
+  return servePlugin(backend, {
+    address: config.grpcAddress,
+    dataDir: config.dataDir,
+    logger,
+    credentials: serverCredentials(config.tls),
+  });
 }

@@ -11,6 +11,7 @@ describe('loadConfig', () => {
       products: [{ id: 'example-compute', category: 'example-compute', features: {} }],
       terminateGraceMs: 5000,
       logLevel: 'info',
+      tls: null,
     });
   });
 

@@ -1,4 +1,4 @@
-import { servePlugin, type PluginServer } from '@ucloud/provider-sdk';
+import { serverCredentials, servePlugin, type PluginServer } from '@ucloud/provider-sdk';
 import { type Logger } from 'pino';
 import { type NativeConfig } from './config.js';
 import { NativeBackend } from './native-backend.js';
@@ -11,5 +11,10 @@ export function startNativePlugin(config: NativeConfig, logger: Logger): Promise
     products: config.products,
     terminateGraceMs: config.terminateGraceMs,
   });
-  return servePlugin(backend, { address: config.grpcAddress, dataDir: config.dataDir, logger });
+  return servePlugin(backend, {
+    address: config.grpcAddress,
+    dataDir: config.dataDir,
+    logger,
+    credentials: serverCredentials(config.tls),
+  });
 }

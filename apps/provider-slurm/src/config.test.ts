@@ -20,6 +20,7 @@ describe('loadConfig', () => {
       pollIntervalMs: 1000,
       commandTimeoutMs: 30_000,
       logLevel: 'info',
+      tls: null,
     });
   });
 

@@ -1,4 +1,4 @@
-import { servePlugin, type PluginServer } from '@ucloud/provider-sdk';
+import { serverCredentials, servePlugin, type PluginServer } from '@ucloud/provider-sdk';
 import { type Logger } from 'pino';
 import { type SlurmConfig } from './config.js';
 import { SlurmBackend } from './slurm-backend.js';
@@ -14,5 +14,10 @@ export function startSlurmPlugin(config: SlurmConfig, logger: Logger): Promise<P
     pollIntervalMs: config.pollIntervalMs,
     slurm: new SlurmCli({ timeoutMs: config.commandTimeoutMs }),
   });
-  return servePlugin(backend, { address: config.grpcAddress, dataDir: config.dataDir, logger });
+  return servePlugin(backend, {
+    address: config.grpcAddress,
+    dataDir: config.dataDir,
+    logger,
+    credentials: serverCredentials(config.tls),
+  });
 }

@@ -17,3 +17,4 @@ export * from './licenses.js';
 export * from './sessions.js';
 export * from './backoff.js';
 export * from './config.js';
+export * from './transport.js';

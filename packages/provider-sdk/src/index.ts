@@ -97,3 +97,4 @@ export { stateFromProto, stateToProto } from './wire.js';
 export * as proto from '@ucloud/provider-proto';
 /** gRPC names a plugin's tests and its callers need, so they do not depend on grpc-js directly. */
 export { status as GrpcStatus, type ClientReadableStream, type ServiceError } from '@grpc/grpc-js';
+export { type PluginTls, pluginTls, PluginTlsEnv, serverCredentials } from './plugin-tls.js';

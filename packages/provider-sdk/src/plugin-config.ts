@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { type PluginTls, pluginTls, PluginTlsEnv, type PluginTlsValues } from './plugin-tls.js';
 
 /**
  * Plugins read their environment with contracts' `parseEnv`, as the orchestrator and gateway do;
@@ -59,7 +60,7 @@ export interface PluginEnvDefaults<P extends z.ZodType<{ id: string }>> {
 
 /**
  * The environment every plugin reads — GRPC_ADDRESS, DATA_DIR, PROVIDER_ID (default `example`),
- * PRODUCTS and LOG_LEVEL — which a plugin extends with its own (`pluginEnv(…).extend({ … })`)
+ * PRODUCTS, LOG_LEVEL and the TLS settings (plugin-tls.ts) — which a plugin extends with its own (`pluginEnv(…).extend({ … })`)
  * and reads with `readPluginEnv` (or `parseEnv` and `pluginConfig`).
  */
 export function pluginEnv<P extends z.ZodType<{ id: string }>>(defaults: PluginEnvDefaults<P>) {
@@ -69,6 +70,7 @@ export function pluginEnv<P extends z.ZodType<{ id: string }>>(defaults: PluginE
     PROVIDER_ID: z.string().min(1).default('example'),
     PRODUCTS: productsSetting(defaults.product, defaults.products),
     LOG_LEVEL: LogLevel,
+    ...PluginTlsEnv,
   });
 }
 
@@ -80,6 +82,8 @@ export interface PluginConfig<Product> {
   providerId: string;
   products: Product[];
   logLevel: z.infer<typeof LogLevel>;
+  /** null: plaintext (loopback, or ALLOW_PLAINTEXT); pass to `servePlugin` as `serverCredentials(tls)`. */
+  tls: PluginTls | null;
 }
 
 /** The common settings of an environment read with `pluginEnv(…)`, DATA_DIR made absolute. */
@@ -90,11 +94,12 @@ export function pluginConfig<Product>(env: PluginEnvValues<Product>): PluginConf
     providerId: env.PROVIDER_ID,
     products: env.PRODUCTS,
     logLevel: env.LOG_LEVEL,
+    tls: pluginTls(env),
   };
 }
 
 /** The settings `pluginEnv` reads. */
-export interface PluginEnvValues<Product> {
+export interface PluginEnvValues<Product> extends PluginTlsValues {
   GRPC_ADDRESS: string;
   DATA_DIR: string;
   PROVIDER_ID: string;

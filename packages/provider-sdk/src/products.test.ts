@@ -95,6 +95,7 @@ describe('pluginEnv', () => {
       providerId: 'example',
       products: [{ id: 'x', category: 'x', features: {} }],
       logLevel: 'info',
+      tls: null,
     });
   });
 

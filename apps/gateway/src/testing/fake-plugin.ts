@@ -38,6 +38,8 @@ export interface FakePluginOptions {
   products?: ProductSupport[];
   /** Port to listen on; 0 picks a free one. */
   port?: number;
+  /** Default: plaintext. */
+  credentials?: ServerCredentials;
 }
 
 /** A product whose ComputeSupport enables the given backend block with logs. */
@@ -99,7 +101,7 @@ export class FakePlugin {
     const port = await new Promise<number>((resolve, reject) =>
       server.bindAsync(
         `127.0.0.1:${options.port ?? 0}`,
-        ServerCredentials.createInsecure(),
+        options.credentials ?? ServerCredentials.createInsecure(),
         (error, bound) => (error ? reject(error) : resolve(bound)),
       ),
     );

@@ -1,5 +1,5 @@
 import { type Logger, pino } from 'pino';
-import type { GatewayConfig } from '../config.js';
+import type { GatewayConfig, ServerTls } from '../config.js';
 import { Gateway, type GatewayTuning } from '../gateway.js';
 import type { FakePlugin } from './fake-plugin.js';
 
@@ -32,13 +32,16 @@ export async function startGateway(
   orchestratorUrl: string,
   tuning: Partial<GatewayTuning> = {},
   logger: Logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+  tls: ServerTls | null = null,
 ): Promise<RunningGateway> {
   const config: GatewayConfig = {
     port: 0,
     host: '127.0.0.1',
     providerId: PROVIDER_ID,
-    providerToken: TOKEN,
+    providerToken: () => TOKEN,
     orchestratorUrl,
+    orchestratorCa: null,
+    tls,
     publicUrl: undefined,
     plugins: plugins.map((p) => ({ name: p.name, address: p.address })),
     logLevel: 'silent',
