@@ -4,15 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { newcArchive } from './cpio.js';
+import { hostHas, skipWithout } from './testing/host.js';
 
-const hasCpio = (() => {
-  try {
-    execFileSync('cpio', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const noCpio = skipWithout(
+  hostHas('cpio') ? null : 'cpio is not installed (apt-get install -y cpio)',
+);
 
 const dir = mkdtempSync(join(tmpdir(), 'cpio-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -37,7 +33,7 @@ describe('newcArchive', () => {
     );
   });
 
-  it.skipIf(!hasCpio)('unpacks with GNU cpio to the same files and modes', () => {
+  it.skipIf(noCpio)('unpacks with GNU cpio to the same files and modes', () => {
     execFileSync('cpio', ['-i', '-d', '--quiet'], { cwd: dir, input: archive });
     expect(readFileSync(join(dir, 'ucloud/a'), 'utf8')).toBe('odd length\n');
     expect([...readFileSync(join(dir, 'ucloud/bb'))]).toEqual([0, 1, 2]);

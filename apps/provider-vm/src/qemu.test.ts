@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FailedPreconditionError, InvalidArgumentError } from '@ucloud/provider-sdk';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hostHas, skipWithout } from './testing/host.js';
 import {
   accelDefault,
   buildQemuArgs,
@@ -139,16 +140,11 @@ describe('accelDefault', () => {
   });
 });
 
-const hasQemuImg = (() => {
-  try {
-    execFileSync('qemu-img', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
+const noQemuImg = skipWithout(
+  hostHas('qemu-img') ? null : 'qemu-img is not installed (apt-get install -y qemu-utils)',
+);
 
-describe.skipIf(!hasQemuImg)('createOverlay', () => {
+describe.skipIf(noQemuImg)('createOverlay', () => {
   it('creates a qcow2 backed by the base, and refuses to replace one', async () => {
     const base = join(dir, 'base.qcow2');
     execFileSync('qemu-img', ['create', '-q', '-f', 'qcow2', base, '16M']);

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,6 +12,7 @@ import {
 } from '@ucloud/provider-sdk';
 import { pino } from 'pino';
 import { afterAll, describe, expect, it } from 'vitest';
+import { hostHas, skipWithout } from './testing/host.js';
 import { loadConfig } from './config.js';
 import { runningQemu } from './rank-files.js';
 import { VmBackend } from './vm-backend.js';
@@ -20,17 +20,13 @@ import { VmBackend } from './vm-backend.js';
 /** The images of scripts/vm-image.sh; the tests that boot them skip without QEMU or the images. */
 const IMAGE_DIR = process.env.VM_IMAGE_DIR ?? '/tmp/ucloud-vm-image';
 const QEMU = process.env.VM_QEMU ?? 'qemu-system-x86_64';
-const canBoot = (() => {
-  try {
-    execFileSync(QEMU, ['--version'], { stdio: 'ignore' });
-    return existsSync(join(IMAGE_DIR, 'busybox', 'initrd.gz'));
-  } catch {
-    return false;
-  }
-})();
-if (!canBoot && process.env.VM_TESTS === 'required') {
-  throw new Error(`VM_TESTS=required, but ${QEMU} or the images in ${IMAGE_DIR} are missing`);
-}
+const canBoot = !skipWithout(
+  !hostHas(QEMU)
+    ? `${QEMU} is not installed (apt-get install -y qemu-system-x86)`
+    : !existsSync(join(IMAGE_DIR, 'busybox', 'initrd.gz'))
+      ? `the test image is not in ${IMAGE_DIR} (scripts/vm-image.sh ${IMAGE_DIR})`
+      : null,
+);
 
 const dataDir = mkdtempSync(join(tmpdir(), 'vm-backend-'));
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
