@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrchestratorCallError, PluginCallError } from './errors.js';
 import { createJobsControlClient } from './orchestrator-client.js';
 import { PluginClient } from './plugin-client.js';
-import { makeTestPki, type TestPki } from './testing/certs.js';
+import { makeTestPki, type TestPki } from '@ucloud/contracts/testing/pki';
 import { FakePlugin } from './testing/fake-plugin.js';
 import { startGateway, TOKEN } from './testing/harness.js';
 

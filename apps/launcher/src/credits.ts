@@ -1,5 +1,7 @@
 import type { AppRouter } from '@ucloud/contracts';
 import { createTRPCClient, httpBatchLink } from '@trpc/client';
+import { readFileSync } from 'node:fs';
+import { Agent, fetch } from 'undici';
 
 /** A year of generous credits: what every user of a fresh demo or test stack starts with. */
 export const DEMO_QUOTA = 1_000_000_000_000;
@@ -14,10 +16,17 @@ export async function grantCredits(
   adminToken: string,
   usernames: string[],
   quota: number,
+  /** The CA of an orchestrator served over HTTPS. */
+  caFile?: string,
 ): Promise<void> {
+  const dispatcher = caFile ? new Agent({ connect: { ca: readFileSync(caFile) } }) : undefined;
   const client = createTRPCClient<AppRouter>({
     links: [
-      httpBatchLink({ url: `${url}/trpc`, headers: { authorization: `Bearer ${adminToken}` } }),
+      httpBatchLink({
+        url: `${url}/trpc`,
+        headers: { authorization: `Bearer ${adminToken}` },
+        fetch: (input: string, init) => fetch(input, { ...init, dispatcher }),
+      }),
     ],
   });
   const categories = new Map<string, { name: string; provider: string }>();

@@ -2,6 +2,7 @@ export {
   startStack,
   type Stack,
   type StackOptions,
+  type StackTls,
   type ComponentName,
   type PluginName,
 } from './stack.js';

@@ -52,6 +52,21 @@ export interface StackOptions {
   signal?: AbortSignal;
   /** Extra environment per component (tests use it to shorten timeouts). */
   env?: Partial<Record<ComponentName, Record<string, string>>>;
+  /**
+   * Every link over TLS, with PEM files a CA signed: HTTPS to the orchestrator and the gateway,
+   * mutual TLS from the gateway to the plugin (what a site sets up by hand; see the README).
+   */
+  tls?: StackTls;
+}
+
+export interface StackTls {
+  caFile: string;
+  /** A server certificate (and its key) for 127.0.0.1: the orchestrator, gateway and plugin serve it. */
+  certFile: string;
+  keyFile: string;
+  /** The gateway's client certificate for the plugin. */
+  clientCertFile: string;
+  clientKeyFile: string;
 }
 
 export interface Stack {
@@ -63,6 +78,8 @@ export interface Stack {
   tokensFile: string;
   providerToken: string;
   gatewayUrl: string;
+  /** Where the plugin serves gRPC (host:port). */
+  pluginAddress: string;
   /** Sends a signal to one component and waits for it to exit; supervision leaves it stopped. */
   kill(component: ComponentName, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a component that was killed, with the same configuration. */
@@ -108,8 +125,13 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const adminToken = kept.admin;
   const users = ['user:' + userToken, ...(options.extraUsers ?? [])];
   const freshDatabase = !existsSync(join(dataDir, 'orchestrator.sqlite'));
-  const url = `http://${host}:${port}`;
-  const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  const tls = options.tls;
+  const scheme = tls ? 'https' : 'http';
+  const url = `${scheme}://${host}:${port}`;
+  const gatewayUrl = `${scheme}://127.0.0.1:${gatewayPort}`;
+  const serve: Record<string, string> = tls
+    ? { TLS_CERT_FILE: tls.certFile, TLS_KEY_FILE: tls.keyFile }
+    : {};
   const logLevel = options.logLevel ?? 'info';
   const logFormat = options.logFormat ?? 'json';
   const plugin = options.plugin ?? 'native';
@@ -121,6 +143,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PROVIDER_ID: 'example',
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
+      ...(tls && { ...serve, TLS_CLIENT_CA_FILE: tls.caFile }),
       ...options.env?.[plugin],
     },
     gateway: {
@@ -128,10 +151,17 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       HOST: '127.0.0.1',
       PROVIDER_ID: 'example',
       PROVIDER_TOKEN: providerToken,
-      ORCHESTRATOR_URL: `http://127.0.0.1:${port}`,
+      ORCHESTRATOR_URL: `${scheme}://127.0.0.1:${port}`,
       PLUGINS: `${plugin}=127.0.0.1:${pluginPort}`,
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
+      ...(tls && {
+        ...serve,
+        ORCHESTRATOR_CA_FILE: tls.caFile,
+        PLUGIN_CA_FILE: tls.caFile,
+        PLUGIN_CLIENT_CERT_FILE: tls.clientCertFile,
+        PLUGIN_CLIENT_KEY_FILE: tls.clientKeyFile,
+      }),
       ...options.env?.gateway,
     },
     orchestrator: {
@@ -142,6 +172,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       PROVIDERS: `example=${gatewayUrl}=${providerToken}`,
       LOG_LEVEL: logLevel,
       LOG_FORMAT: logFormat,
+      ...(tls && { ...serve, GATEWAY_CA_FILE: tls.caFile }),
       ...options.env?.orchestrator,
     },
   };
@@ -213,7 +244,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (freshDatabase && quota > 0) {
       // `name:token`, `+name:token` for an administrator.
       const usernames = users.map((u) => u.replace(/:.*/, '').replace(/^\+/, ''));
-      await grantCredits(url, adminToken, usernames, quota);
+      await grantCredits(url, adminToken, usernames, quota, tls?.caFile);
     }
     options.signal?.throwIfAborted();
   } catch (err) {
@@ -235,6 +266,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     tokensFile: kept.file,
     providerToken,
     gatewayUrl,
+    pluginAddress: `127.0.0.1:${pluginPort}`,
     async kill(name, signal = 'SIGTERM') {
       supervisor?.release(name);
       await terminate(name, signal);

@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { Agent } from 'undici';
 import { Charger } from './accounting/charger.js';
 import { chargePeriodOf, metering } from './accounting/metering.js';
 import { AccountingServiceImpl } from './accounting/service.js';
@@ -52,8 +53,14 @@ export async function startOrchestrator(
   const auth = new Authenticator(accountStore, config.providers, projects, Date.now, oidc);
   for (const user of config.users) auth.upsertUser(user.username, user.token, user.admin);
 
+  const toGateways = config.gatewayCa
+    ? new Agent({ connect: { ca: config.gatewayCa } })
+    : undefined;
   const gateways = new Map(
-    config.providers.map((p) => [p.id, new GatewayClient(p, tuning.gatewayCallTimeoutMs)]),
+    config.providers.map((p) => [
+      p.id,
+      new GatewayClient(p, tuning.gatewayCallTimeoutMs, toGateways),
+    ]),
   );
   const providers = (id: string) => gateways.get(id);
   const notifier = new JobNotifier();
@@ -160,6 +167,7 @@ export async function startOrchestrator(
     },
   );
   const server = await buildHttpServer({
+    tls: config.tls,
     services,
     authenticate: (h, project) => auth.resolve(h, project),
     log,

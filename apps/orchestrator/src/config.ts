@@ -1,9 +1,18 @@
-import { parseEnv } from '@ucloud/contracts';
+import {
+  ConfigError,
+  isLoopbackHost,
+  parseEnv,
+  readSettingFile,
+  secretFile,
+} from '@ucloud/contracts';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { checkOidcEnv, OidcEnv, oidcSettings } from './auth/oidc-config.js';
 
-/** `id=url=token` triples, comma separated: the gateways this orchestrator talks to. */
+/**
+ * `id=url=token` triples, comma separated: the gateways this orchestrator talks to. A token of the
+ * form `@/path` is read from that file, and again whenever the file changes (rotation).
+ */
 const Providers = z.string().transform((s, ctx) =>
   s
     .split(',')
@@ -53,22 +62,54 @@ const Env = z.object({
   /** How often running jobs are checked for periods to charge. */
   ACCOUNTING_TICK_MS: z.coerce.number().int().min(10).default(1000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** HTTPS for every face (users, web interface, gateways): PEM certificate chain and key. */
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
+  /** CA the gateways' certificates are checked against (https PROVIDERS URLs); else the system's. */
+  GATEWAY_CA_FILE: z.string().min(1).optional(),
+  /** Plaintext off loopback (a private network you trust, or behind a TLS-terminating proxy). */
+  ALLOW_PLAINTEXT: z.stringbool().default(false),
   ...OidcEnv,
 });
 
 export type OrchestratorConfig = ReturnType<typeof loadConfig>;
 
-/** Reads the orchestrator's configuration from the environment; throws ConfigError naming each bad variable. */
+const APP = 'orchestrator';
+const file = (setting: string, path: string) => readSettingFile(setting, path, APP);
+
+/**
+ * Reads the orchestrator's configuration from the environment (and the files it names); throws
+ * ConfigError naming each bad variable, or a plaintext link off loopback without ALLOW_PLAINTEXT.
+ */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
-  const c = parseEnv(Env.superRefine(checkOidcEnv), env, 'orchestrator');
+  const c = parseEnv(Env.superRefine(checkOidcEnv), env, APP);
   const dataDir = resolve(c.DATA_DIR);
+  const tls = serverTls(c);
+  const plaintext: string[] = [];
+  if (!tls && !isLoopbackHost(c.HOST)) plaintext.push(`HOST ${c.HOST} without TLS_CERT_FILE`);
+  for (const p of c.PROVIDERS)
+    if (p.url.startsWith('http:') && !isLoopbackHost(new URL(p.url).hostname))
+      plaintext.push(`provider ${p.id} at ${p.url} is not https`);
+  if (plaintext.length > 0 && !c.ALLOW_PLAINTEXT)
+    throw new ConfigError(
+      plaintext.map((p) => `plaintext off loopback: ${p} (set ALLOW_PLAINTEXT=true to allow)`),
+      APP,
+    );
   return {
     port: c.PORT,
     host: c.HOST,
+    tls,
+    gatewayCa: c.GATEWAY_CA_FILE ? file('GATEWAY_CA_FILE', c.GATEWAY_CA_FILE) : null,
     dataDir,
     databaseFile: c.DATABASE_FILE ?? join(dataDir, 'orchestrator.sqlite'),
     catalogFile: c.CATALOG_FILE ?? null,
-    providers: c.PROVIDERS,
+    providers: c.PROVIDERS.map(({ id, url, token }) => ({
+      id,
+      url,
+      token: token.startsWith('@')
+        ? secretFile(`PROVIDERS (${id})`, token.slice(1), APP)
+        : () => token,
+    })),
     users: c.USERS,
     outboxPollMs: c.OUTBOX_POLL_MS,
     verifyIntervalMs: c.VERIFY_INTERVAL_MS,
@@ -79,4 +120,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     /** null: bearer JWTs are not accepted, every token is an API token. */
     oidc: oidcSettings(c),
   };
+}
+
+function serverTls(c: z.output<typeof Env>): { cert: Buffer; key: Buffer } | null {
+  if (!c.TLS_CERT_FILE !== !c.TLS_KEY_FILE)
+    throw new ConfigError('TLS_CERT_FILE and TLS_KEY_FILE: set both or neither', APP);
+  return c.TLS_CERT_FILE && c.TLS_KEY_FILE
+    ? { cert: file('TLS_CERT_FILE', c.TLS_CERT_FILE), key: file('TLS_KEY_FILE', c.TLS_KEY_FILE) }
+    : null;
 }

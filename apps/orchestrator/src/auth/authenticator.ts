@@ -27,7 +27,7 @@ type Resolution = Actor | ApiError;
 export class Authenticator {
   constructor(
     private readonly accounts: AccountStore,
-    private readonly providers: ReadonlyArray<{ id: string; token: string }>,
+    private readonly providers: ReadonlyArray<{ id: string; token: () => string }>,
     private readonly projects: Pick<ProjectStore, 'roleOf'>,
     private readonly now: () => number = Date.now,
     private readonly oidc: OidcVerifier | null = null,
@@ -51,7 +51,7 @@ export class Authenticator {
     const match = /^Bearer\s+(\S+)$/i.exec(authorization ?? '');
     const token = match?.[1];
     if (!token) return null;
-    const provider = this.providers.find((p) => sameSecret(p.token, token));
+    const provider = this.providers.find((p) => sameSecret(p.token(), token));
     if (provider) return { kind: 'provider', providerId: provider.id };
     if (this.oidc && looksLikeJwt(token)) return this.resolveJwt(this.oidc, token, project);
     const row = this.accounts.tokenByHash(hashToken(token));

@@ -16,6 +16,8 @@ declare module 'fastify' {
 }
 
 export interface HttpDeps {
+  /** PEM certificate and key: every face is served over HTTPS (and WSS). null: plain HTTP. */
+  tls?: { cert: Buffer; key: Buffer } | null;
   services: Services;
   /**
    * null when no token was sent; an ApiError when the one sent is refused (auth/authenticator.ts).
@@ -34,6 +36,8 @@ export interface HttpDeps {
  */
 export async function buildHttpServer(deps: HttpDeps) {
   const app = Fastify({
+    // Typed as the plain HTTP server: routes and hooks are the same either way.
+    ...((deps.tls ? { https: deps.tls } : {}) as object),
     loggerInstance: deps.log,
     bodyLimit: 16 * 1024 * 1024,
     // tRPC batches put every procedure name in one path segment (`/trpc/jobs.retrieve,jobs.retrieve,…`).

@@ -24,7 +24,11 @@ beforeEach(async () => {
   await new Promise<void>((r) => gateway.listen(0, '127.0.0.1', r));
   const { port } = gateway.address() as AddressInfo;
   core = openCore();
-  const client = new GatewayClient({ id: 'example', url: `http://127.0.0.1:${port}`, token: 't' });
+  const client = new GatewayClient({
+    id: 'example',
+    url: `http://127.0.0.1:${port}`,
+    token: () => 't',
+  });
   worker = new OutboxWorker(
     core.outbox,
     core.jobs,

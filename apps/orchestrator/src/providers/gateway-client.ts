@@ -15,6 +15,7 @@ import {
 } from '@ucloud/contracts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
+import { fetch, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { ProviderCalls } from '../jobs/ports.js';
 import { DEFAULT_TUNING } from '../tuning.js';
@@ -38,7 +39,8 @@ export class GatewayError extends ApiError {
 export interface ProviderEndpoint {
   id: string;
   url: string;
-  token: string;
+  /** Read at each call: a token kept in a file may have been rotated. */
+  token: () => string;
 }
 
 const CreateResponse = z.object({ responses: z.array(z.object({ id: z.string() }).nullable()) });
@@ -52,6 +54,8 @@ export class GatewayClient implements ProviderCalls {
   constructor(
     readonly provider: ProviderEndpoint,
     private readonly timeoutMs = DEFAULT_TUNING.gatewayCallTimeoutMs,
+    /** How to reach it: an Agent trusting GATEWAY_CA_FILE, or undefined for the system's CAs. */
+    private readonly dispatcher?: Dispatcher,
   ) {
     this.routes = providerRoutes(provider.id);
   }
@@ -150,11 +154,12 @@ export class GatewayClient implements ProviderCalls {
       response = await fetch(this.provider.url + path, {
         method,
         headers: {
-          authorization: `Bearer ${this.provider.token}`,
+          authorization: `Bearer ${this.provider.token()}`,
           ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal,
+        dispatcher: this.dispatcher,
       });
     } catch (e) {
       throw new GatewayError(

@@ -15,7 +15,7 @@ export interface TestPki {
   otherClient: { cert: Buffer; key: Buffer };
 }
 
-/** A throwaway PKI made with openssl in a temporary directory. */
+/** A throwaway PKI made with openssl in a temporary directory, for tests of the TLS links. */
 export function makeTestPki(): TestPki {
   const dir = mkdtempSync(join(tmpdir(), 'ucloud-pki-'));
   const ssl = (...args: string[]) => execFileSync('openssl', args, { cwd: dir, stdio: 'pipe' });
