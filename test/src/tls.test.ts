@@ -1,4 +1,4 @@
-import { credentials } from '@grpc/grpc-js';
+import { credentials, Metadata } from '@grpc/grpc-js';
 import { makeTestPki } from '@ucloud/contracts/testing/pki';
 import { ComputePluginClient } from '@ucloud/provider-proto';
 import { join } from 'node:path';
@@ -54,7 +54,7 @@ describe('a stack whose parts talk over TLS', () => {
           stack.pluginAddress,
           credentials.createSsl(pki.ca, key, cert),
         );
-        client.describe({}, { deadline: Date.now() + 5_000 }, (error, answer) => {
+        client.describe({}, new Metadata(), { deadline: Date.now() + 5_000 }, (error, answer) => {
           client.close();
           resolve(error ?? answer);
         });

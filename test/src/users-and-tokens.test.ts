@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
-import { acmeBatch, useStack, waitForJob } from './harness.js';
+import { acmeBatch, errorOf, useStack, waitForJob } from './harness.js';
 
 const stack = useStack();
 const cli = (token: string | null, ...args: string[]) => runCli(stack.url, token, ...args);
@@ -96,6 +96,13 @@ describe('the operator role', () => {
     const seen = stack.client(olga);
     expect((await seen.jobs.retrieve.query({ id })).id).toBe(id);
     expect((await seen.jobs.browse.query({})).items.map((j) => j.id)).toContain(id);
+    const everyProject = await seen.projects.browse.query({ all: true });
+    expect(everyProject.items.map((p) => p.id)).toContain(project);
+    expect((await seen.projects.browse.query({})).items).toEqual([]);
+    expect(await errorOf(user.projects.browse.query({ all: true }))).toMatchObject({
+      message: 'all: only administrators and operators list every project',
+      data: { httpStatus: 403 },
+    });
 
     expect(await cli(olga, 'projects', 'add-member', project, 'olga')).toEqual(
       refusal('olga is an operator, whose access is read-only: projects.addMember changes state'),

@@ -57,3 +57,23 @@ export const TokensBrowseRequest = z.object({
   username: nullable(z.string().min(1, 'must not be empty')),
 });
 export type TokensBrowseRequest = z.infer<typeof TokensBrowseRequest>;
+
+/**
+ * How to sign in to this site besides pasting an API token: `GET /api/auth/sign-in`, answered
+ * without a token. `oidc` is the identity provider's sign-in for the web interface (an
+ * authorization code with PKCE, for the public client `clientId`), or null.
+ */
+export const SignInOptions = z.object({
+  oidc: z
+    .object({
+      issuer: z.string(),
+      clientId: z.string(),
+      /** Space separated, as the authorization request's `scope`. */
+      scopes: z.string(),
+      authorizationEndpoint: z.string(),
+      tokenEndpoint: z.string(),
+    })
+    .nullable(),
+});
+export type SignInOptions = z.infer<typeof SignInOptions>;
+export type OidcWebSignIn = NonNullable<SignInOptions['oidc']>;

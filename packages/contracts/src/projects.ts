@@ -58,6 +58,8 @@ export type ProjectsRetrieveRequest = z.infer<typeof ProjectsRetrieveRequest>;
 export const ProjectsBrowseRequest = z.object({
   itemsPerPage: QueryInt.min(1).max(250).nullish(),
   next: z.string().nullish(),
+  /** Every project of the site, not only the caller's: administrators and operators only. */
+  all: QueryBool.nullish(),
 });
 export type ProjectsBrowseRequest = z.infer<typeof ProjectsBrowseRequest>;
 

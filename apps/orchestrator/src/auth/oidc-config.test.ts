@@ -13,7 +13,21 @@ describe('OIDC configuration', () => {
       usernameClaims: ['preferred_username', 'sub'],
       algorithms: ['RS256', 'ES256'],
       clockToleranceS: 30,
+      webClient: null,
     });
+  });
+
+  it('offers the web interface’s sign-in with a client id, which needs an issuer', () => {
+    expect(
+      loadConfig({
+        OIDC_ISSUER: 'https://idp.example.org',
+        OIDC_AUDIENCE: 'ucloud',
+        OIDC_CLIENT_ID: 'ucloud-web',
+      }).oidc?.webClient,
+    ).toEqual({ clientId: 'ucloud-web', scopes: 'openid profile' });
+    expect(() => loadConfig({ OIDC_CLIENT_ID: 'ucloud-web' })).toThrow(
+      'OIDC_CLIENT_ID: needs OIDC_ISSUER',
+    );
   });
 
   it('needs an audience with an issuer, and never allows alg none or a shared-secret algorithm', () => {

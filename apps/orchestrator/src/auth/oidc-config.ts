@@ -40,6 +40,14 @@ export const OidcEnv = {
   OIDC_ALGORITHMS: Algorithms.default(['RS256', 'ES256']),
   /** Seconds of clock difference allowed when checking `exp` and `nbf`. */
   OIDC_CLOCK_TOLERANCE_S: z.coerce.number().int().min(0).max(600).default(30),
+  /**
+   * The web interface's client id at the identity provider (a public client, authorization code
+   * with PKCE). Set: the sign-in page offers the provider's sign-in, and ID tokens for this
+   * client (whose audience is the client id) are accepted besides OIDC_AUDIENCE.
+   */
+  OIDC_CLIENT_ID: z.string().min(1).optional(),
+  /** Scopes the web interface asks for, space separated. */
+  OIDC_SCOPES: z.string().default('openid profile'),
 };
 
 type OidcVars = z.output<z.ZodObject<typeof OidcEnv>>;
@@ -52,12 +60,16 @@ export interface OidcSettings {
   usernameClaims: string[];
   algorithms: OidcAlgorithm[];
   clockToleranceS: number;
+  /** null: the web interface offers no sign-in with the provider. */
+  webClient: { clientId: string; scopes: string } | null;
 }
 
 /** A token for someone else's client is not a sign-in here: an issuer needs an audience. */
 export function checkOidcEnv(c: OidcVars, ctx: z.RefinementCtx): void {
   if (c.OIDC_ISSUER && !c.OIDC_AUDIENCE)
     ctx.addIssue({ code: 'custom', path: ['OIDC_AUDIENCE'], message: 'required with OIDC_ISSUER' });
+  if (c.OIDC_CLIENT_ID && !c.OIDC_ISSUER)
+    ctx.addIssue({ code: 'custom', path: ['OIDC_CLIENT_ID'], message: 'needs OIDC_ISSUER' });
 }
 
 export function oidcSettings(c: OidcVars): OidcSettings | null {
@@ -69,5 +81,6 @@ export function oidcSettings(c: OidcVars): OidcSettings | null {
     usernameClaims: c.OIDC_USERNAME_CLAIM ? [c.OIDC_USERNAME_CLAIM] : ['preferred_username', 'sub'],
     algorithms: c.OIDC_ALGORITHMS,
     clockToleranceS: c.OIDC_CLOCK_TOLERANCE_S,
+    webClient: c.OIDC_CLIENT_ID ? { clientId: c.OIDC_CLIENT_ID, scopes: c.OIDC_SCOPES } : null,
   };
 }

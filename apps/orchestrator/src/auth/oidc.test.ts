@@ -30,7 +30,14 @@ beforeAll(async () => {
     res.setHeader('content-type', 'application/json');
     if (req.url === '/jwks') return res.end(JSON.stringify(jwks));
     if (req.url === '/idp/.well-known/openid-configuration')
-      return res.end(JSON.stringify({ issuer: issuerUrl, jwks_uri: jwksUrl }));
+      return res.end(
+        JSON.stringify({
+          issuer: issuerUrl,
+          jwks_uri: jwksUrl,
+          authorization_endpoint: `${issuerUrl}/auth`,
+          token_endpoint: `${issuerUrl}/token`,
+        }),
+      );
     res.statusCode = 404;
     res.end('{}');
   });
@@ -76,7 +83,7 @@ function setup(env: Record<string, string> = {}) {
     const r = await auth.resolve(`Bearer ${token}`);
     return r instanceof ApiError ? `${r.code}: ${r.message}` : r;
   };
-  return { store, auth, resolve };
+  return { store, auth, resolve, verifier: new OidcVerifier(settings) };
 }
 
 describe('OIDC bearer tokens', () => {
@@ -156,5 +163,31 @@ describe('OIDC bearer tokens', () => {
   it('leave API tokens to the token table', async () => {
     const { auth } = setup();
     expect(auth.resolve('Bearer ucloud_abc')).toMatchObject({ code: 'UNAUTHORIZED' });
+  });
+});
+
+describe('the web interface’s sign-in with the identity provider', () => {
+  it('is offered only with OIDC_CLIENT_ID, with the endpoints from discovery', async () => {
+    expect(await setup().verifier.webSignIn()).toBeNull();
+    const { verifier } = setup({
+      OIDC_ISSUER: issuerUrl,
+      OIDC_CLIENT_ID: 'ucloud-web',
+    });
+    expect(await verifier.webSignIn()).toEqual({
+      issuer: issuerUrl,
+      clientId: 'ucloud-web',
+      scopes: 'openid profile',
+      authorizationEndpoint: `${issuerUrl}/auth`,
+      tokenEndpoint: `${issuerUrl}/token`,
+    });
+  });
+
+  it('accepts the ID tokens of that client (audience = client id) besides OIDC_AUDIENCE', async () => {
+    const { resolve } = setup({ OIDC_CLIENT_ID: 'ucloud-web' });
+    expect(await resolve(await sign({ aud: 'ucloud-web' }))).toMatchObject({ username: 'alice' });
+    expect(await resolve(await sign({ aud: AUDIENCE }))).toMatchObject({ username: 'alice' });
+    expect(await resolve(await sign({ aud: 'another-client' }))).toMatch(
+      /^UNAUTHORIZED: .*audience/,
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { ApiError, serviceUnavailable } from '@ucloud/contracts';
+import { ApiError, serviceUnavailable, type OidcWebSignIn } from '@ucloud/contracts';
 import {
   createRemoteJWKSet,
   decodeProtectedHeader,
@@ -21,22 +21,30 @@ const date = (seconds: unknown) =>
  */
 export const looksLikeJwt = (token: string) => /^[\w-]+\.[\w-]+\.[\w-]*$/.test(token);
 
-const Discovery = z.object({ jwks_uri: z.url() });
+const Discovery = z.object({
+  jwks_uri: z.url(),
+  authorization_endpoint: z.url().optional(),
+  token_endpoint: z.url().optional(),
+});
+type Discovery = z.infer<typeof Discovery>;
 
 /** Verifies identity providers' bearer JWTs against the provider's published keys (JWKS). */
 export class OidcVerifier {
   private keySet: Promise<KeySet> | null = null;
+  private discovery: Promise<Discovery> | null = null;
 
   constructor(private readonly settings: OidcSettings) {}
 
   /** The username the token names, or why it is refused. */
   async verify(token: string, now: Date): Promise<string | ApiError> {
-    const { issuer, audience, algorithms, clockToleranceS, usernameClaims } = this.settings;
+    const { issuer, audience, algorithms, clockToleranceS, usernameClaims, webClient } =
+      this.settings;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, await this.keys(), {
         issuer,
-        audience,
+        // The web interface signs in with the provider's ID token, whose audience is its client id.
+        audience: webClient ? [audience, webClient.clientId] : audience,
         algorithms,
         clockTolerance: clockToleranceS,
         currentDate: now,
@@ -68,18 +76,47 @@ export class OidcVerifier {
     return this.keySet;
   }
 
-  private async jwksUrl(): Promise<string> {
-    if (this.settings.jwksUrl) return this.settings.jwksUrl;
-    const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-    try {
-      const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
-      if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      return Discovery.parse(await response.json()).jwks_uri;
-    } catch (e) {
+  /**
+   * What the web interface needs to send a user to the provider's sign-in (authorization code
+   * with PKCE); null when no web client is configured.
+   */
+  async webSignIn(): Promise<OidcWebSignIn | null> {
+    const { webClient, issuer } = this.settings;
+    if (!webClient) return null;
+    const { authorization_endpoint, token_endpoint } = await this.discover();
+    if (!authorization_endpoint || !token_endpoint)
       throw serviceUnavailable(
-        `The identity provider's configuration at ${url} could not be read: ${message(e)}`,
+        "The identity provider's configuration names no authorization or token endpoint",
       );
-    }
+    return {
+      issuer,
+      clientId: webClient.clientId,
+      scopes: webClient.scopes,
+      authorizationEndpoint: authorization_endpoint,
+      tokenEndpoint: token_endpoint,
+    };
+  }
+
+  private async jwksUrl(): Promise<string> {
+    return this.settings.jwksUrl ?? (await this.discover()).jwks_uri;
+  }
+
+  /** The issuer's /.well-known/openid-configuration, read once; a failed read is retried next time. */
+  private discover(): Promise<Discovery> {
+    const url = `${this.settings.issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    this.discovery ??= (async () => {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+        if (!response.ok) throw new Error(`HTTP ${response.status}`);
+        return Discovery.parse(await response.json());
+      } catch (e) {
+        this.discovery = null;
+        throw serviceUnavailable(
+          `The identity provider's configuration at ${url} could not be read: ${message(e)}`,
+        );
+      }
+    })();
+    return this.discovery;
   }
 
   private refusal(e: unknown, token: string): ApiError {

@@ -71,7 +71,13 @@ export class ProjectService implements ProjectsService {
 
   async browse(actor: UserActor, request: ProjectsBrowseRequest): Promise<PageV2<Project>> {
     const itemsPerPage = request.itemsPerPage ?? DEFAULT_PAGE;
-    const rows = this.store.projectsOf(actor.username, request.next ?? null, itemsPerPage + 1);
+    if (request.all === true && !readsEverything(actor))
+      throw forbidden('all: only administrators and operators list every project');
+    const after = request.next ?? null;
+    const rows =
+      request.all === true
+        ? this.store.allProjects(after, itemsPerPage + 1)
+        : this.store.projectsOf(actor.username, after, itemsPerPage + 1);
     const { page, next } = pageOf(rows, itemsPerPage);
     const roles = this.store.rolesOf(actor.username);
     return {

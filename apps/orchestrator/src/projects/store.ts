@@ -112,6 +112,17 @@ export class ProjectStore {
       .map((r) => r.project);
   }
 
+  /** Every project, in id order: what administrators and operators may list. */
+  allProjects(after: string | null, limit: number): ProjectRow[] {
+    return this.db
+      .select()
+      .from(projects)
+      .where(after === null ? undefined : gt(projects.id, after))
+      .orderBy(asc(projects.id))
+      .limit(limit)
+      .all();
+  }
+
   membersOf(projectId: string): Array<{ username: string; role: ProjectRole }> {
     return this.db
       .select({ username: projectMembers.username, role: projectMembers.role })

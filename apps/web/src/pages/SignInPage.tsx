@@ -1,6 +1,8 @@
-import { useState, type SubmitEvent } from 'react';
+import { useEffect, useState, type SubmitEvent } from 'react';
+import type { OidcWebSignIn } from '@ucloud/contracts';
 import { useNavigate, useSearchParams } from 'react-router';
 import { describeError, statusOf } from '../errors';
+import { describeSignInError, fetchSignInOptions, startSignIn } from '../oidc';
 import { useSession } from '../session';
 import { useTRPCClient } from '../trpc';
 
@@ -12,6 +14,21 @@ export function SignInPage() {
   const [token, setToken] = useState('');
   const [error, setError] = useState<string | null>(null);
   const [checking, setChecking] = useState(false);
+  const [provider, setProvider] = useState<OidcWebSignIn | null>(null);
+  const next = params.get('next') ?? '/jobs';
+
+  useEffect(() => {
+    // Without the options (an old orchestrator, the provider down) the token form still works.
+    fetchSignInOptions().then(
+      (options) => setProvider(options.oidc),
+      () => setProvider(null),
+    );
+  }, []);
+
+  function signInWithProvider(p: OidcWebSignIn) {
+    setError(null);
+    startSignIn(p, next).catch((e: unknown) => setError(describeSignInError(e)));
+  }
 
   async function submit(e: SubmitEvent) {
     e.preventDefault();
@@ -21,7 +38,7 @@ export function SignInPage() {
     try {
       // Any call checks the token; this one is cheap and every user may make it.
       await client.projects.browse.query({ itemsPerPage: 1 });
-      void navigate(params.get('next') ?? '/jobs', { replace: true });
+      void navigate(next, { replace: true });
     } catch (err) {
       signOut();
       setError(statusOf(err) === 401 ? 'This token was not accepted.' : describeError(err));
@@ -33,6 +50,14 @@ export function SignInPage() {
   return (
     <main id="main" className="sign-in">
       <h1>Sign in to UCloud Jobs</h1>
+      {provider && (
+        <section className="identity-provider">
+          <button type="button" onClick={() => signInWithProvider(provider)}>
+            Sign in with {new URL(provider.issuer).host}
+          </button>
+          <p className="hint">or with an API token:</p>
+        </section>
+      )}
       <form onSubmit={(e) => void submit(e)}>
         <label htmlFor="token">Bearer token</label>
         <input
