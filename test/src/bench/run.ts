@@ -7,6 +7,7 @@ import { benchRecovery } from './recovery.js';
 import { benchSlurmSubmission } from './slurm.js';
 import { benchVmStarts } from './vm.js';
 import { percentile } from './stats.js';
+import { recordedTargets, scorecardTable } from './scorecard.js';
 import {
   startTestStack,
   followUntil,
@@ -117,3 +118,5 @@ if (unknown.length > 0) {
 for (const [name, bench] of Object.entries(benches)) {
   if (named.length === 0 || named.includes(name)) await bench();
 }
+if (recordedTargets().length > 0)
+  console.log(`\nTargets (this run, this machine):\n\n${scorecardTable()}`);
