@@ -18,6 +18,7 @@ describe('loadConfig', () => {
       tls: null,
       plugins: [{ name: 'native', address: '127.0.0.1:50051' }],
       logLevel: 'info',
+      metrics: null,
     });
   });
 
@@ -77,6 +78,16 @@ describe('loadConfig', () => {
       /HOST 0.0.0.0 without TLS_CERT_FILE.*ORCHESTRATOR_URL http:\/\/core.example.org is not https/,
     );
     expect(loadConfig({ ...offLoopback, ALLOW_PLAINTEXT: 'true' }).host).toBe('0.0.0.0');
+  });
+
+  it('serves metrics only with METRICS_PORT, on loopback unless told, plaintext elsewhere refused', () => {
+    const env = { PROVIDER_TOKEN: 's', METRICS_PORT: '9465' };
+    expect(loadConfig(env).metrics).toEqual({ host: '127.0.0.1', port: 9465 });
+    expect(() => loadConfig({ ...env, METRICS_HOST: '10.0.0.5' })).toThrow(
+      'plaintext off loopback: METRICS_HOST 10.0.0.5 without TLS_CERT_FILE (set ALLOW_PLAINTEXT=true to allow)',
+    );
+    const allowed = { ...env, METRICS_HOST: '10.0.0.5', ALLOW_PLAINTEXT: 'true' };
+    expect(loadConfig(allowed).metrics?.host).toBe('10.0.0.5');
   });
 
   it('reads PROVIDER_TOKEN_FILE again when it changes', () => {

@@ -47,6 +47,8 @@ export interface GatewayConfig {
   publicUrl: string | undefined;
   plugins: PluginEndpoint[];
   logLevel: LogLevel;
+  /** Where Prometheus scrapes /metrics (over HTTPS with `tls`); absent or null: nowhere. */
+  metrics?: { host: string; port: number } | null;
 }
 
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']);
@@ -95,6 +97,9 @@ const Env = z.object({
   PLUGIN_CLIENT_KEY_FILE: z.string().min(1).optional(),
   /** Plaintext off loopback (e.g. on a private network you trust, or behind a TLS proxy). */
   ALLOW_PLAINTEXT: z.stringbool().default(false),
+  /** Serve Prometheus metrics at /metrics on this port (no token; unset: not served). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ORCHESTRATOR_URL: z
     .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
     .default('http://127.0.0.1:8080')
@@ -124,6 +129,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
   const pluginTls = pluginClientTls(e);
   const plaintext: string[] = [];
   if (!tls && !isLoopbackHost(e.HOST)) plaintext.push(`HOST ${e.HOST} without TLS_CERT_FILE`);
+  if (e.METRICS_PORT !== undefined && !tls && !isLoopbackHost(e.METRICS_HOST))
+    plaintext.push(`METRICS_HOST ${e.METRICS_HOST} without TLS_CERT_FILE`);
   const orchestratorHost = new URL(e.ORCHESTRATOR_URL).hostname;
   if (e.ORCHESTRATOR_URL.startsWith('http:') && !isLoopbackHost(orchestratorHost))
     plaintext.push(`ORCHESTRATOR_URL ${e.ORCHESTRATOR_URL} is not https`);
@@ -148,6 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     publicUrl: e.PUBLIC_URL,
     plugins: pluginTls ? e.PLUGINS.map((p) => ({ ...p, tls: pluginTls })) : e.PLUGINS,
     logLevel: e.LOG_LEVEL,
+    metrics: e.METRICS_PORT === undefined ? null : { host: e.METRICS_HOST, port: e.METRICS_PORT },
   };
 }
 

@@ -7,6 +7,8 @@ import type { GatewayConfig } from './config.js';
 import { EventPump } from './event-pump.js';
 import { createHttpServer } from './http-server.js';
 import { LogRelay } from './log-relay.js';
+import { listenForScrapes, type MetricsListener } from './metrics/listener.js';
+import { GatewayMetrics } from './metrics/metrics.js';
 import { createJobsControlClient, type JobsControl } from './orchestrator-client.js';
 import { PluginRegistry } from './plugin-registry.js';
 import { registerProviderRoutes } from './provider-routes.js';
@@ -56,6 +58,8 @@ export const DEFAULT_TUNING: GatewayTuning = {
  */
 export class Gateway {
   readonly pumps: ReadonlyMap<string, EventPump>;
+  readonly metrics: GatewayMetrics;
+  private scrapes: MetricsListener | null = null;
   private readonly registry: PluginRegistry;
   private readonly http: FastifyInstance;
   private readonly logs = new LogRelay();
@@ -73,11 +77,18 @@ export class Gateway {
     const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.shutdownGraceMs = tuning.shutdownGraceMs;
     const logger = options.logger ?? pino({ level: config.logLevel, name: 'gateway' });
+    this.metrics = new GatewayMetrics(() =>
+      [...this.pumps].map(([plugin, pump]) => ({
+        plugin,
+        connected: pump.state === 'live' || pump.state === 'lagging',
+      })),
+    );
     this.registry = new PluginRegistry(config.plugins, {
       providerId: config.providerId,
       callTimeoutMs: tuning.pluginCallTimeoutMs,
       backoff: tuning.backoff,
       logger,
+      onCall: this.metrics.pluginCall,
     });
     const control: JobsControl = createJobsControlClient({
       orchestratorUrl: config.orchestratorUrl,
@@ -93,8 +104,9 @@ export class Gateway {
           lingerMs: tuning.lingerMs,
           backoff: tuning.backoff,
           startGraceMs: tuning.orchestratorStartGraceMs,
-          // A job that ends or is suspended closes its sessions as its update passes.
           onDelivered: (updates) => {
+            this.metrics.forwarded(plugin.name, updates);
+            // A job that ends or is suspended closes its sessions as its update passes.
             for (const { id, update } of updates)
               if (update.state && !update.expectedState) this.live.jobChanged(id, update.state);
           },
@@ -143,12 +155,23 @@ export class Gateway {
     });
   }
 
+  /** Where Prometheus scrapes (METRICS_PORT), once started; null when not served. */
+  get metricsUrl(): string | null {
+    return this.scrapes?.url ?? null;
+  }
+
   /** Listens on the configured host and port; returns the base URL. */
   async start(): Promise<string> {
     const listened = await this.http.listen({ host: this.config.host, port: this.config.port });
     // Fastify names the scheme from its `https` option, which the server factory replaces.
     const url = this.config.tls ? listened.replace(/^http:/, 'https:') : listened;
     this.listeningUrl = url;
+    if (this.config.metrics)
+      this.scrapes = await listenForScrapes(
+        this.metrics.registry,
+        this.config.metrics,
+        this.config.tls,
+      );
     this.live.start();
     this.connecting = Promise.all(
       this.registry.plugins.map(async (plugin) => {
@@ -168,6 +191,7 @@ export class Gateway {
     const grace = setTimeout(() => this.http.server.closeAllConnections(), this.shutdownGraceMs);
     await this.http.close();
     clearTimeout(grace);
+    await this.scrapes?.close();
     this.registry.close();
   }
 }

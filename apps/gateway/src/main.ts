@@ -19,6 +19,7 @@ async function main(): Promise<void> {
     },
     'gateway listening',
   );
+  if (gateway.metricsUrl) logger.info({ url: gateway.metricsUrl }, 'metrics listening');
 
   const shutdown = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'shutting down');

@@ -6,6 +6,7 @@ import {
   credentials,
   Metadata,
   type ServiceError,
+  status as GrpcStatus,
 } from '@grpc/grpc-js';
 import {
   ComputePluginClient,
@@ -35,6 +36,9 @@ type UnaryMethod<Req, Res> = (
   callback: (error: ServiceError | null, response: Res) => void,
 ) => ClientUnaryCall;
 
+/** Told how each unary call to a plugin ended (OK or the failure's gRPC status), for the metrics. */
+export type PluginCallObserver = (plugin: string, method: string, outcome: GrpcStatus) => void;
+
 /** One plugin's ComputePlugin service as promises; failures become PluginCallError. */
 export class PluginClient {
   private readonly client: ComputePluginClient;
@@ -46,6 +50,7 @@ export class PluginClient {
     private readonly callTimeoutMs: number,
     /** Absent: plaintext. */
     tls?: PluginTls,
+    private readonly observe: PluginCallObserver = () => {},
   ) {
     const channel = tls
       ? credentials.createSsl(tls.ca, tls.client?.key ?? null, tls.client?.cert ?? null)
@@ -134,8 +139,11 @@ export class PluginClient {
         // A plugin restarting is a pause, not an error: wait for the channel, up to the deadline.
         new Metadata({ waitForReady: true }),
         { deadline: Date.now() + this.callTimeoutMs },
-        (error, response) =>
-          error ? reject(new PluginCallError(this.name, rpc, error)) : resolve(response),
+        (error, response) => {
+          this.observe(this.name, rpc, error ? error.code : GrpcStatus.OK);
+          if (error) reject(new PluginCallError(this.name, rpc, error));
+          else resolve(response);
+        },
       );
     });
   }

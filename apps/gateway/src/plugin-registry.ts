@@ -12,7 +12,7 @@ import type { DescribeResponse } from '@ucloud/provider-proto';
 import type { Logger } from 'pino';
 import type { PluginEndpoint } from './config.js';
 import { errorMessage } from '@ucloud/contracts';
-import { PluginClient } from './plugin-client.js';
+import { PluginClient, type PluginCallObserver } from './plugin-client.js';
 
 /** What a plugin said about itself the last time it answered Describe. */
 export interface PluginDescription {
@@ -31,6 +31,7 @@ export interface PluginRegistryOptions {
   callTimeoutMs: number;
   backoff: BackoffOptions;
   logger: Logger;
+  onCall?: PluginCallObserver;
 }
 
 /**
@@ -48,7 +49,7 @@ export class PluginRegistry {
     private readonly options: PluginRegistryOptions,
   ) {
     this.plugins = endpoints.map(
-      (e) => new PluginClient(e.name, e.address, options.callTimeoutMs, e.tls),
+      (e) => new PluginClient(e.name, e.address, options.callTimeoutMs, e.tls, options.onCall),
     );
     this.logger = options.logger.child({ component: 'plugin-registry' });
   }

@@ -20,6 +20,7 @@ import {
   providerRoutes,
   notFound,
   type Unit,
+  errorMessage,
 } from '@ucloud/contracts';
 import { SessionType } from '@ucloud/provider-proto';
 import type { FastifyInstance } from 'fastify';
@@ -103,8 +104,15 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
     // CreateJob is idempotent by job id, so a retry after a partial failure is safe.
     const responses = await Promise.all(
       launches.map(async ({ plugin, create }) => {
-        const { providerGeneratedId } = await plugin.createJob(create);
-        return providerGeneratedId ? { id: providerGeneratedId } : null;
+        const log = request.log.child({ jobId: create.jobId, plugin: plugin.name });
+        try {
+          const { providerGeneratedId } = await plugin.createJob(create);
+          log.debug({ providerGeneratedId }, 'job handed to its plugin');
+          return providerGeneratedId ? { id: providerGeneratedId } : null;
+        } catch (error) {
+          log.warn({ err: errorMessage(error) }, 'the plugin did not start the job');
+          throw error;
+        }
       }),
     );
     return { responses };
@@ -170,7 +178,7 @@ export function registerProviderRoutes(app: FastifyInstance, deps: ProviderRoute
       )
     ).flat();
     if (unknown.length > 0) {
-      request.log.info({ jobs: unknown }, 'reporting jobs the provider no longer knows');
+      request.log.info({ jobIds: unknown }, 'reporting jobs the provider no longer knows');
       await control.update(
         unknown.map((id) => lostJobUpdate(id)),
         null,

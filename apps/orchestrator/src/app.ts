@@ -14,7 +14,7 @@ import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
 import { CatalogServiceImpl } from './catalog/catalog-service.js';
 import type { OrchestratorConfig } from './config.js';
 import { DEFAULT_TUNING, type OrchestratorTuning } from './tuning.js';
-import { openDatabase } from './db/client.js';
+import { observeTransactions, openDatabase } from './db/client.js';
 import { buildHttpServer } from './http/server.js';
 import { ControlService } from './jobs/control-service.js';
 import { JobNotifier } from './jobs/notifier.js';
@@ -24,6 +24,8 @@ import { JobAclStore } from './jobs/acl-store.js';
 import { JobBrowser } from './jobs/browse.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobTransitions } from './jobs/transitions.js';
+import { listenForScrapes } from './metrics/listener.js';
+import { OrchestratorMetrics } from './metrics/metrics.js';
 import { ProjectService } from './projects/service.js';
 import { ProjectStore } from './projects/store.js';
 import { GatewayClient } from './providers/gateway-client.js';
@@ -36,6 +38,8 @@ import { SessionRules } from './sessions/sessions.js';
 
 export interface Orchestrator {
   url: string;
+  /** Where Prometheus scrapes (METRICS_PORT); null when not served. */
+  metricsUrl: string | null;
   close(): Promise<void>;
 }
 
@@ -69,12 +73,22 @@ export async function startOrchestrator(
   // Lower layers first: jobs/ is given what it needs from the modules above it (jobs/ports.ts).
   const outboxStore = new OutboxStore(db);
   const jobRows = new JobRepository(db, outboxStore);
+  const sessionStore = new SessionStore(db);
+  const metrics = new OrchestratorMetrics({
+    jobsByState: () => jobRows.countByState(),
+    outbox: () => outboxStore.depth(),
+    openSessions: () => sessionStore.openCounts(),
+    followers: () => notifier.subscriptions(),
+    now: Date.now,
+  });
+  observeTransactions(db, metrics.transaction);
   const transitions = new JobTransitions({
     db,
     jobs: jobRows,
     outbox: outboxStore,
     metering,
     notifier,
+    metrics: metrics.jobs,
   });
   const outbox = new OutboxWorker(
     outboxStore,
@@ -91,7 +105,7 @@ export async function startOrchestrator(
   const acl = new JobAclStore(db);
   const access = new JobAccess({ jobs: jobRows, acl, projects });
   const sessions = new SessionRules({
-    store: new SessionStore(db),
+    store: sessionStore,
     access,
     ticketTtlMs: tuning.sessionTicketTtlMs,
   });
@@ -138,6 +152,7 @@ export async function startOrchestrator(
     catalog,
     log.child({ component: 'charger' }),
     config.accountingTickMs,
+    metrics.charging,
   );
   const licenseGuard = new LicenseGuard(
     licenseStore,
@@ -151,7 +166,7 @@ export async function startOrchestrator(
     accounting,
     licenses,
     projects: new ProjectService(projects),
-    control: new ControlService(jobRows, transitions, catalog, sessions, log),
+    control: new ControlService(jobRows, transitions, catalog, sessions, log, metrics.jobs),
     catalog: new CatalogServiceImpl(catalog),
     accounts: new AccountsServiceImpl(db, accountStore, log.child({ component: 'accounts' })),
   };
@@ -175,6 +190,8 @@ export async function startOrchestrator(
   await server.listen({ port: config.port, host: config.host });
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
+  const scrapes =
+    config.metrics && (await listenForScrapes(metrics.registry, config.metrics, config.tls));
   outbox.start();
   reconciler.start();
   charger.start();
@@ -183,9 +200,11 @@ export async function startOrchestrator(
     { port, database: config.databaseFile, providers: [...gateways.keys()] },
     'orchestrator started',
   );
+  if (scrapes) log.info({ url: scrapes.url }, 'metrics listening');
 
   return {
     url: `http://${config.host}:${port}`,
+    metricsUrl: scrapes ? scrapes.url : null,
     async close() {
       // Open follow streams end first; otherwise the server would wait for their clients to leave.
       closing.abort();
@@ -194,6 +213,7 @@ export async function startOrchestrator(
       licenseGuard.stop();
       await outbox.stop();
       await server.close();
+      await scrapes?.close();
       db.$client.close();
     },
   };

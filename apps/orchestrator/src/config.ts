@@ -69,6 +69,9 @@ const Env = z.object({
   GATEWAY_CA_FILE: z.string().min(1).optional(),
   /** Plaintext off loopback (a private network you trust, or behind a TLS-terminating proxy). */
   ALLOW_PLAINTEXT: z.stringbool().default(false),
+  /** Serve Prometheus metrics at /metrics on this port (no token; unset: not served). */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  METRICS_HOST: z.string().min(1).default('127.0.0.1'),
   ...OidcEnv,
 });
 
@@ -87,6 +90,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
   const tls = serverTls(c);
   const plaintext: string[] = [];
   if (!tls && !isLoopbackHost(c.HOST)) plaintext.push(`HOST ${c.HOST} without TLS_CERT_FILE`);
+  if (c.METRICS_PORT !== undefined && !tls && !isLoopbackHost(c.METRICS_HOST))
+    plaintext.push(`METRICS_HOST ${c.METRICS_HOST} without TLS_CERT_FILE`);
   for (const p of c.PROVIDERS)
     if (p.url.startsWith('http:') && !isLoopbackHost(new URL(p.url).hostname))
       plaintext.push(`provider ${p.id} at ${p.url} is not https`);
@@ -117,6 +122,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env) {
     accountingMinuteMs: c.ACCOUNTING_MINUTE_MS,
     accountingTickMs: c.ACCOUNTING_TICK_MS,
     logLevel: c.LOG_LEVEL,
+    /** Where /metrics is served (over TLS with `tls`); null: nowhere. */
+    metrics: c.METRICS_PORT === undefined ? null : { host: c.METRICS_HOST, port: c.METRICS_PORT },
     /** null: bearer JWTs are not accepted, every token is an API token. */
     oidc: oidcSettings(c),
   };

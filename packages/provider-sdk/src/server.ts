@@ -79,7 +79,7 @@ export async function servePlugin(
   const ctx: PluginContext = {
     emit(input) {
       const event = journal.append(input);
-      logger.info({ event }, 'job event');
+      logger.info({ jobId: event.jobId, event }, 'job event');
       return event;
     },
     logger,
@@ -118,6 +118,12 @@ function implementation(
   streams: Set<AbortController>,
   logger: Logger,
 ): ComputePluginServer {
+  /** The logger for a call about one job carries its id. */
+  const loggerFor = (request: unknown): Logger => {
+    const jobId = (request as { jobId?: unknown } | null)?.jobId;
+    return typeof jobId === 'string' && jobId !== '' ? logger.child({ jobId }) : logger;
+  };
+
   function unary<Req, Res>(
     method: string,
     handle: (request: Req) => Promise<Res>,
@@ -125,7 +131,7 @@ function implementation(
     return (call, callback) => {
       handle(call.request).then(
         (response) => callback(null, response),
-        (err: unknown) => callback(toServiceError(err, logger, method)),
+        (err: unknown) => callback(toServiceError(err, loggerFor(call.request), method)),
       );
     };
   }
@@ -150,7 +156,7 @@ function implementation(
       if (signal.aborted) {
         if (!call.cancelled) call.end();
       } else {
-        call.emit('error', toServiceError(err, logger, method));
+        call.emit('error', toServiceError(err, loggerFor(call.request), method));
       }
     } finally {
       streams.delete(controller);

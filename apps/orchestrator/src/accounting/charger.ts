@@ -14,10 +14,18 @@ import { ownerKeyOf, WalletStore, type Debit } from './wallets.js';
 const BATCH = 500;
 export const NO_MORE_CREDITS = 'No more credits';
 
+/** What charging reports to the operator's metrics (metrics/ implements it). */
+export interface ChargeMetrics {
+  /** One round (a batch of due jobs, one transaction) took `seconds`. */
+  round(seconds: number): void;
+}
+
 export interface ChargeRound {
   jobs: number;
   periods: number;
   terminated: number[];
+  /** How long the round took. */
+  seconds: number;
 }
 
 /**
@@ -44,6 +52,7 @@ export class Charger {
     private readonly catalog: Catalog,
     private readonly log: Logger,
     private readonly tickMs: number,
+    private readonly metrics?: ChargeMetrics,
   ) {
     this.wallets = new WalletStore(db);
     const p = (name: string) => sql.placeholder(name);
@@ -78,11 +87,10 @@ export class Charger {
   private async tick(): Promise<void> {
     try {
       for (;;) {
-        const started = performance.now();
         const round = this.chargeDue(Date.now());
         if (round.jobs > 0) {
-          const ms = performance.now() - started;
-          this.log.debug({ jobs: round.jobs, periods: round.periods, ms }, 'charged a round');
+          const { jobs, periods, seconds } = round;
+          this.log.debug({ jobs, periods, ms: seconds * 1000 }, 'charged a round');
         }
         if (round.jobs < BATCH) return;
         // Yield between batches so requests are served while a large backlog is charged.
@@ -95,9 +103,10 @@ export class Charger {
 
   /** Charges one batch of jobs that owe at `now`, in one transaction. */
   chargeDue(now: number): ChargeRound {
-    return this.transitions.atomically(() => {
+    const started = performance.now();
+    const round = this.transitions.atomically(() => {
       const due = this.jobs.dueForCharge(now, BATCH);
-      const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [] };
+      const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [], seconds: 0 };
       for (const job of due) {
         const charged = this.chargeJob(job, now);
         round.periods += charged.periods;
@@ -108,6 +117,9 @@ export class Charger {
       }
       return round;
     });
+    round.seconds = (performance.now() - started) / 1000;
+    this.metrics?.round(round.seconds);
+    return round;
   }
 
   /**

@@ -29,7 +29,22 @@ export function expectRow<T>(row: T | undefined, what: string): T {
   return row;
 }
 
+const transactionObservers = new WeakMap<Db, (seconds: number) => void>();
+
+/** Tells `observe` how long each outermost transaction of `inTransaction` on `db` took. */
+export function observeTransactions(db: Db, observe: (seconds: number) => void): void {
+  transactionObservers.set(db, observe);
+}
+
 /** Runs `fn` in one synchronous IMMEDIATE transaction (no awaits inside: better-sqlite3 is synchronous). */
 export function inTransaction<T>(db: Db, fn: () => T): T {
-  return db.$client.transaction(fn).immediate();
+  // A nested call is a savepoint inside the outer transaction, which is the one timed.
+  const observe = db.$client.inTransaction ? undefined : transactionObservers.get(db);
+  if (!observe) return db.$client.transaction(fn).immediate();
+  const started = performance.now();
+  try {
+    return db.$client.transaction(fn).immediate();
+  } finally {
+    observe((performance.now() - started) / 1000);
+  }
 }

@@ -39,7 +39,7 @@ export async function followOverSocket(
     const { status, body } = toHttpError(e);
     // A 503 is expected (shutdown, or a provider that is down, which the follower logs itself).
     if (status >= 500 && status !== 503)
-      log.error({ err: e, streamId }, 'follow over WebSocket failed');
+      log.error({ err: e, streamId, jobId: request.payload.id }, 'follow over WebSocket failed');
     await send({ type: 'response', streamId, status, payload: body });
   }
 }

@@ -16,7 +16,7 @@ import type {
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { toProviderJob } from './job-view.js';
-import type { SessionRecords } from './ports.js';
+import type { JobMetrics, SessionRecords } from './ports.js';
 import type { JobRepository } from './repository.js';
 import type { JobTransitions } from './transitions.js';
 import { pageOf } from '../paging.js';
@@ -31,6 +31,7 @@ export class ControlService implements JobsControlService {
     private readonly catalog: Catalog,
     private readonly sessions: SessionRecords,
     private readonly log: Logger,
+    private readonly metrics?: JobMetrics,
   ) {}
 
   async update(
@@ -46,11 +47,25 @@ export class ControlService implements JobsControlService {
     );
     if (result.ignored.length > 0) {
       this.log.debug(
-        { provider: actor.providerId, ignored: result.ignored },
+        {
+          provider: actor.providerId,
+          jobIds: result.ignored.map((i) => i.id),
+          ignored: result.ignored,
+        },
         'provider updates not applied',
       );
     }
+    if (this.metrics) this.observeLag(actor.providerId, request.items, result.changed);
     return {};
+  }
+
+  /** How late the updates stored reached us (resent and refused ones are left out). */
+  private observeLag(provider: string, items: ResourceUpdateAndId[], changed: number[]): void {
+    const storedAt = Date.now();
+    const stored = new Set(changed.map(String));
+    for (const { id, update } of items)
+      if (update.timestamp !== null && stored.has(id))
+        this.metrics?.providerEventStored(provider, update.timestamp, storedAt);
   }
 
   async retrieveCursor(actor: ProviderActor, stream: string): Promise<EventCursor | null> {

@@ -8,6 +8,11 @@ export class JobNotifier {
     for (const id of jobIds) this.emitter.emit(String(id));
   }
 
+  /** Listeners subscribed now (one per open follow stream). */
+  subscriptions(): number {
+    return this.emitter.eventNames().reduce((n, name) => n + this.emitter.listenerCount(name), 0);
+  }
+
   /** Calls `listener` on every notification for the job until the returned function is called. */
   subscribe(jobId: number, listener: () => void): () => void {
     const key = String(jobId);

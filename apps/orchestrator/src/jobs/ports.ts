@@ -98,3 +98,13 @@ export interface SessionRecords
   /** Records a session `username` opens on a rank of `job`; answers its one-time ticket. */
   open(username: string, job: JobRow, rank: number, sessionType: InteractiveSessionType): string;
 }
+
+/** What jobs/ counts for the operator's metrics (metrics/ implements it; unit tests may leave it out). */
+export interface JobMetrics {
+  /** A job of `provider` was created (reported after commit, as are updates). */
+  created(provider: string): void;
+  /** An update was stored for a job of `provider` (after its creation). */
+  updated(provider: string): void;
+  /** A provider's update stamped `reportedAt` on its clock was stored at `storedAt` (epoch ms). */
+  providerEventStored(provider: string, reportedAt: number, storedAt: number): void;
+}

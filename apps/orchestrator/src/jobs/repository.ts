@@ -232,6 +232,15 @@ export class JobRepository {
       .all();
   }
 
+  /** How many jobs each provider has in each state (one pass over the provider+state index). */
+  countByState(): Array<{ provider: string; state: JobState; jobs: number }> {
+    return this.db
+      .select({ provider: jobs.provider, state: jobs.state, jobs: sql<number>`count(*)` })
+      .from(jobs)
+      .groupBy(jobs.provider, jobs.state)
+      .all();
+  }
+
   cursorOf(provider: string, stream: string): EventCursor | null {
     const row = this.db
       .select()

@@ -9,7 +9,7 @@ import { inTransaction, type Db } from '../db/client.js';
 import type { OutboxRow, OutboxStore } from '../outbox/store.js';
 import type { JobRow } from './job-view.js';
 import type { JobNotifier } from './notifier.js';
-import type { MeteringHook } from './ports.js';
+import type { JobMetrics, MeteringHook } from './ports.js';
 import type { IdempotencyRecord, JobRepository, NewJob } from './repository.js';
 import { decideUpdate } from './state-machine.js';
 
@@ -28,9 +28,19 @@ export interface TransitionDeps {
   outbox: OutboxStore;
   metering: MeteringHook;
   notifier: JobNotifier;
+  metrics?: JobMetrics;
 }
 
 const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
+
+/** What the transaction under way changed and queued: acted on once it commits. */
+interface PendingEffects {
+  changed: Set<number>;
+  queued: boolean;
+  /** The provider of each job created and of each update stored, for the metrics. */
+  created: string[];
+  updated: string[];
+}
 
 /**
  * The one entry point for changing a job's state, whoever asks: users (create, terminate),
@@ -40,8 +50,7 @@ const fullUpdate = (u: JobUpdateInput) => JobUpdate.parse(u);
  * followers are woken and the outbox delivers.
  */
 export class JobTransitions {
-  /** Jobs changed and whether calls were queued by the transaction under way, if any. */
-  private pending: { changed: Set<number>; queued: boolean } | null = null;
+  private pending: PendingEffects | null = null;
   private readonly queuedListeners: Array<() => void> = [];
 
   constructor(private readonly deps: TransitionDeps) {}
@@ -57,7 +66,12 @@ export class JobTransitions {
    */
   atomically<T>(fn: () => T): T {
     if (this.pending) return inTransaction(this.deps.db, fn);
-    const pending = { changed: new Set<number>(), queued: false };
+    const pending: PendingEffects = {
+      changed: new Set(),
+      queued: false,
+      created: [],
+      updated: [],
+    };
     this.pending = pending;
     let result: T;
     try {
@@ -66,6 +80,8 @@ export class JobTransitions {
       this.pending = null;
     }
     if (pending.changed.size > 0) this.deps.notifier.notify(pending.changed);
+    for (const provider of pending.created) this.deps.metrics?.created(provider);
+    for (const provider of pending.updated) this.deps.metrics?.updated(provider);
     if (pending.queued) for (const listener of this.queuedListeners) listener();
     return result;
   }
@@ -88,6 +104,7 @@ export class JobTransitions {
           'IN_QUEUE',
         );
         this.enqueue(id, item.specification.product.provider, 'create', now);
+        this.pending?.created.push(item.specification.product.provider);
         return id;
       });
       if (idempotency) this.deps.jobs.rememberIdempotent(idempotency, ids, now);
@@ -260,6 +277,7 @@ export class JobTransitions {
     });
     this.deps.jobs.insertUpdate(job.id, { ...update, status, timestamp: at }, next);
     this.pending?.changed.add(job.id);
+    this.pending?.updated.push(job.provider);
     return null;
   }
 }

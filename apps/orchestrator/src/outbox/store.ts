@@ -84,6 +84,19 @@ export class OutboxStore {
       .all();
   }
 
+  /** Calls waiting per provider, and when the oldest was queued. */
+  depth(): Array<{ provider: string; calls: number; oldestAt: number }> {
+    return this.db
+      .select({
+        provider: outbox.provider,
+        calls: sql<number>`count(*)`,
+        oldestAt: sql<number>`min(${outbox.createdAt})`,
+      })
+      .from(outbox)
+      .groupBy(outbox.provider)
+      .all();
+  }
+
   /** When the earliest row is due; null when the outbox is empty. */
   nextAttempt(): number | null {
     const row = this.db

@@ -140,7 +140,7 @@ export class OutboxWorker {
         {
           provider: first.provider,
           kind: first.kind,
-          jobs: rows.length,
+          jobIds: rows.map((r) => r.jobId),
           attempts,
           err: errorMessage(e),
         },

@@ -1,4 +1,4 @@
-import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, type SQL } from 'drizzle-orm';
+import { and, desc, eq, gt, inArray, isNotNull, isNull, lt, or, sql, type SQL } from 'drizzle-orm';
 import { expectRow, inTransaction, type Db } from '../db/client.js';
 import { interactiveSessions, jobs } from '../db/schema.js';
 import type { JobRow } from '../jobs/job-view.js';
@@ -70,6 +70,20 @@ export class SessionStore {
           .run();
       }
     });
+  }
+
+  /** Sessions connected and not closed, per provider and type. */
+  openCounts(): Array<{ provider: string; type: string; sessions: number }> {
+    return this.db
+      .select({
+        provider: interactiveSessions.provider,
+        type: interactiveSessions.sessionType,
+        sessions: sql<number>`count(*)`,
+      })
+      .from(interactiveSessions)
+      .where(and(isNotNull(interactiveSessions.connectedAt), isNull(interactiveSessions.closedAt)))
+      .groupBy(interactiveSessions.provider, interactiveSessions.sessionType)
+      .all();
   }
 
   /**
