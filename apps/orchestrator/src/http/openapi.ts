@@ -29,6 +29,8 @@ export const OPENAPI_PATH = '/api/openapi.json';
 
 type JsonSchema = z.core.JSONSchema.BaseSchema;
 type Operation = Record<string, unknown>;
+/** Zod schemas by component name. */
+type Registry = z.core.$ZodRegistry<{ id: string }>;
 export interface OpenApiDocument {
   openapi: '3.1.0';
   info: { title: string; version: string; description: string };
@@ -81,7 +83,7 @@ const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const componentName = (path: ProcedurePath) =>
   path
     .split('.')
-    .map((part) => part[0]!.toUpperCase() + part.slice(1))
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
 
 /** The zod schema a procedure validates its input with (tRPC keeps it on the procedure). */
@@ -120,7 +122,7 @@ function bare(schema: JsonSchema): JsonSchema {
 }
 
 /** Components from the registry's schemas, each one referring to the others by name. */
-function componentsOf(registry: z.core.$ZodRegistry<{ id: string }>, io: 'input' | 'output') {
+function componentsOf(registry: Registry, io: 'input' | 'output') {
   const { schemas } = z.toJSONSchema(registry, {
     ...jsonSchemaOptions(io),
     uri: (id) => ref(id).$ref,
@@ -142,8 +144,8 @@ function queryParameters(schema: z.ZodType) {
 
 function withoutNull(schema: JsonSchema): JsonSchema {
   const { default: fallback, anyOf, type, ...rest } = schema;
-  const kept = anyOf?.filter((s) => (s as JsonSchema).type !== 'null');
-  if (kept?.length === 1) return { ...rest, ...(kept[0] as JsonSchema) };
+  const kept = anyOf?.filter((s) => s.type !== 'null');
+  if (kept?.length === 1) return { ...rest, ...kept[0] };
   const types = Array.isArray(type) ? type.filter((t) => t !== 'null') : type;
   const single = Array.isArray(types) && types.length === 1 ? types[0] : types;
   return {
@@ -154,11 +156,14 @@ function withoutNull(schema: JsonSchema): JsonSchema {
   };
 }
 
-function operation(
-  route: RestRoute,
-  responses: Map<z.ZodType, string>,
-  bodies: Map<z.ZodType, string>,
-) {
+/** A reference to the component a schema was registered as. */
+function refTo(registry: Registry, schema: z.ZodType) {
+  const meta = registry.get(schema);
+  if (meta === undefined) throw new Error('a route schema was not registered as a component');
+  return ref(meta.id);
+}
+
+function operation(route: RestRoute, outputs: Registry, inputs: Registry) {
   const request = requestSchema(route);
   const parameters = [
     { $ref: '#/components/parameters/Project' },
@@ -171,7 +176,7 @@ function operation(
     })),
     ...(route.input === 'query' && request ? queryParameters(request) : []),
   ];
-  const answer = ref(responses.get(route.response)!);
+  const answer = refTo(outputs, route.response);
   return {
     operationId: route.procedure,
     summary: route.summary,
@@ -181,7 +186,7 @@ function operation(
       ? {
           requestBody: {
             required: true,
-            content: { 'application/json': { schema: ref(bodies.get(request)!) } },
+            content: { 'application/json': { schema: refTo(inputs, request) } },
           },
         }
       : {}),
@@ -209,8 +214,8 @@ function operation(
  * the routes validate with (zod's own JSON Schema output, which is OpenAPI 3.1's dialect).
  */
 export function buildOpenApiDocument(routes: readonly RestRoute[]): OpenApiDocument {
-  const outputs = z.registry<{ id: string }>();
-  const inputs = z.registry<{ id: string }>();
+  const outputs: Registry = z.registry<{ id: string }>();
+  const inputs: Registry = z.registry<{ id: string }>();
   for (const [id, schema] of Object.entries(NAMED)) outputs.add(schema, { id });
   for (const route of routes) {
     const name = componentName(route.procedure);
@@ -219,13 +224,6 @@ export function buildOpenApiDocument(routes: readonly RestRoute[]): OpenApiDocum
     if (route.input === 'body' && request && !inputs.has(request))
       inputs.add(request, { id: `${name}Request` });
   }
-  const responses = new Map([...routes].map((r) => [r.response, outputs.get(r.response)!.id]));
-  const bodies = new Map(
-    routes.flatMap((r) => {
-      const request = requestSchema(r);
-      return request && inputs.has(request) ? [[request, inputs.get(request)!.id] as const] : [];
-    }),
-  );
 
   const paths: OpenApiDocument['paths'] = {
     [OPENAPI_PATH]: {
@@ -238,7 +236,7 @@ export function buildOpenApiDocument(routes: readonly RestRoute[]): OpenApiDocum
     },
   };
   for (const route of routes)
-    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, responses, bodies);
+    (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, outputs, inputs);
 
   return {
     openapi: '3.1.0',

@@ -39,13 +39,14 @@ import { replyWithError } from './errors.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenApiDocument } from './openapi.js';
 
 type Caller = ReturnType<typeof appRouter.createCaller>;
+type Call = (input: unknown) => Promise<unknown>;
 type ContextOf = (request: FastifyRequest) => ApiContext;
 
 type Inputs = inferRouterInputs<AppRouter>;
 /** A tRPC procedure by its dotted path, `jobs.create`. */
 export type ProcedurePath = {
-  [R in keyof Inputs & string]: `${R}.${keyof Inputs[R] & string}`;
-}[keyof Inputs & string];
+  [R in Extract<keyof Inputs, string>]: `${R}.${Extract<keyof Inputs[R], string>}`;
+}[Extract<keyof Inputs, string>];
 type Procedures = AppRouter['_def']['record'];
 /** What a procedure's service returns, before serialisation. */
 type OutputOf<P extends ProcedurePath> = P extends `${infer R extends keyof Procedures}.${infer N}`
@@ -56,7 +57,7 @@ type OutputOf<P extends ProcedurePath> = P extends `${infer R extends keyof Proc
     : never
   : never;
 /** What a route answers for a procedure's result: nothing becomes `{}`. */
-type RestAnswer<T> = T extends null | undefined | void ? Unit : T;
+type RestAnswer<T> = T extends null | undefined ? Unit : T;
 
 /** One REST route: the tRPC procedure it calls, and what the OpenAPI document says of it. */
 export interface RestRoute<P extends ProcedurePath = ProcedurePath> {
@@ -567,13 +568,12 @@ export function registerRestRoutes(app: FastifyInstance, contextOf: ContextOf): 
 }
 
 /** A procedure of the caller by its dotted path (`jobs.create`). */
-function procedureOf(caller: Caller, path: ProcedurePath): (input: unknown) => Promise<unknown> {
+function procedureOf(caller: Caller, path: ProcedurePath): Call {
   const [router, name] = path.split('.') as [string, string];
-  const routers = caller as unknown as Record<
-    string,
-    Record<string, (input: unknown) => Promise<unknown>>
-  >;
-  return routers[router]![name]!;
+  const routers = caller as unknown as Record<string, Record<string, Call>>;
+  const procedure = routers[router]?.[name];
+  if (procedure === undefined) throw new Error(`No procedure ${path}`);
+  return procedure;
 }
 
 /**
