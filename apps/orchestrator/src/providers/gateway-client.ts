@@ -15,7 +15,7 @@ import {
 } from '@ucloud/contracts';
 import { createInterface } from 'node:readline';
 import { Readable } from 'node:stream';
-import { fetch, type Dispatcher } from 'undici';
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { z } from 'zod';
 import type { ProviderCalls } from '../jobs/ports.js';
 import { DEFAULT_TUNING } from '../tuning.js';
