@@ -185,6 +185,7 @@ export async function startOrchestrator(
     tls: config.tls,
     services,
     authenticate: (h, project) => auth.resolve(h, project),
+    signInOptions: async () => ({ oidc: (await oidc?.webSignIn()) ?? null }),
     log,
   });
   await server.listen({ port: config.port, host: config.host });

@@ -1,10 +1,18 @@
-import { ApiError, appRouter, type Actor, type ApiContext, type Services } from '@ucloud/contracts';
+import {
+  ApiError,
+  appRouter,
+  type Actor,
+  type ApiContext,
+  type Services,
+  type SignInOptions,
+} from '@ucloud/contracts';
 import fastifyStatic from '@fastify/static';
 import { fastifyTRPCPlugin } from '@trpc/server/adapters/fastify';
 import Fastify, { LogController, type FastifyRequest } from 'fastify';
 import type { Logger } from 'pino';
 import { answerMalformedRequest, replyWithError } from './errors.js';
 import { registerRestRoutes } from './rest.js';
+import { registerSignInRoute } from './sign-in.js';
 import { isWebAppRequest, webAppDirectory, webAppFallback, webAppFiles } from './web-app.js';
 import { registerJobSocket } from './ws-socket.js';
 
@@ -27,6 +35,8 @@ export interface HttpDeps {
     authorization: string | undefined,
     project: string | undefined,
   ): Actor | ApiError | null | Promise<Actor | ApiError>;
+  /** What the sign-in page offers besides a token (an identity provider's sign-in); none by default. */
+  signInOptions?: () => Promise<SignInOptions>;
   log: Logger;
 }
 
@@ -80,6 +90,8 @@ export async function buildHttpServer(deps: HttpDeps) {
   await app.register(async (scope) => registerRestRoutes(scope, contextOf));
   await app.register(async (scope) => registerJobSocket(scope, deps));
   app.get('/healthz', { config: { public: true } }, async () => ({ ok: true }));
+  const signInOptions = deps.signInOptions ?? (async () => ({ oidc: null }));
+  await app.register(async (scope) => registerSignInRoute(scope, signInOptions));
   // Calls that reach no route still answer in the spec's CommonErrorMessage shape; other pages
   // are the web interface's own routes.
   const webApp = webAppDirectory();
