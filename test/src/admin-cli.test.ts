@@ -1,16 +1,6 @@
-import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { runCli } from './cli.js';
 import { acmeBatch, useStack, waitForJob } from './harness.js';
-
-/** The `ucloud-admin` bin as the package declares it, run with this node. */
-const BIN = (() => {
-  const manifest = createRequire(import.meta.url).resolve('@ucloud/admin-cli/package.json');
-  const { bin } = JSON.parse(readFileSync(manifest, 'utf8')) as { bin: Record<string, string> };
-  return join(dirname(manifest), bin['ucloud-admin']!);
-})();
 
 const TOKENS = { alice: 'alice-token-0000001', bob: 'bob-token-00000002' };
 const COMPUTE = ['--category', 'example-compute', '--provider', 'example'];
@@ -21,22 +11,8 @@ const stack = useStack({
   env: { orchestrator: { ACCOUNTING_TICK_MS: '100' } },
 });
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Runs the CLI as the token's user, configured through the environment as an operator would. */
-function cli(token: string | null, ...args: string[]): Promise<Run> {
-  const env: Record<string, string> = { PATH: process.env.PATH ?? '', UCLOUD_URL: stack.url };
-  if (token) env.UCLOUD_TOKEN = token;
-  return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { env }, (error, stdout, stderr) =>
-      resolve({ code: error ? Number(error.code) : 0, stdout, stderr }),
-    );
-  });
-}
+const cli = (token: string | null, ...args: string[]) => runCli(stack.url, token, ...args);
 
 /** The CLI's answer as JSON, failing the test on any error. */
 async function cliJson<T>(token: string, ...args: string[]): Promise<T> {

@@ -7,18 +7,41 @@ import type {
   WalletOwner,
   WalletV2,
 } from '@ucloud/contracts';
+import Table from 'cli-table3';
 import { formatDate } from './dates.js';
 
-/** Columns padded to their widest cell, two spaces apart. */
+/** cli-table3 without borders: columns padded to their widest cell, two spaces apart. */
+const BORDERLESS = {
+  chars: Object.fromEntries(
+    [
+      'top',
+      'top-mid',
+      'top-left',
+      'top-right',
+      'bottom',
+      'bottom-mid',
+      'bottom-left',
+      'bottom-right',
+      'left',
+      'left-mid',
+      'mid',
+      'mid-mid',
+      'right',
+      'right-mid',
+      'middle',
+    ].map((part) => [part, '']),
+  ),
+  style: { 'padding-left': 0, 'padding-right': 2, head: [], border: [], compact: true },
+};
+
+/** A table for people: a header row, then the rows, lines trimmed at the end. */
 export function table(header: string[], rows: string[][]): string {
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]?.length ?? 0)));
-  return [header, ...rows]
-    .map((row) =>
-      row
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join('  ')
-        .trimEnd(),
-    )
+  const t = new Table({ head: header, ...BORDERLESS });
+  t.push(...rows);
+  return t
+    .toString()
+    .split('\n')
+    .map((line) => line.trimEnd())
     .join('\n');
 }
 

@@ -1,8 +1,8 @@
 import { Option, type Command } from 'commander';
 import type { UserRole } from '@ucloud/contracts';
-import { connect } from '../client.js';
-import { usersText } from '../format.js';
-import { emit } from '../output.js';
+import { connect } from '../../client.js';
+import { usersText } from '../../format.js';
+import { emit } from '../../output.js';
 
 export function usersCommand(program: Command): void {
   const users = program.command('users').description('users and their site-wide roles');

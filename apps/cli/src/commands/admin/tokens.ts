@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { connect } from '../client.js';
-import { formatDate, parseDate } from '../dates.js';
-import { tokensText } from '../format.js';
-import { emit } from '../output.js';
+import { connect } from '../../client.js';
+import { formatDate, parseDate } from '../../dates.js';
+import { tokensText } from '../../format.js';
+import { emit } from '../../output.js';
 
 export function tokensCommand(program: Command): void {
   const tokens = program

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { connect } from '../client.js';
-import { jobUsageText } from '../format.js';
-import { emit } from '../output.js';
+import { connect } from '../../client.js';
+import { jobUsageText } from '../../format.js';
+import { emit } from '../../output.js';
 
 export function jobsCommand(program: Command): void {
   const jobs = program.command('jobs').description('what jobs cost');

@@ -1,7 +1,7 @@
 import { Option, type Command } from 'commander';
-import { allPages, connect, createdId } from '../client.js';
-import { projectsText, projectText } from '../format.js';
-import { emit } from '../output.js';
+import { allPages, connect, createdId } from '../../client.js';
+import { projectsText, projectText } from '../../format.js';
+import { emit } from '../../output.js';
 
 export function projectsCommand(program: Command): void {
   const projects = program.command('projects').description('projects, their members and groups');

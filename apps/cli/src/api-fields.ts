@@ -39,7 +39,18 @@ const BY_CALL: Readonly<Record<string, Fields>> = {
     'items.expiresAt': '--expires',
   },
   'tokens.browse': { username: '--user' },
+  'jobs.create': {
+    'items.application': '<app>',
+    'items.product': '--product',
+    'items.replicas': '--replicas',
+    'items.timeAllocation': '--time',
+    'items.name': '--name',
+  },
+  'jobs.extend': { 'items.jobId': '<job>', 'items.requestedTime': '--time' },
 };
+
+/** `items[0].parameters.steps`: the parameter `--param steps=…` gave. */
+const PARAMETER = /^items\.parameters\.([\w-]+)$/;
 
 /** `items[0].quota: …; id: …`: each refusal starts with the path of the field it is about. */
 const FIELD_PATH = /(^|; )((?:items\[\d+\]\.)?[A-Za-z][\w.]*)(?=: )/g;
@@ -51,7 +62,9 @@ const FIELD_PATH = /(^|; )((?:items\[\d+\]\.)?[A-Za-z][\w.]*)(?=: )/g;
 export function inFlagTerms(message: string, call?: string): string {
   const fields = { ...FIELDS, ...(call === undefined ? {} : BY_CALL[call]) };
   return message.replace(FIELD_PATH, (whole, start: string, path: string) => {
-    const flag = fields[path.replace(/^items\[\d+\]/, 'items')];
+    const field = path.replace(/^items\[\d+\]/, 'items');
+    const parameter = call === 'jobs.create' ? PARAMETER.exec(field)?.[1] : undefined;
+    const flag = parameter === undefined ? fields[field] : `--param ${parameter}`;
     return flag ? `${start}${flag}` : whole;
   });
 }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { allPages, connect } from '../client.js';
-import { walletsText } from '../format.js';
-import { emit } from '../output.js';
+import { allPages, connect } from '../../client.js';
+import { walletsText } from '../../format.js';
+import { emit } from '../../output.js';
 
 export function walletsCommand(program: Command): void {
   const wallets = program.command('wallets').description("the caller's wallets");

@@ -1,10 +1,10 @@
 import { Option, type Command } from 'commander';
 import type { WalletOwner } from '@ucloud/contracts';
-import { parseCount } from '../args.js';
-import { connect, createdId } from '../client.js';
-import { allocationPeriod, formatDate, parseDate } from '../dates.js';
-import { ownerLabel } from '../format.js';
-import { emit } from '../output.js';
+import { parseCount } from '../../args.js';
+import { connect, createdId } from '../../client.js';
+import { allocationPeriod, formatDate, parseDate } from '../../dates.js';
+import { ownerLabel } from '../../format.js';
+import { emit } from '../../output.js';
 
 interface Grant {
   category: string;

@@ -1,0 +1,5 @@
+#!/usr/bin/env node
+import { main } from './main.js';
+import { createAdminProgram } from './program.js';
+
+await main(createAdminProgram());
