@@ -44,4 +44,16 @@ describe('inFlagTerms', () => {
       'only administrators allocate from the root',
     );
   });
+
+  it("names run's flags, a parameter by its --param", () => {
+    expect(inFlagTerms('items[0].parameters.steps: must be at most 100000', 'jobs.create')).toBe(
+      '--param steps: must be at most 100000',
+    );
+    expect(inFlagTerms('items[0].timeAllocation: must be longer than zero', 'jobs.create')).toBe(
+      '--time: must be longer than zero',
+    );
+    expect(
+      inFlagTerms('items[0].jobId: job 6 has no time allocation to extend', 'jobs.extend'),
+    ).toBe('<job>: job 6 has no time allocation to extend');
+  });
 });
