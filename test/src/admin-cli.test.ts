@@ -257,7 +257,8 @@ describe('ucloud-admin against a running stack', () => {
     expect(tokenless).toEqual({
       code: 2,
       stdout: '',
-      stderr: 'error: no bearer token: pass --token <token> or set UCLOUD_TOKEN\n',
+      stderr:
+        'error: no bearer token: pass --token <token>, set UCLOUD_TOKEN or put "token" in the config file\n',
     });
     const badQuota = await admin(
       'allocations',

@@ -1,8 +1,9 @@
 import { ShellConnection } from '@ucloud/cli/shell';
+import { spawn as spawnPty } from 'node-pty';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cliEnv, runBin, startBin } from './cli.js';
+import { binPath, cliEnv, runBin, startBin } from './cli.js';
 import { acmeBatch, useStack, waitForJob } from './harness.js';
 
 /** An application that prints a line and exits with the code it is given. */
@@ -197,6 +198,18 @@ describe('ucloud follow', () => {
     expect(logs.stderr).not.toContain('RUNNING');
   });
 
+  it('stops following at Ctrl-C (exit 130), leaving the job running', async () => {
+    const id = await created('interrupted', 600);
+    const follow = startBin('ucloud', cliEnv(stack.url, stack.userToken), ['follow', id]);
+    await follow.sees(/step 1 of 600\n/);
+    follow.child.kill('SIGINT');
+    const run = await follow.done;
+    expect(run.code).toBe(130);
+    expect(run.stderr).toContain(`stopped following job ${id}; it goes on (ucloud follow ${id})`);
+    expect((await client.jobs.retrieve.query({ id })).status.state).toBe('RUNNING');
+    await client.jobs.terminate.mutate({ items: [{ id }] });
+  });
+
   it('says why it cannot follow a job it cannot see (exit 1)', async () => {
     const run = await ucloud('follow', '999999');
     expect(run.code).toBe(1);
@@ -312,7 +325,7 @@ describe('ucloud for people and for scripts', () => {
   });
 });
 
-describe('the shell client', () => {
+describe('ucloud shell', () => {
   it('types into a shell in a running job and reads its output', async () => {
     const id = await created('shell', 600);
     await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
@@ -335,6 +348,42 @@ describe('the shell client', () => {
     expect(output).toMatch(/rank=0\r?\n30 100/);
     shell.input('exit\n');
     expect(await shell.ended).toMatchObject({ status: 200, code: 1000 });
+    await client.jobs.terminate.mutate({ items: [{ id }] });
+  });
+
+  it('is a terminal in the job through `ucloud shell` in a pseudo-terminal', async () => {
+    const id = await created('shell in a tty', 600);
+    await waitForJob(client, id, (j) => j.status.state === 'RUNNING');
+    const terminal = spawnPty(process.execPath, [binPath('ucloud'), 'shell', id], {
+      cols: 90,
+      rows: 20,
+      env: cliEnv(stack.url, stack.userToken),
+    });
+    let output = '';
+    terminal.onData((data) => (output += data));
+    const exited = new Promise<number>((resolve) => {
+      terminal.onExit(({ exitCode }) => {
+        resolve(exitCode);
+      });
+    });
+    const sees = async (pattern: RegExp) => {
+      for (let i = 0; i < 200 && !pattern.test(output); i++)
+        await new Promise((r) => setTimeout(r, 100));
+      expect(output).toMatch(pattern);
+    };
+    // Typed as a person types: the shell's prompt, then a line ended with Enter.
+    await sees(/[#$] $/);
+    terminal.write('echo "in rank $UCLOUD_RANK"; stty size\r');
+    await sees(/in rank 0\r*\n20 90/);
+    // The new size reaches the shell after the CLI's SIGWINCH: ask until it has.
+    terminal.resize(100, 30);
+    for (let i = 0; i < 20 && !/30 100/.test(output); i++) {
+      terminal.write('stty size\r');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    await sees(/30 100/);
+    terminal.write('exit\r');
+    expect(await exited).toBe(0);
     await client.jobs.terminate.mutate({ items: [{ id }] });
   });
 });

@@ -47,6 +47,7 @@ const BY_CALL: Readonly<Record<string, Fields>> = {
     'items.name': '--name',
   },
   'jobs.extend': { 'items.jobId': '<job>', 'items.requestedTime': '--time' },
+  'jobs.browse': { filterState: '--state', filterApplication: '--app' },
 };
 
 /** `items[0].parameters.steps`: the parameter `--param steps=…` gave. */

@@ -6,18 +6,13 @@ import { tokensCommand } from './commands/admin/tokens.js';
 import { usersCommand } from './commands/admin/users.js';
 import { walletsCommand } from './commands/admin/wallets.js';
 import { completionCommand } from './commands/completion.js';
-import { catalogCommands } from './commands/user/catalog.js';
-import { followCommands } from './commands/user/follow.js';
-import { jobCommands } from './commands/user/jobs.js';
-import { runCommand } from './commands/user/run.js';
-import { shellCommand } from './commands/user/shell.js';
 import { DEFAULT_URL } from './config.js';
 
 /**
  * A program with the connection options, which both CLIs take before the command; it throws
  * CommanderError instead of exiting, so that main picks the exit code.
  */
-function programWithConnection(name: string, description: string): Command {
+export function programWithConnection(name: string, description: string): Command {
   return (
     new Command(name)
       .description(description)
@@ -50,7 +45,7 @@ function programWithConnection(name: string, description: string): Command {
 }
 
 /** The operator's commands, on `parent`: the ucloud-admin program, or `ucloud admin`. */
-function addAdminCommands(parent: Command): void {
+export function addAdminCommands(parent: Command): void {
   allocationsCommand(parent);
   walletsCommand(parent);
   projectsCommand(parent);
@@ -60,7 +55,7 @@ function addAdminCommands(parent: Command): void {
 }
 
 /** `--json` on every command that prints an answer. */
-function withJson(program: Command, except: string[] = []): Command {
+export function withJson(program: Command, except: string[] = []): Command {
   for (const command of leaves(program))
     if (!except.includes(command.name())) command.option('--json', 'print the answer as JSON');
   return program;
@@ -78,23 +73,4 @@ export function createAdminProgram(): Command {
   addAdminCommands(program);
   completionCommand(program);
   return withJson(program, ['completion']);
-}
-
-export function createUserProgram(): Command {
-  const program = programWithConnection(
-    'ucloud',
-    'Run and follow jobs on a UCloud Jobs orchestrator',
-  );
-  runCommand(program);
-  jobCommands(program);
-  followCommands(program);
-  shellCommand(program);
-  catalogCommands(program);
-  addAdminCommands(
-    program
-      .command('admin')
-      .description("the operator's commands (as ucloud-admin): allocations, projects, users, …"),
-  );
-  completionCommand(program);
-  return withJson(program, ['completion', 'shell']);
 }

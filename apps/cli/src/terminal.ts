@@ -24,8 +24,11 @@ export function colorsFor(
   return createColors(enabled);
 }
 
-/** A spinner on a terminal; elsewhere nothing (progress lines would only clutter a log). */
+/**
+ * A spinner on a terminal; elsewhere nothing (progress lines would only clutter a log). Not on a
+ * terminal of no width either (`script` without one): nanospinner divides by it.
+ */
 export function spinnerOn(stream: Streams['stderr'], text: string): Spinner | null {
-  if (!stream.isTTY) return null;
+  if (!stream.isTTY || !(stream.columns > 0)) return null;
   return createSpinner(text, { stream }).start();
 }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 import { main } from './main.js';
-import { createUserProgram } from './program.js';
+import { createUserProgram } from './user-program.js';
 
 await main(createUserProgram());

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createUserProgram } from '../program.js';
+import { createUserProgram } from '../user-program.js';
 import { completionsFor } from './completion.js';
 
 describe('completionsFor', () => {

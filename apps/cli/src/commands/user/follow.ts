@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { parseCount } from '../../args.js';
 import { connect } from '../../client.js';
-import { watchJob } from '../../follow/watch.js';
 import { processStreams } from '../../terminal.js';
 
 export function followCommands(program: Command): void {
@@ -12,6 +11,7 @@ export function followCommands(program: Command): void {
     .action(async (id: string, options: { json?: boolean }, command: Command) => {
       const client = connect(command);
       const job = await client.jobs.retrieve.query({ id });
+      const { watchJob } = await import('../../follow/watch.js');
       process.exitCode = await watchJob(
         client,
         job,
@@ -32,6 +32,7 @@ export function followCommands(program: Command): void {
         command.error(
           `error: --rank: job ${id} has ${job.specification.replicas} rank(s), 0 to ${job.specification.replicas - 1}`,
         );
+      const { watchJob } = await import('../../follow/watch.js');
       process.exitCode = await watchJob(
         client,
         job,

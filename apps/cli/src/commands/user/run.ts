@@ -2,7 +2,6 @@ import type { Command } from 'commander';
 import { parseCount } from '../../args.js';
 import { connect, createdId, type Client } from '../../client.js';
 import { parseDuration, type Duration } from '../../duration.js';
-import { watchJob } from '../../follow/watch.js';
 import { emit } from '../../output.js';
 import {
   collectParam,
@@ -92,6 +91,7 @@ export function runCommand(program: Command): void {
         }
         if (!options.json) process.stderr.write(`job ${id} submitted\n`);
         const job = await client.jobs.retrieve.query({ id });
+        const { watchJob } = await import('../../follow/watch.js');
         process.exitCode = await watchJob(
           client,
           job,

@@ -2,8 +2,6 @@ import type { Command } from 'commander';
 import { parseCount } from '../../args.js';
 import { connect } from '../../client.js';
 import { EXIT } from '../../exit-status.js';
-import { attachTerminal } from '../../shell/attach.js';
-import { ShellConnection } from '../../shell/connection.js';
 
 export function shellCommand(program: Command): void {
   program
@@ -18,6 +16,9 @@ export function shellCommand(program: Command): void {
       const [opened] = responses;
       if (opened?.session.type !== 'shell')
         throw new Error('the server did not answer with a shell session');
+      // Loaded here: only this command needs a WebSocket.
+      const { ShellConnection } = await import('../../shell/connection.js');
+      const { attachTerminal } = await import('../../shell/attach.js');
       const { stdin, stdout, stderr } = process;
       const shell = await ShellConnection.open({
         providerDomain: opened.providerDomain,
