@@ -24,5 +24,12 @@ export function createUserProgram(): Command {
       .description("the operator's commands (as ucloud-admin): allocations, projects, users, …"),
   );
   completionCommand(program);
+  program.addHelpText(
+    'after',
+    '\nExit codes: 0 done; 1 the server refused or could not be reached; 2 a bad command line\n' +
+      'or config file. follow, logs and run --follow exit as the job did: its own exit code\n' +
+      'where its provider reports one (0 for success), 124 expired, 125 failed to run,\n' +
+      '143 terminated; 130 when Ctrl-C stopped the waiting.',
+  );
   return withJson(program, ['completion', 'shell']);
 }
