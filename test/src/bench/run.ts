@@ -3,7 +3,10 @@ import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
 import { benchChaos } from './chaos.js';
 import { benchDockerStarts } from './docker.js';
+import { benchEvents } from './events.js';
+import { benchFollowers } from './followers.js';
 import { benchRecovery } from './recovery.js';
+import { benchSiteData } from './site-data.js';
 import { benchSlurmSubmission } from './slurm.js';
 import { benchVmStarts } from './vm.js';
 import { percentile } from './stats.js';
@@ -103,10 +106,13 @@ const benches: Record<string, () => Promise<void>> = {
   jobs: benchUpdatesAndCreate,
   charging: () => benchCharging(),
   browse: () => benchBrowse(),
+  'site-data': () => benchSiteData(),
   slurm: () => benchSlurmSubmission(),
   recovery: () => benchRecovery(),
   chaos: () => benchChaos(),
   docker: () => benchDockerStarts(),
+  events: () => benchEvents(),
+  followers: () => benchFollowers(),
   vm: () => benchVmStarts(),
 };
 const named = process.argv.slice(2);

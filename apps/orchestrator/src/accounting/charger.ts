@@ -9,7 +9,13 @@ import type { JobTransitions } from '../jobs/transitions.js';
 import { meterOf, nextChargeAt, periodPrice, periodsBegun } from './metering.js';
 import { z } from 'zod';
 import { payerOf } from './service.js';
-import { ownerKeyOf, WalletStore, type Debit } from './wallets.js';
+import {
+  ownerKeyOf,
+  WalletStore,
+  type Debit,
+  type SpendingBatch,
+  type WalletRow,
+} from './wallets.js';
 
 const BATCH = 500;
 export const NO_MORE_CREDITS = 'No more credits';
@@ -107,14 +113,25 @@ export class Charger {
     const round = this.transitions.atomically(() => {
       const due = this.jobs.dueForCharge(now, BATCH);
       const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [], seconds: 0 };
+      // The round's jobs share few wallets: each is read and its allocations written once.
+      const spending = this.wallets.batch();
+      const wallets = new Map<string, WalletRow | undefined>();
+      const walletOf = (job: JobRow) => {
+        const owner = ownerKeyOf(payerOf(job));
+        const key = `${owner}\n${job.productCategory}\n${job.provider}`;
+        if (!wallets.has(key))
+          wallets.set(key, this.wallets.find(owner, job.productCategory, job.provider));
+        return wallets.get(key);
+      };
       for (const job of due) {
-        const charged = this.chargeJob(job, now);
+        const charged = this.chargeJob(job, now, spending, walletOf);
         round.periods += charged.periods;
         if (charged.outOfCredits) {
           if (this.transitions.terminateBySystem(job.id, NO_MORE_CREDITS, now) !== 'already-ended')
             round.terminated.push(job.id);
         }
       }
+      spending.flush();
       return round;
     });
     round.seconds = (performance.now() - started) / 1000;
@@ -126,11 +143,16 @@ export class Charger {
    * Brings the job's charges to what it owes at `now`: charges the periods it has begun since,
    * or refunds those it was charged for but never began (its end was reported late).
    */
-  private chargeJob(job: JobRow, now: number): { periods: number; outOfCredits: boolean } {
+  private chargeJob(
+    job: JobRow,
+    now: number,
+    spending: SpendingBatch,
+    walletOf: (job: JobRow) => WalletRow | undefined,
+  ): { periods: number; outOfCredits: boolean } {
     const owed = periodsBegun(meterOf(job), now);
     if (owed < job.chargedPeriods) {
       for (const charge of this.chargesFrom.all({ jobId: job.id, period: owed }))
-        this.wallets.refund(parseDebits(charge.debits));
+        spending.refund(parseDebits(charge.debits));
       this.deleteChargesFrom.run({ jobId: job.id, period: owed });
       this.settle(job, owed, now);
       this.log.info(
@@ -144,11 +166,11 @@ export class Charger {
       category: job.productCategory,
       id: job.productId,
     });
-    const wallet = this.wallets.find(ownerKeyOf(payerOf(job)), job.productCategory, job.provider);
+    const wallet = walletOf(job);
     const amount = product ? periodPrice(product, job.replicas) : 0;
     let period = job.chargedPeriods;
     for (; period < owed; period++) {
-      const debits = wallet ? this.wallets.spend(wallet.id, amount, now) : null;
+      const debits = wallet ? spending.spend(wallet.id, amount, now) : null;
       if (!wallet || !debits) {
         // It is being terminated: nothing more is charged until its end settles the meter.
         this.jobs.setCharged(job.id, period, null);

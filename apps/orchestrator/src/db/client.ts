@@ -17,7 +17,14 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  // In WAL, NORMAL loses no commit to a process crash (only to a power cut) and skips an fsync each.
   sqlite.pragma('synchronous = NORMAL');
+  // 64 MB of page cache holds the indexes browse walks on a site of a million jobs (default 2 MB).
+  sqlite.pragma('cache_size = -65536');
+  sqlite.pragma('temp_store = MEMORY');
+  // Checkpoint every 40 MB of WAL, not every 4 MB: a charging round rewrites the same index pages
+  // as the round before, and a page written many times between checkpoints is copied back once.
+  sqlite.pragma('wal_autocheckpoint = 10000');
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db;

@@ -23,6 +23,12 @@ export const JOB_STATES = [
   'SUSPENDED',
 ] as const satisfies readonly JobState[];
 
+/**
+ * Not ended: written out (not bound parameters) so that SQLite can match it to the partial index
+ * `jobs_active`. schema.test.ts checks it names every final state.
+ */
+export const ACTIVE = sql.raw(`state not in ('SUCCESS', 'FAILURE', 'EXPIRED')`);
+
 /** The spec's interactive session types, written out for the same reason. */
 export const SESSION_TYPES = [
   'WEB',
@@ -98,12 +104,25 @@ export const jobs = sqliteTable(
     /** When the job next owes a charge; null when it owes nothing until its state changes. */
     nextChargeAt: integer('next_charge_at'),
   },
+  // Browse walks one of these in id order, filtering as it goes: each filter that can leave few
+  // matches among many jobs has one (db/query-plans.test.ts keeps the plans free of scans and sorts).
   (t) => [
     index('jobs_next_charge').on(t.nextChargeAt),
     index('jobs_owner_id').on(t.ownerUsername, t.id),
     index('jobs_owner_state').on(t.ownerUsername, t.state, t.id),
     index('jobs_project_id').on(t.ownerProject, t.id),
+    index('jobs_project_state').on(t.ownerProject, t.state, t.id),
     index('jobs_provider_state').on(t.provider, t.state),
+    index('jobs_provider_id').on(t.provider, t.id),
+    index('jobs_created').on(t.createdAt),
+    index('jobs_provider_generated_id')
+      .on(t.providerGeneratedId)
+      .where(sql`${t.providerGeneratedId} is not null`),
+    index('jobs_expires')
+      .on(t.expiresAt)
+      .where(sql`${t.expiresAt} is not null`),
+    // The active jobs alone, which the reconciler pages through; `ACTIVE` must match it verbatim.
+    index('jobs_active').on(t.provider, t.id).where(ACTIVE),
   ],
 );
 

@@ -7,7 +7,7 @@ import {
   type ResourceAclEntry,
   type UserActor,
 } from '@ucloud/contracts';
-import { and, eq, inArray, isNotNull, isNull, type SQL } from 'drizzle-orm';
+import { and, eq, inArray, isNotNull, isNull, sql, type SQL } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobAcl, jobGroupAcl, jobs } from '../db/schema.js';
 import type { ProjectStore } from '../projects/store.js';
@@ -92,9 +92,11 @@ export function visibleScopes(db: Db, w: Workspace): SQL[] {
       .select({ id: jobAcl.jobId })
       .from(jobAcl)
       .where(eq(jobAcl.username, w.username));
+    // `+`: "no project" is two thirds of a site; walked on the project indexes, it reads them all.
+    const personal = isNull(sql`+${jobs.ownerProject}`);
     return [
-      and(eq(jobs.ownerUsername, w.username), isNull(jobs.ownerProject)),
-      and(inArray(jobs.id, sharedWithMe), isNull(jobs.ownerProject)),
+      and(eq(jobs.ownerUsername, w.username), personal),
+      and(inArray(jobs.id, sharedWithMe), personal),
     ].filter((s) => s !== undefined);
   }
   if (w.role !== 'USER') return [eq(jobs.ownerProject, w.project)];

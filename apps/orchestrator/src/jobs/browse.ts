@@ -1,5 +1,19 @@
 import type { JobIncludeFlags } from '@ucloud/contracts';
-import { and, asc, desc, eq, gt, gte, inArray, lt, lte, ne, sql, type SQL } from 'drizzle-orm';
+import {
+  and,
+  asc,
+  desc,
+  eq,
+  gt,
+  gte,
+  inArray,
+  lt,
+  lte,
+  ne,
+  sql,
+  type Column,
+  type SQL,
+} from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema.js';
 import { visibleScopes, type Workspace } from './access.js';
@@ -30,22 +44,34 @@ export class JobBrowser {
         .split(',')
         .map((s) => s.trim())
         .filter(Boolean);
+    // A workspace's scopes are walked in id order on their own indexes (owner, project; with the
+    // state, if filtered), checking the other filters on the way: `+column` keeps SQLite from
+    // walking a filter's index instead, which for a user means every job of the site with that
+    // application or provider. Ids and provider ids name a few jobs, so their indexes always lead.
+    const scoped = !(q.workspace.project === null && q.workspace.everyone);
+    const c = (column: Column): SQL => (scoped ? sql`+${column}` : sql`${column}`);
     if (q.query) {
       const text = q.query.toLowerCase();
       where.push(
         sql`(instr(lower(${jobs.name}), ${text}) > 0 or instr(lower(${jobs.applicationName}), ${text}) > 0 or cast(${jobs.id} as text) = ${text})`,
       );
     }
-    if (f.filterApplication) where.push(eq(jobs.applicationName, f.filterApplication));
+    if (f.filterApplication) where.push(eq(c(jobs.applicationName), f.filterApplication));
     if (f.filterState) where.push(eq(jobs.state, f.filterState));
-    if (f.filterCreatedBy) where.push(eq(jobs.ownerUsername, f.filterCreatedBy));
-    if (f.filterCreatedAfter != null) where.push(gte(jobs.createdAt, f.filterCreatedAfter));
-    if (f.filterCreatedBefore != null) where.push(lte(jobs.createdAt, f.filterCreatedBefore));
-    if (f.filterProvider) where.push(eq(jobs.provider, f.filterProvider));
-    if (f.filterProductId) where.push(eq(jobs.productId, f.filterProductId));
-    if (f.filterProductCategory) where.push(eq(jobs.productCategory, f.filterProductCategory));
-    if (f.filterProviderIds)
-      where.push(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
+    if (f.filterCreatedBy) where.push(eq(c(jobs.ownerUsername), f.filterCreatedBy));
+    if (f.filterCreatedAfter != null) where.push(gte(c(jobs.createdAt), f.filterCreatedAfter));
+    if (f.filterCreatedBefore != null) where.push(lte(c(jobs.createdAt), f.filterCreatedBefore));
+    if (f.filterProvider) where.push(eq(c(jobs.provider), f.filterProvider));
+    if (f.filterProductId) where.push(eq(c(jobs.productId), f.filterProductId));
+    if (f.filterProductCategory) where.push(eq(c(jobs.productCategory), f.filterProductCategory));
+    if (f.filterProviderIds) {
+      // As ids, so that SQLite reads these few jobs rather than walk the scope's index past them.
+      const named = this.db
+        .select({ id: jobs.id })
+        .from(jobs)
+        .where(inArray(jobs.providerGeneratedId, list(f.filterProviderIds)));
+      where.push(inArray(jobs.id, named));
+    }
     if (f.filterIds) {
       const ids = list(f.filterIds).map(Number).filter(Number.isSafeInteger);
       where.push(inArray(jobs.id, ids));

@@ -1,5 +1,5 @@
 import {
-  FINAL_STATES,
+  isFinalState,
   type EventCursor,
   type JobSpecification,
   type JobState,
@@ -15,14 +15,21 @@ import {
   lt,
   lte,
   notExists,
-  notInArray,
   Param,
   sql,
   type AnyColumn,
   type SQL,
 } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
-import { idempotencyKeys, jobLicenses, jobs, jobUpdates, providerCursors } from '../db/schema.js';
+import {
+  ACTIVE,
+  idempotencyKeys,
+  JOB_STATES,
+  jobLicenses,
+  jobs,
+  jobUpdates,
+  providerCursors,
+} from '../db/schema.js';
 import type { OutboxStore } from '../outbox/store.js';
 import type { JobRow, UpdateRow } from './job-view.js';
 import type { JobOwner, MeterColumns } from './ports.js';
@@ -56,7 +63,7 @@ export type TransitionColumns = Pick<
 > &
   MeterColumns;
 
-const FINAL = [...FINAL_STATES];
+const ACTIVE_STATES = JOB_STATES.filter((s) => !isFinalState(s));
 
 /**
  * The rows of jobs, their updates, idempotency keys and provider cursors: reads, and the writes
@@ -136,7 +143,8 @@ export class JobRepository {
           owner.project === null ? isNull(jobs.ownerProject) : eq(jobs.ownerProject, owner.project),
           eq(jobs.applicationName, application.name),
           eq(jobs.applicationVersion, application.version),
-          notInArray(jobs.state, FINAL),
+          // Listed rather than "not final", so that the owner+state index is searched, not walked.
+          inArray(jobs.state, ACTIVE_STATES),
         ),
       )
       .all();
@@ -178,7 +186,8 @@ export class JobRepository {
           .select()
           .from(jobUpdates)
           .where(inArray(jobUpdates.jobId, jobIds))
-          .orderBy(asc(jobUpdates.seq))
+          // Each job's in order, as its index has them: no sort of the page's updates.
+          .orderBy(asc(jobUpdates.jobId), asc(jobUpdates.seq))
           .all();
     for (const row of rows) {
       const list = result.get(row.jobId) ?? [];
@@ -193,11 +202,7 @@ export class JobRepository {
    * has acknowledged (reconciliation must not ask about jobs still in the outbox).
    */
   activeOfProvider(provider: string, after: number, limit: number, delivered = false): JobRow[] {
-    const conditions = [
-      eq(jobs.provider, provider),
-      gt(jobs.id, after),
-      notInArray(jobs.state, FINAL),
-    ];
+    const conditions = [eq(jobs.provider, provider), gt(jobs.id, after), ACTIVE];
     if (delivered) {
       const pendingCreate = this.outbox.pendingCreateOf(jobs.id);
       conditions.push(notExists(pendingCreate));
@@ -216,7 +221,7 @@ export class JobRepository {
     return this.db
       .select()
       .from(jobs)
-      .where(and(lt(jobs.expiresAt, before), notInArray(jobs.state, FINAL)))
+      .where(and(lt(jobs.expiresAt, before), ACTIVE))
       .limit(limit)
       .all();
   }

@@ -44,6 +44,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
+import { JobFeeds } from './job-feed.js';
 import { permissionsOf, type Viewer } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
@@ -98,7 +99,12 @@ const UNOFFERED_RESOURCES: Partial<Record<AppParameterValue['type'], string>> = 
 
 /** The Jobs face: what end users call. */
 export class JobService implements JobsService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  /** One feed per followed job, shared by its followers. */
+  private readonly feeds: JobFeeds;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.feeds = new JobFeeds(deps);
+  }
 
   private get jobs(): JobRepository {
     return this.deps.jobs;
@@ -126,6 +132,8 @@ export class JobService implements JobsService {
     const owner = { username: actor.username, project: workspace.project };
     // Everything is checked before anything is stored: a bad item leaves no trace of its batch.
     const accepted: string[] = [];
+    // Comparing configurations costs a canonical JSON of each item: skipped when all allow twins.
+    const checkDuplicates = request.items.some((spec) => spec.allowDuplicateJob !== true);
     const funds = this.deps.funds();
     const items = request.items.map((spec, i) => {
       const at = (field: string) => `items[${i}].${field}`;
@@ -151,9 +159,11 @@ export class JobService implements JobsService {
         if (e instanceof ApiError) throw new ApiError(e.code, `items[${i}].${e.message}`);
         throw e;
       }
-      const key = configurationKey(spec);
-      if (spec.allowDuplicateJob !== true) this.refuseDuplicate(owner, key, spec, accepted, i);
-      accepted.push(key);
+      if (checkDuplicates) {
+        const key = configurationKey(spec);
+        if (spec.allowDuplicateJob !== true) this.refuseDuplicate(owner, key, spec, accepted, i);
+        accepted.push(key);
+      }
       funds.require(owner, product, spec.replicas, at('product'));
       const values = [
         ...Object.entries(spec.parameters ?? {}).map(
@@ -445,7 +455,7 @@ export class JobService implements JobsService {
     const row = this.requireJob(actor, id, 'id', 'READ');
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
-    return new JobFollower(this.deps, row.id, cursor, signal).events();
+    return new JobFollower(this.deps, this.feeds, row.id, cursor, signal).events();
   }
 
   /** Asks providers for declarations not cached yet, so includeSupport is filled even after a restart. */
