@@ -178,7 +178,8 @@ describe('ucloud follow', () => {
     const run = await follow.done;
     expect(run.stdout).toBe(acmeOutput('across a restart', 6));
     expect(run.code, run.stderr).toBe(0);
-    expect(run.stderr).toMatch(/lost the connection .*; following job \d+ again…\n/);
+    expect(run.stderr).toMatch(/^lost the connection \(.+\); reconnecting…$/m);
+    expect(run.stderr).toMatch(/^reconnected: following job \d+ again$/m);
     expect(run.stderr).toMatch(/SUCCESS: The job exited with code 0\n$/);
   });
 

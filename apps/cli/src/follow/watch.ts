@@ -67,13 +67,12 @@ export async function watchJob(
       {
         onMessage,
         onRetry: (error, delayMs, attempt) => {
-          if (attempt === 1)
-            say(`lost the connection (${error.message}); following job ${job.id} again…`);
+          if (attempt === 1) say(`lost the connection (${error.message}); reconnecting…`);
           else if (attempt % 10 === 0)
             say(`still reconnecting (attempt ${attempt}, next in ${Math.round(delayMs)} ms)`);
         },
         onResumed: () => {
-          say(`following job ${job.id} again`);
+          say(`reconnected: following job ${job.id} again`);
         },
       },
       { signal: stop.signal },
