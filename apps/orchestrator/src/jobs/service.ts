@@ -44,7 +44,6 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
-import { JobFeeds } from './job-feed.js';
 import { permissionsOf, type Viewer } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
@@ -99,12 +98,7 @@ const UNOFFERED_RESOURCES: Partial<Record<AppParameterValue['type'], string>> = 
 
 /** The Jobs face: what end users call. */
 export class JobService implements JobsService {
-  /** One feed per followed job, shared by its followers. */
-  private readonly feeds: JobFeeds;
-
-  constructor(private readonly deps: JobServiceDeps) {
-    this.feeds = new JobFeeds(deps);
-  }
+  constructor(private readonly deps: JobServiceDeps) {}
 
   private get jobs(): JobRepository {
     return this.deps.jobs;
@@ -455,7 +449,7 @@ export class JobService implements JobsService {
     const row = this.requireJob(actor, id, 'id', 'READ');
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
-    return new JobFollower(this.deps, this.feeds, row.id, cursor, signal).events();
+    return new JobFollower(this.deps, row.id, cursor, signal).events();
   }
 
   /** Asks providers for declarations not cached yet, so includeSupport is filled even after a restart. */
