@@ -1,4 +1,9 @@
-import { type BackoffOptions, DEFAULT_BACKOFF } from '@ucloud/contracts';
+import {
+  type BackoffOptions,
+  DEFAULT_BACKOFF,
+  listenForScrapes,
+  type MetricsListener,
+} from '@ucloud/contracts';
 import type { FastifyInstance } from 'fastify';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -7,7 +12,6 @@ import type { GatewayConfig } from './config.js';
 import { EventPump } from './event-pump.js';
 import { createHttpServer } from './http-server.js';
 import { LogRelay } from './log-relay.js';
-import { listenForScrapes, type MetricsListener } from './metrics/listener.js';
 import { GatewayMetrics } from './metrics/metrics.js';
 import { createJobsControlClient, type JobsControl } from './orchestrator-client.js';
 import { PluginRegistry } from './plugin-registry.js';

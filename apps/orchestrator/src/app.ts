@@ -1,5 +1,6 @@
 import pino, { type Logger } from 'pino';
 import { Agent } from 'undici';
+import { listenForScrapes } from '@ucloud/contracts';
 import { Charger } from './accounting/charger.js';
 import { chargePeriodOf, metering } from './accounting/metering.js';
 import { AccountingServiceImpl } from './accounting/service.js';
@@ -24,7 +25,6 @@ import { JobAclStore } from './jobs/acl-store.js';
 import { JobBrowser } from './jobs/browse.js';
 import { JobRepository } from './jobs/repository.js';
 import { JobTransitions } from './jobs/transitions.js';
-import { listenForScrapes } from './metrics/listener.js';
 import { OrchestratorMetrics } from './metrics/metrics.js';
 import { ProjectService } from './projects/service.js';
 import { ProjectStore } from './projects/store.js';

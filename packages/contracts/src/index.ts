@@ -18,3 +18,4 @@ export * from './sessions.js';
 export * from './backoff.js';
 export * from './config.js';
 export * from './transport.js';
+export * from './metrics-listener.js';

@@ -1,6 +1,5 @@
-import { Counter, Registry } from 'prom-client';
 import { afterEach, describe, expect, it } from 'vitest';
-import { listenForScrapes, type MetricsListener } from './listener.js';
+import { listenForScrapes, type MetricsListener } from './metrics-listener.js';
 
 let listener: MetricsListener | undefined;
 afterEach(async () => {
@@ -9,8 +8,12 @@ afterEach(async () => {
 
 describe('listenForScrapes', () => {
   it('answers GET /metrics in the text format without a token, and nothing else', async () => {
-    const registry = new Registry();
-    new Counter({ name: 'test_things_total', help: 'Things.', registers: [registry] }).inc(3);
+    // What a prom-client Registry answers, without the dependency.
+    const registry = {
+      contentType: 'text/plain; version=0.0.4; charset=utf-8',
+      metrics: async () =>
+        '# HELP test_things_total Things.\n# TYPE test_things_total counter\ntest_things_total 3\n',
+    };
     listener = await listenForScrapes(registry, { host: '127.0.0.1', port: 0 }, null);
     expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
 

@@ -2,7 +2,12 @@ import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import type { Registry } from 'prom-client';
+
+/** What is scraped: a prom-client Registry fits. */
+export interface Scrapable {
+  metrics(): Promise<string>;
+  contentType: string;
+}
 
 export interface MetricsListener {
   url: string;
@@ -12,10 +17,11 @@ export interface MetricsListener {
 /**
  * Serves `GET /metrics` on a port of its own, without a token: who may scrape is decided by where
  * it listens (loopback or a private interface) and what is in front of it, so nothing changes on
- * the public port. Over HTTPS when `tls` is given (the orchestrator's own certificate).
+ * the public port. Over HTTPS when `tls` is given (the part's own certificate). Used by the
+ * orchestrator and the gateways.
  */
 export async function listenForScrapes(
-  registry: Registry,
+  registry: Scrapable,
   at: { host: string; port: number },
   tls: { cert: Buffer; key: Buffer } | null,
 ): Promise<MetricsListener> {
@@ -37,7 +43,7 @@ export async function listenForScrapes(
   };
 }
 
-async function answer(registry: Registry, request: IncomingMessage, response: ServerResponse) {
+async function answer(registry: Scrapable, request: IncomingMessage, response: ServerResponse) {
   const path = new URL(request.url ?? '/', 'http://metrics').pathname;
   if (path !== '/metrics') {
     plain(response, 404, 'Not found: metrics are at /metrics\n');
