@@ -3,8 +3,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import type { Db } from '../db/client.js';
 import { charges } from '../db/schema.js';
-import type { JobRow } from '../jobs/job-view.js';
-import type { JobRepository } from '../jobs/repository.js';
+import type { ChargeableJob, JobRepository } from '../jobs/repository.js';
 import type { JobTransitions } from '../jobs/transitions.js';
 import { meterOf, nextChargeAt, periodPrice, periodsBegun } from './metering.js';
 import { z } from 'zod';
@@ -43,8 +42,8 @@ export interface ChargeRound {
  */
 export class Charger {
   private readonly wallets: WalletStore;
-  /** Prepared once: it runs for every period of every job. */
-  private readonly insertCharge;
+  /** Prepared once: it inserts every period of every job of a round, as JSON rows. */
+  private readonly insertCharges;
   private readonly chargesFrom;
   private readonly deleteChargesFrom;
   private timer: NodeJS.Timeout | null = null;
@@ -62,17 +61,11 @@ export class Charger {
   ) {
     this.wallets = new WalletStore(db);
     const p = (name: string) => sql.placeholder(name);
-    this.insertCharge = db
-      .insert(charges)
-      .values({
-        jobId: p('jobId'),
-        period: p('period'),
-        walletId: p('walletId'),
-        amount: p('amount'),
-        chargedAt: p('now'),
-        debits: p('debits'),
-      })
-      .prepare();
+    this.insertCharges = db.$client.prepare(
+      `INSERT INTO charges (job_id, period, wallet_id, amount, charged_at, debits)
+      SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5
+      FROM json_each(?)`,
+    );
     const fromPeriod = and(eq(charges.jobId, p('jobId')), gte(charges.period, p('period')));
     this.chargesFrom = db.select().from(charges).where(fromPeriod).prepare();
     this.deleteChargesFrom = db.delete(charges).where(fromPeriod).prepare();
@@ -114,23 +107,27 @@ export class Charger {
       const due = this.jobs.dueForCharge(now, BATCH);
       const round: ChargeRound = { jobs: due.length, periods: 0, terminated: [], seconds: 0 };
       // The round's jobs share few wallets: each is read and its allocations written once.
+      const keyOf = (job: ChargeableJob) =>
+        [ownerKeyOf(payerOf(job)), job.productCategory, job.provider] as const;
+      const found = this.wallets.findMany(due.map(keyOf));
+      const wallets = new Map(
+        found.map((w) => [[w.ownerKey, w.category, w.provider].join('\n'), w]),
+      );
+      const walletOf = (job: ChargeableJob) => wallets.get(keyOf(job).join('\n'));
       const spending = this.wallets.batch();
-      const wallets = new Map<string, WalletRow | undefined>();
-      const walletOf = (job: JobRow) => {
-        const owner = ownerKeyOf(payerOf(job));
-        const key = `${owner}\n${job.productCategory}\n${job.provider}`;
-        if (!wallets.has(key))
-          wallets.set(key, this.wallets.find(owner, job.productCategory, job.provider));
-        return wallets.get(key);
-      };
+      spending.load(found.map((w) => w.id));
+      const writes: RoundWrites = { charges: [], settled: [] };
       for (const job of due) {
-        const charged = this.chargeJob(job, now, spending, walletOf);
+        const charged = this.chargeJob(job, now, spending, walletOf, writes);
         round.periods += charged.periods;
         if (charged.outOfCredits) {
+          // Terminating reads and writes the job: what the round did to it is written first.
+          this.write(writes);
           if (this.transitions.terminateBySystem(job.id, NO_MORE_CREDITS, now) !== 'already-ended')
             round.terminated.push(job.id);
         }
       }
+      this.write(writes);
       spending.flush();
       return round;
     });
@@ -144,17 +141,18 @@ export class Charger {
    * or refunds those it was charged for but never began (its end was reported late).
    */
   private chargeJob(
-    job: JobRow,
+    job: ChargeableJob,
     now: number,
     spending: SpendingBatch,
-    walletOf: (job: JobRow) => WalletRow | undefined,
+    walletOf: (job: ChargeableJob) => WalletRow | undefined,
+    writes: RoundWrites,
   ): { periods: number; outOfCredits: boolean } {
     const owed = periodsBegun(meterOf(job), now);
     if (owed < job.chargedPeriods) {
       for (const charge of this.chargesFrom.all({ jobId: job.id, period: owed }))
         spending.refund(parseDebits(charge.debits));
       this.deleteChargesFrom.run({ jobId: job.id, period: owed });
-      this.settle(job, owed, now);
+      this.settle(job, owed, now, writes);
       this.log.info(
         { jobId: job.id, refunded: job.chargedPeriods - owed },
         'refunded periods the job never began',
@@ -173,32 +171,38 @@ export class Charger {
       const debits = wallet ? spending.spend(wallet.id, amount, now) : null;
       if (!wallet || !debits) {
         // It is being terminated: nothing more is charged until its end settles the meter.
-        this.jobs.setCharged(job.id, period, null);
+        writes.settled.push([job.id, period, null]);
         this.log.info({ jobId: job.id, period }, 'job ran out of credits');
         return { periods: period - job.chargedPeriods, outOfCredits: true };
       }
-      // The key (job, period) makes this insert fail rather than charge a period twice.
-      this.insertCharge.run({
-        jobId: job.id,
-        period,
-        walletId: wallet.id,
-        amount,
-        now,
-        debits: JSON.stringify(debits),
-      });
+      writes.charges.push([job.id, period, wallet.id, amount, now, JSON.stringify(debits)]);
     }
-    this.settle(job, period, now);
+    this.settle(job, period, now, writes);
     return { periods: period - job.chargedPeriods, outOfCredits: false };
   }
 
   /** Records the periods charged and when the job next owes. */
-  private settle(job: JobRow, chargedPeriods: number, now: number): void {
-    this.jobs.setCharged(
-      job.id,
-      chargedPeriods,
-      nextChargeAt(meterOf({ ...job, chargedPeriods }), now),
-    );
+  private settle(job: ChargeableJob, chargedPeriods: number, now: number, writes: RoundWrites) {
+    const next = nextChargeAt(meterOf({ ...job, chargedPeriods }), now);
+    writes.settled.push([job.id, chargedPeriods, next]);
   }
+
+  /** Writes the round's charges and settled meters so far, a statement each. */
+  private write(writes: RoundWrites): void {
+    // The key (job, period) makes this insert fail rather than charge a period twice.
+    if (writes.charges.length > 0) this.insertCharges.run(JSON.stringify(writes.charges));
+    this.jobs.setCharged(writes.settled);
+    writes.charges = [];
+    writes.settled = [];
+  }
+}
+
+/** What a round has charged and settled, not yet written. */
+interface RoundWrites {
+  /** [job id, period, wallet id, amount, charged at, debits as JSON] */
+  charges: Array<[number, number, number, number, number, string]>;
+  /** [job id, charged periods, next charge at] */
+  settled: Array<[number, number, number | null]>;
 }
 
 const Debits = z.array(z.tuple([z.number().int(), z.number().int()]));

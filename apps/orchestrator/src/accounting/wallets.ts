@@ -143,9 +143,19 @@ export class WalletStore {
   /** Spending on this store's allocations, read once per wallet and written at `flush`. */
   batch(): SpendingBatch {
     return new SpendingBatch(
-      (walletId) => this.groupsOf(walletId),
-      (id, take) => this.queries.addUsage.run({ id, take }),
+      (walletIds) => {
+        const groups = new Map(walletIds.map((id) => [id, [] as GroupWithAllocations[]]));
+        const rows = this.queries.groupsOfMany.all({ ids: JSON.stringify(walletIds) });
+        for (const group of grouped(rows)) groups.get(group.walletId)?.push(group);
+        return groups;
+      },
+      (changes) => this.queries.addUsages.run(JSON.stringify(changes)),
     );
+  }
+
+  /** The wallets of several (owner, category, provider), in one read. */
+  findMany(keys: ReadonlyArray<readonly [string, string, string]>): WalletRow[] {
+    return this.queries.findMany.all({ keys: JSON.stringify(keys) });
   }
 
   /** What can be spent now: see `SpendingBatch.maxUsable`. */
@@ -198,9 +208,25 @@ export class SpendingBatch {
   private readonly changes = new Map<number, number>();
 
   constructor(
-    private readonly read: (walletId: number) => GroupWithAllocations[],
-    private readonly write: (allocationId: number, take: number) => void,
+    /** The groups of each wallet named, with their allocations. */
+    private readonly read: (walletIds: number[]) => Map<number, GroupWithAllocations[]>,
+    /** Adds each [allocation id, take] to that allocation's usage. */
+    private readonly write: (changes: Array<[number, number]>) => void,
   ) {}
+
+  /** Reads the wallets not read yet, at once (their parents are read when first needed). */
+  load(walletIds: number[]): void {
+    const missing = [...new Set(walletIds)].filter((id) => !this.groups.has(id));
+    if (missing.length === 0) return;
+    for (const [walletId, groups] of this.read(missing)) {
+      for (const a of groups.flatMap((g) => g.allocations)) {
+        // A refund may have reached this allocation before its wallet was read.
+        a.usage += this.changes.get(a.id) ?? 0;
+        this.allocations.set(a.id, a);
+      }
+      this.groups.set(walletId, groups);
+    }
+  }
 
   /** What can be spent now: the unused quota of active allocations, each group limited by its parent. */
   maxUsable(walletId: number, at: number): number {
@@ -258,22 +284,14 @@ export class SpendingBatch {
 
   /** Writes every allocation's change of usage. */
   flush(): void {
-    for (const [id, take] of this.changes) if (take !== 0) this.write(id, take);
+    const changes = [...this.changes].filter(([, take]) => take !== 0);
+    if (changes.length > 0) this.write(changes);
     this.changes.clear();
   }
 
   private groupsOf(walletId: number): GroupWithAllocations[] {
-    let groups = this.groups.get(walletId);
-    if (!groups) {
-      groups = this.read(walletId);
-      for (const a of groups.flatMap((g) => g.allocations)) {
-        // A refund may have reached this allocation before its wallet was read.
-        a.usage += this.changes.get(a.id) ?? 0;
-        this.allocations.set(a.id, a);
-      }
-      this.groups.set(walletId, groups);
-    }
-    return groups;
+    this.load([walletId]);
+    return this.groups.get(walletId) ?? [];
   }
 
   private add(allocationId: number, take: number): void {
@@ -329,12 +347,27 @@ function prepareQueries(db: Db) {
       )
       .prepare(),
     groupsOf: groupsWhere('walletId'),
-    childGroupsOf: groupsWhere('parentWalletId'),
-    addUsage: db
-      .update(allocations)
-      .set({ usage: sql`${allocations.usage} + ${p('take')}` })
-      .where(eq(allocations.id, p('id')))
+    groupsOfMany: db
+      .select({ group: allocationGroups, allocation: allocations })
+      .from(allocationGroups)
+      .leftJoin(allocations, eq(allocations.groupId, allocationGroups.id))
+      .where(sql`${allocationGroups.walletId} in (select value from json_each(${p('ids')}))`)
+      .orderBy(asc(allocationGroups.id), asc(allocations.id))
       .prepare(),
+    findMany: db
+      .select()
+      .from(wallets)
+      .where(
+        sql`(${wallets.ownerKey}, ${wallets.category}, ${wallets.provider}) in (select value ->> 0, value ->> 1, value ->> 2 from json_each(${p('keys')}))`,
+      )
+      .prepare(),
+    // One statement for a round's changes: [[allocation id, take], …].
+    addUsages: db.$client.prepare(
+      `UPDATE allocations SET usage = usage + c.take
+      FROM (SELECT value ->> 0 AS id, value ->> 1 AS take FROM json_each(?)) AS c
+      WHERE allocations.id = c.id`,
+    ),
+    childGroupsOf: groupsWhere('parentWalletId'),
   };
 }
 

@@ -63,6 +63,23 @@ export type TransitionColumns = Pick<
 > &
   MeterColumns;
 
+/** What charging reads of a job: its meter, owner and product, not its specification. */
+const CHARGEABLE = {
+  id: jobs.id,
+  ownerUsername: jobs.ownerUsername,
+  ownerProject: jobs.ownerProject,
+  provider: jobs.provider,
+  productId: jobs.productId,
+  productCategory: jobs.productCategory,
+  replicas: jobs.replicas,
+  chargePeriodMs: jobs.chargePeriodMs,
+  chargedPeriods: jobs.chargedPeriods,
+  startedAt: jobs.startedAt,
+  runningMs: jobs.runningMs,
+  runningSince: jobs.runningSince,
+};
+export type ChargeableJob = Pick<JobRow, keyof typeof CHARGEABLE>;
+
 const ACTIVE_STATES = JOB_STATES.filter((s) => !isFinalState(s));
 
 /**
@@ -227,14 +244,8 @@ export class JobRepository {
   }
 
   /** Jobs that owe a charge at `now`, oldest debt first. */
-  dueForCharge(now: number, limit: number): JobRow[] {
-    return this.db
-      .select()
-      .from(jobs)
-      .where(lte(jobs.nextChargeAt, now))
-      .orderBy(asc(jobs.nextChargeAt))
-      .limit(limit)
-      .all();
+  dueForCharge(now: number, limit: number): ChargeableJob[] {
+    return this.prepared.dueForCharge.all({ now, limit });
   }
 
   /** How many jobs each provider has in each state (one pass over the provider+state index). */
@@ -288,9 +299,12 @@ export class JobRepository {
       .run();
   }
 
-  /** Records how many periods a job has been charged for and when it next owes (null: never). */
-  setCharged(jobId: number, chargedPeriods: number, nextChargeAt: number | null): void {
-    this.prepared.setCharged.run({ id: jobId, chargedPeriods, nextChargeAt });
+  /**
+   * Records, for each [job id, periods, next charge], how many periods the job has been charged
+   * for and when it next owes (null: never): one statement for a charging round.
+   */
+  setCharged(rows: Array<[number, number, number | null]>): void {
+    if (rows.length > 0) this.prepared.setCharged.run(JSON.stringify(rows));
   }
 }
 
@@ -356,10 +370,16 @@ function prepareStatements(db: Db) {
       )
       .where(eq(jobs.id, p('id')))
       .prepare(),
-    setCharged: db
-      .update(jobs)
-      .set(placeholders('chargedPeriods', 'nextChargeAt'))
-      .where(eq(jobs.id, p('id')))
+    dueForCharge: db
+      .select(CHARGEABLE)
+      .from(jobs)
+      .where(lte(jobs.nextChargeAt, p('now')))
+      .orderBy(asc(jobs.nextChargeAt))
+      .limit(p('limit'))
       .prepare(),
+    setCharged: db.$client.prepare(
+      `UPDATE jobs SET charged_periods = c.value ->> 1, next_charge_at = c.value ->> 2
+      FROM json_each(?) AS c WHERE jobs.id = c.value ->> 0`,
+    ),
   };
 }
