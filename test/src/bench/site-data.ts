@@ -196,13 +196,16 @@ async function browseCases(o: Orchestrator, site: SiteData): Promise<void> {
 
 /** Every RUNNING job owes a period at once; the charger's rounds are timed from its own log. */
 async function chargeAll(o: Orchestrator, file: string): Promise<void> {
-  const due = makeRunningJobsDue(file, Date.now());
+  const since = Date.now();
+  const due = makeRunningJobsDue(file, since);
   const rounds = () =>
-    o.logs.filter((l) => l.msg === 'charged a round') as Array<{
-      jobs: number;
-      ms: number;
-      time: number;
-    }>;
+    (
+      o.logs.filter((l) => l.msg === 'charged a round') as Array<{
+        jobs: number;
+        ms: number;
+        time: number;
+      }>
+    ).filter((r) => r.time >= since);
   const deadline = Date.now() + 120_000;
   while (rounds().reduce((n, r) => n + r.jobs, 0) < due && Date.now() < deadline)
     await new Promise((r) => setTimeout(r, 50));

@@ -114,6 +114,7 @@ export const jobs = sqliteTable(
     index('jobs_project_state').on(t.ownerProject, t.state, t.id),
     index('jobs_provider_state').on(t.provider, t.state),
     index('jobs_provider_id').on(t.provider, t.id),
+    index('jobs_state_id').on(t.state, t.id),
     index('jobs_created').on(t.createdAt),
     index('jobs_provider_generated_id')
       .on(t.providerGeneratedId)

@@ -79,15 +79,24 @@ export type Workspace =
   | { username: string; project: null; everyone: boolean }
   | { username: string; project: string; role: ProjectRole; groups: ReadonlySet<string> };
 
+/** A part of what a workspace lists: its condition, and whether it lists granted jobs by id. */
+export interface Scope {
+  where: SQL;
+  /** The jobs are named by a list of ids (grants), which must lead the query's plan. */
+  listed: boolean;
+}
+
 /**
  * The listing twin of `permissionsOf`: SQL conditions selecting the jobs of `w` the caller holds
  * READ on (access.test.ts checks the two agree). Own jobs and shared jobs are separate scopes, read
  * apart and merged: as one query with an OR, SQLite could no longer walk the owner index in id
  * order and sorted every match instead.
  */
-export function visibleScopes(db: Db, w: Workspace): SQL[] {
+export function visibleScopes(db: Db, w: Workspace): Scope[] {
+  const own = (where: SQL | undefined): Scope[] => (where ? [{ where, listed: false }] : []);
+  const granted = (where: SQL | undefined): Scope[] => (where ? [{ where, listed: true }] : []);
   if (w.project === null) {
-    if (w.everyone) return [isNotNull(jobs.id)];
+    if (w.everyone) return own(isNotNull(jobs.id));
     const sharedWithMe = db
       .select({ id: jobAcl.jobId })
       .from(jobAcl)
@@ -95,19 +104,19 @@ export function visibleScopes(db: Db, w: Workspace): SQL[] {
     // `+`: "no project" is two thirds of a site; walked on the project indexes, it reads them all.
     const personal = isNull(sql`+${jobs.ownerProject}`);
     return [
-      and(eq(jobs.ownerUsername, w.username), personal),
-      and(inArray(jobs.id, sharedWithMe), personal),
-    ].filter((s) => s !== undefined);
+      ...own(and(eq(jobs.ownerUsername, w.username), personal)),
+      ...granted(and(inArray(jobs.id, sharedWithMe), personal)),
+    ];
   }
-  if (w.role !== 'USER') return [eq(jobs.ownerProject, w.project)];
+  if (w.role !== 'USER') return own(eq(jobs.ownerProject, w.project));
   const sharedWithMyGroups = db
     .select({ id: jobGroupAcl.jobId })
     .from(jobGroupAcl)
     .where(inArray(jobGroupAcl.groupId, [...w.groups]));
   return [
-    and(eq(jobs.ownerProject, w.project), eq(jobs.ownerUsername, w.username)),
-    and(inArray(jobs.id, sharedWithMyGroups), eq(jobs.ownerProject, w.project)),
-  ].filter((s) => s !== undefined);
+    ...own(and(eq(jobs.ownerProject, w.project), eq(jobs.ownerUsername, w.username))),
+    ...granted(and(inArray(jobs.id, sharedWithMyGroups), eq(jobs.ownerProject, w.project))),
+  ];
 }
 
 /** Where `JobAccess` reads what its decisions need. */

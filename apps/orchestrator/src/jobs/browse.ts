@@ -16,7 +16,7 @@ import {
 } from 'drizzle-orm';
 import type { Db } from '../db/client.js';
 import { jobs } from '../db/schema.js';
-import { visibleScopes, type Workspace } from './access.js';
+import { visibleScopes, type Scope, type Workspace } from './access.js';
 import type { JobRow } from './job-view.js';
 
 export interface BrowseQuery {
@@ -45,7 +45,7 @@ export class JobBrowser {
         .map((s) => s.trim())
         .filter(Boolean);
     // A workspace's scopes are walked in id order on their own indexes (owner, project; with the
-    // state, if filtered), checking the other filters on the way: `+column` keeps SQLite from
+    // state, if filtered: below), checking the other filters on the way: `+column` keeps SQLite from
     // walking a filter's index instead, which for a user means every job of the site with that
     // application or provider. Ids and provider ids name a few jobs, so their indexes always lead.
     const scoped = !(q.workspace.project === null && q.workspace.everyone);
@@ -57,7 +57,6 @@ export class JobBrowser {
       );
     }
     if (f.filterApplication) where.push(eq(c(jobs.applicationName), f.filterApplication));
-    if (f.filterState) where.push(eq(jobs.state, f.filterState));
     if (f.filterCreatedBy) where.push(eq(c(jobs.ownerUsername), f.filterCreatedBy));
     if (f.filterCreatedAfter != null) where.push(gte(c(jobs.createdAt), f.filterCreatedAfter));
     if (f.filterCreatedBefore != null) where.push(lte(c(jobs.createdAt), f.filterCreatedBefore));
@@ -82,11 +81,18 @@ export class JobBrowser {
     if (q.after !== null) where.push(q.ascending ? gt(jobs.id, q.after) : lt(jobs.id, q.after));
     // Own jobs and jobs shared with the caller are read apart and merged: as one query with an OR,
     // SQLite could no longer walk the owner index in id order and sorted every match instead.
-    const page = (scope: SQL) =>
+    // The state leads on a scope's own index (owner or project, then state); on granted jobs, named
+    // by id, it must not, or SQLite walks every job of the site in that state.
+    const conditions = (scope: Scope) => {
+      if (!f.filterState) return [scope.where, ...where];
+      const state = scope.listed ? sql`+${jobs.state}` : sql`${jobs.state}`;
+      return [scope.where, eq(state, f.filterState), ...where];
+    };
+    const page = (scope: Scope) =>
       this.db
         .select()
         .from(jobs)
-        .where(and(scope, ...where))
+        .where(and(...conditions(scope)))
         .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
         .limit(q.itemsPerPage)
         .all();
@@ -103,7 +109,7 @@ export class JobBrowser {
           this.db
             .select({ id: jobs.id })
             .from(jobs)
-            .where(and(scope, ...where))
+            .where(and(...conditions(scope)))
             .orderBy(q.ascending ? asc(jobs.id) : desc(jobs.id))
             .limit(q.skip)
             .all(),

@@ -69,8 +69,9 @@ export function generateSiteData(file: string, o: SiteDataOptions): SiteData {
           CASE WHEN i >= ${firstActive} THEN 'RUNNING' WHEN h % 10 < 7 THEN 'SUCCESS' WHEN h % 10 < 9 THEN 'FAILURE' ELSE 'EXPIRED' END AS state,
           :now - (${o.jobs} - i) * 1000 AS created,
           :now - (${o.jobs} - i) * 1000 + 500 AS started,
-          -- Running since less than a period, so that none owes a charge until the bench says.
-          :now - (i * 997) % ${o.chargePeriodMs} AS running,
+          -- Running for less than half a period: none owes a charge for half a period, and moved
+          -- on one period (makeRunningJobsDue), each owes exactly one.
+          :now - (i * 997) % (${o.chargePeriodMs} / 2) AS running,
           ${o.chargePeriodMs} AS period
         FROM gen)`,
       )

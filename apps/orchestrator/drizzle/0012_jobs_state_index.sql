@@ -1,0 +1,1 @@
+CREATE INDEX `jobs_state_id` ON `jobs` (`state`,`id`);
