@@ -96,6 +96,7 @@ describe('the operator role', () => {
     const seen = stack.client(olga);
     expect((await seen.jobs.retrieve.query({ id })).id).toBe(id);
     expect((await seen.jobs.browse.query({})).items.map((j) => j.id)).toContain(id);
+    expect((await cli(olga, 'projects', 'list', '--all')).stdout).toContain('Chemistry');
     const everyProject = await seen.projects.browse.query({ all: true });
     expect(everyProject.items.map((p) => p.id)).toContain(project);
     expect((await seen.projects.browse.query({})).items).toEqual([]);

@@ -22,10 +22,11 @@ export function projectsCommand(program: Command): void {
   projects
     .command('list')
     .description("the caller's projects")
-    .action(async (_options: unknown, command: Command) => {
+    .option('--all', 'every project of the site (administrators and operators)')
+    .action(async (options: { all?: boolean }, command: Command) => {
       const client = connect(command);
       const items = await allPages((next) =>
-        client.projects.browse.query({ itemsPerPage: 250, next }),
+        client.projects.browse.query({ itemsPerPage: 250, next, all: options.all ?? false }),
       );
       emit(command, items, projectsText);
     });
