@@ -49,6 +49,27 @@ describe('BatchReader', () => {
     expect(await reader.next()).toEqual([3]);
   });
 
+  it('keeps reading while a batch is delivered, and sends what waited at once', async () => {
+    const source = feed<number>();
+    let pulls = 0;
+    const counted: AsyncIterator<number> = {
+      next: () => {
+        pulls++;
+        return source.iterator.next();
+      },
+    };
+    const reader = new BatchReader(counted, 3, 1_000);
+    source.push(1, 2, 3);
+    expect(await reader.next()).toEqual([1, 2, 3]);
+    // Not asked for a batch, the reader still takes what comes, up to its bound (4 × 3).
+    source.push(...Array.from({ length: 20 }, (_, i) => i + 4));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(pulls).toBe(3 + 12);
+    const started = Date.now();
+    expect(await reader.next()).toEqual([4, 5, 6]);
+    expect(Date.now() - started).toBeLessThan(500);
+  });
+
   it('delivers what it read before the end or a failure, then reports it', async () => {
     const ending = feed<number>();
     ending.push(1);

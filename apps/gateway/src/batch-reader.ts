@@ -1,64 +1,86 @@
 /**
- * Reads an async iterator in batches: waits for one item, then takes whatever else arrives within
- * `lingerMs`, up to `maxItems`. Items are never dropped: a read still pending when a batch closes
- * is carried over to the next batch.
+ * Reads an async iterator in batches, and keeps reading while a batch is being delivered (up to
+ * a bound), so a slow consumer does not stall the source. A batch takes what is waiting, up to
+ * `maxItems`; when nothing was waiting, it waits for one item, then up to `lingerMs` for more.
+ * Items are never dropped, and an end or a failure surfaces only after what came before it.
  */
 export class BatchReader<T> {
-  private pending: Promise<IteratorResult<T>> | null = null;
+  private readonly buffered: T[] = [];
+  private ended = false;
+  private failure: { error: unknown } | null = null;
+  private reading = false;
+  /** Wakes `next` when the buffer changes. */
+  private changed: (() => void) | null = null;
+  /** Wakes the reading loop once the buffer has room again. */
+  private room: (() => void) | null = null;
 
   constructor(
     private readonly source: AsyncIterator<T>,
     private readonly maxItems: number,
     private readonly lingerMs: number,
+    /** Most items read ahead of the consumer. */
+    private readonly maxBuffered = maxItems * 4,
   ) {}
 
   /** The next batch, or null once the source has ended. Rejects when the source fails. */
   async next(): Promise<T[] | null> {
-    const first = await this.take();
-    if (first.done) return null;
-    const batch = [first.value];
-    const deadline = Date.now() + this.lingerMs;
-    while (batch.length < this.maxItems) {
-      const result = await this.takeBefore(deadline);
-      // On a failure, deliver what was read; the failure surfaces on the next call.
-      if (result === 'timeout' || result === 'failed') break;
-      if (result.done) {
-        // Hand the end to the next call, after this batch has been delivered.
-        this.pending = Promise.resolve(result);
-        break;
-      }
-      batch.push(result.value);
+    if (!this.reading) {
+      this.reading = true;
+      void this.readAhead();
     }
+    const waited = this.buffered.length === 0;
+    await this.until(() => this.buffered.length > 0 || this.stopped(), Infinity);
+    if (this.buffered.length === 0) {
+      if (this.failure) throw this.failure.error;
+      return null;
+    }
+    // Only a batch that had to wait lingers: one that was already waiting goes at once.
+    if (waited)
+      await this.until(
+        () => this.buffered.length >= this.maxItems || this.stopped(),
+        this.lingerMs,
+      );
+    const batch = this.buffered.splice(0, this.maxItems);
+    this.room?.();
     return batch;
   }
 
-  private take(): Promise<IteratorResult<T>> {
-    const read = this.read();
-    this.pending = null;
-    return read;
+  private stopped(): boolean {
+    return this.ended || this.failure !== null;
   }
 
-  private async takeBefore(deadline: number): Promise<IteratorResult<T> | 'timeout' | 'failed'> {
-    const read = this.read().catch(() => 'failed' as const);
+  private async readAhead(): Promise<void> {
+    try {
+      for (;;) {
+        if (this.buffered.length >= this.maxBuffered)
+          await new Promise<void>((resolve) => (this.room = resolve));
+        this.room = null;
+        const result = await this.source.next();
+        if (result.done) break;
+        this.buffered.push(result.value);
+        this.changed?.();
+      }
+      this.ended = true;
+    } catch (error) {
+      this.failure = { error };
+    }
+    this.changed?.();
+  }
+
+  /** Resolves once `ready()` holds, or after `ms`. */
+  private async until(ready: () => boolean, ms: number): Promise<void> {
     let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<'timeout'>((resolve) => {
-      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - Date.now()));
+    const timeout = new Promise<void>((resolve) => {
+      if (ms !== Infinity) timer = setTimeout(resolve, ms);
     });
     try {
-      const result = await Promise.race([read, timeout]);
-      if (result !== 'timeout' && result !== 'failed') this.pending = null;
-      return result;
+      while (!ready()) {
+        const change = new Promise<void>((resolve) => (this.changed = resolve));
+        if ((await Promise.race([change.then(() => 'changed'), timeout])) !== 'changed') return;
+      }
     } finally {
+      this.changed = null;
       clearTimeout(timer);
     }
-  }
-
-  private read(): Promise<IteratorResult<T>> {
-    if (!this.pending) {
-      this.pending = this.source.next();
-      // A read left pending when the consumer gives up must not become an unhandled rejection.
-      this.pending.catch(() => undefined);
-    }
-    return this.pending;
   }
 }

@@ -53,6 +53,9 @@ export class EventPump {
   private startedAt = 0;
   /** The orchestrator has answered since start: from then on a failure is news. */
   private answered = false;
+  /** The ack being sent, if any, and the highest seq to ack once it is done. */
+  private acking: Promise<void> | null = null;
+  private toAck: string | null = null;
 
   constructor(
     private readonly plugin: PluginClient,
@@ -78,6 +81,7 @@ export class EventPump {
     this.abort.abort();
     this.watch?.cancel();
     await this.running;
+    await this.acking;
   }
 
   private async run(): Promise<void> {
@@ -105,6 +109,8 @@ export class EventPump {
   /** One connection, from the orchestrator's cursor until something fails (it never ends otherwise). */
   private async session(backoff: Backoff, signal: AbortSignal): Promise<never> {
     // Describe again each time: a plugin whose log started over has a new event stream id.
+    // An ack left from the last session may not reach a plugin whose log started over.
+    this.toAck = null;
     const { eventStreamId: stream } = await this.registry.describe(this.plugin);
     const cursor = await this.control.retrieveCursor(stream, signal);
     this.answered = true;
@@ -144,21 +150,33 @@ export class EventPump {
           stream,
           seq: last.seq,
         });
-        await this.acknowledge(last.seq);
+        this.acknowledge(last.seq);
       }
     } finally {
       watch.cancel();
     }
   }
 
-  /** The orchestrator has the events; the plugin may now forget them. */
-  private async acknowledge(seq: string): Promise<void> {
-    try {
-      await this.plugin.ackEvents(seq);
-    } catch (error) {
-      // Not fatal: the plugin keeps the events a little longer and the next ack covers them.
-      this.logger.warn({ seq, err: errorMessage(error) }, 'plugin did not take the ack');
+  /**
+   * The orchestrator has the events; the plugin may now forget them. Sent beside the next batch,
+   * not before it: one ack at a time, each covering every batch delivered meanwhile.
+   */
+  private acknowledge(seq: string): void {
+    this.toAck = seq;
+    this.acking ??= this.sendAcks();
+  }
+
+  private async sendAcks(): Promise<void> {
+    for (let seq = this.toAck; seq !== null; seq = this.toAck) {
+      this.toAck = null;
+      try {
+        await this.plugin.ackEvents(seq);
+      } catch (error) {
+        // Not fatal: the plugin keeps the events a little longer and the next ack covers them.
+        this.logger.warn({ seq, err: errorMessage(error) }, 'plugin did not take the ack');
+      }
     }
+    this.acking = null;
   }
 
   private enter(next: PumpState, details: Record<string, unknown>): void {

@@ -44,8 +44,10 @@ export interface GatewayTuning {
 
 export const DEFAULT_TUNING: GatewayTuning = {
   backoff: DEFAULT_BACKOFF,
-  batchSize: 100,
-  lingerMs: 5,
+  // A backlog goes in few large transactions (events are read ahead while one is stored); a
+  // lone event waits at most 1 ms for company.
+  batchSize: 500,
+  lingerMs: 1,
   pluginCallTimeoutMs: 60_000,
   orchestratorTimeoutMs: 30_000,
   shutdownGraceMs: 5_000,

@@ -33,6 +33,11 @@ export interface StackOptions {
   logFormat?: LogFormat;
   /** The plugin that serves the provider's products; native unless told. */
   plugin?: PluginName;
+  /**
+   * Runs this script in the plugin's place, under the plugin's name and settings: a bench's load
+   * generator, or a test's plugin.
+   */
+  pluginMain?: string;
   /** Where each component's log lines go (one line at a time, prefixed by nobody). */
   onLog?: (component: ComponentName, line: string) => void;
   /** Called when a component exits without having been asked to. */
@@ -206,7 +211,8 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     if (!componentEnv)
       throw new Error(`${name} is not part of this stack (its plugin is ${plugin})`);
     signal?.throwIfAborted();
-    const child = spawn(process.execPath, ['--import', EXIT_WITH_LAUNCHER, MAINS[name]], {
+    const main = name === plugin ? (options.pluginMain ?? MAINS[name]) : MAINS[name];
+    const child = spawn(process.execPath, ['--import', EXIT_WITH_LAUNCHER, main], {
       env: { ...process.env, ...componentEnv },
       stdio: ['pipe', 'pipe', 'pipe'],
     });

@@ -109,6 +109,23 @@ describe('EventJournal', () => {
     await follower.return(undefined);
   });
 
+  it('puts a batch on disk once, before any of it leaves (group commit)', async () => {
+    const journal = openJournal();
+    for (let i = 0; i < 100; i++) journal.append({ jobId: 'j', status: `${i}` });
+    const synced: number[] = [];
+    const sync = journal.syncUpTo.bind(journal);
+    journal.syncUpTo = async (seq) => {
+      await sync(seq);
+      synced.push(seq);
+    };
+    const seen = await take(journal.follow(0), 100, (e) => {
+      // Nothing is handed out before the fsync covering it has finished.
+      expect(synced.at(-1)).toBeGreaterThanOrEqual(e.seq);
+    });
+    expect(seen).toHaveLength(100);
+    expect(synced).toEqual([100]);
+  });
+
   it('serves several followers independently', async () => {
     const journal = openJournal();
     journal.append({ jobId: 'a' });

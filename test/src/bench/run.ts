@@ -3,6 +3,8 @@ import { benchBrowse } from './browse.js';
 import { benchCharging } from './charging.js';
 import { benchChaos } from './chaos.js';
 import { benchDockerStarts } from './docker.js';
+import { benchEvents } from './events.js';
+import { benchFollowers } from './followers.js';
 import { benchRecovery } from './recovery.js';
 import { benchSiteData } from './site-data.js';
 import { benchSlurmSubmission } from './slurm.js';
@@ -109,6 +111,8 @@ const benches: Record<string, () => Promise<void>> = {
   recovery: () => benchRecovery(),
   chaos: () => benchChaos(),
   docker: () => benchDockerStarts(),
+  events: () => benchEvents(),
+  followers: () => benchFollowers(),
   vm: () => benchVmStarts(),
 };
 const named = process.argv.slice(2);

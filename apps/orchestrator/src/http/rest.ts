@@ -36,6 +36,7 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { replyWithError } from './errors.js';
+import { messageJson } from './message-json.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenApiDocument } from './openapi.js';
 
 type Caller = ReturnType<typeof appRouter.createCaller>;
@@ -619,8 +620,13 @@ async function followAsServerSentEvents(
   });
   try {
     for await (const event of events) {
-      const [id, data] = event as [string, unknown];
-      reply.raw.write(`id: ${id}\ndata: ${JSON.stringify(data)}\n\n`);
+      const [id, data] = event as [string, JobsFollowResponse];
+      // Messages that come in one burst go out in one write.
+      if (reply.raw.writableCorked === 0) {
+        reply.raw.cork();
+        setImmediate(() => reply.raw.uncork());
+      }
+      reply.raw.write(`id: ${id}\ndata: ${messageJson(data)}\n\n`);
     }
   } catch (e) {
     const { status, body } = toHttpError(e);

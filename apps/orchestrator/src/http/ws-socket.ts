@@ -11,6 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawData } from 'ws';
 import type { HttpDeps } from './server.js';
+import { frameJson } from './message-json.js';
 import { readRequestFrame, type ServerFrame, type SocketRequest } from './ws-envelope.js';
 import { followOverSocket } from './ws-follow.js';
 
@@ -81,7 +82,7 @@ function serveSocket(
   const streams = new Map<string, AbortController>();
   const send = (frame: ServerFrame) =>
     new Promise<void>((resolve) => {
-      socket.send(JSON.stringify(frame), () => resolve());
+      socket.send(frameJson(frame), () => resolve());
       if (socket.bufferedAmount < HIGH_WATER_BYTES) resolve();
     });
   const refuse = (streamId: string | null, error: ApiError) => {

@@ -6,8 +6,8 @@ import {
   sleep,
   serviceUnavailable,
   type FollowEvent,
+  type Job,
   type JobsLog,
-  type JobState,
   type JobStatus,
   type LogStreamName,
   type ProviderLogChunk,
@@ -15,7 +15,8 @@ import {
 import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { completeUtf8Length, type FollowCursor } from './follow-cursor.js';
-import { parseUpdate, toApiJob, toProviderJob, type JobRow } from './job-view.js';
+import type { ChunkListener, FeedChunk, JobFeed, JobFeeds } from './job-feed.js';
+import { toProviderJob } from './job-view.js';
 import type { JobNotifier } from './notifier.js';
 import type { ProviderCalls, ProviderLookup } from './ports.js';
 import type { JobRepository } from './repository.js';
@@ -33,38 +34,51 @@ export interface FollowDeps {
 }
 
 /**
- * One follower of one job. Updates come from the database in order; logs come from the provider
- * once the job has run. Before a final update is sent, the rest of the output is fetched and sent,
- * so a follower sees the job's whole output before it sees the job end.
+ * One follower of one job. Updates come from the job's feed, read and built once for all its
+ * followers; output comes from the feed's one stream from the provider once the job has run (a
+ * follower behind that stream first fetches what it lacks itself). Before a final update is
+ * sent, the rest of the output is fetched and sent, so a follower sees the job's whole output
+ * before it sees the job end.
  */
 export class JobFollower {
-  private readonly queue: ProviderLogChunk[] = [];
+  private readonly queue: FeedChunk[] = [];
   /** Bytes received per stream, including those queued but not yet sent. */
   private readonly fetched = new Map<string, number>();
   /** Received bytes that end inside a UTF-8 character, held until the rest arrives. */
   private readonly partial = new Map<string, Buffer>();
-  private live: AbortController | null = null;
   private wakeUp: () => void = () => {};
-  private everRan: boolean;
-  private state: JobState;
+  /** Receiving the feed's output. */
+  private listening = false;
+  /** While fetching what lies before the feed's stream: its chunks, held until that is done. */
+  private held: FeedChunk[] | null = null;
+  private catchingUp: AbortController | null = null;
   /** The follower went away, or the server is shutting down. */
   private readonly signal: AbortSignal;
+  private readonly listener: ChunkListener = (chunk) => {
+    if (this.held) this.held.push(chunk);
+    else if (this.accept(chunk)) this.wakeUp();
+  };
+
+  /** The job's feed, held while `events` runs (a follow never iterated holds nothing). */
+  private feed!: JobFeed;
 
   constructor(
     private readonly deps: FollowDeps,
+    private readonly feeds: JobFeeds,
     private readonly jobId: number,
     private readonly cursor: FollowCursor,
     callerGone: AbortSignal | undefined,
   ) {
     this.signal = callerGone ? AbortSignal.any([callerGone, deps.closing]) : deps.closing;
     for (const o of cursor.logOffsets()) this.fetched.set(`${o.rank}/${o.stream}`, o.offset);
-    const seen = deps.jobs.updatesOf(jobId).filter((u) => u.seq <= cursor.updateSeq);
-    this.everRan = seen.some((u) => u.stateAfter === 'RUNNING');
-    this.state = seen.at(-1)?.stateAfter ?? 'IN_QUEUE';
   }
 
   async *events(): AsyncGenerator<FollowEvent> {
-    const unsubscribe = this.deps.notifier.subscribe(this.jobId, () => this.wakeUp());
+    this.feed = this.feeds.hold(this.jobId);
+    const unsubscribe = this.deps.notifier.subscribe(this.jobId, () => {
+      this.feed.changed();
+      this.wakeUp();
+    });
     const onAbort = () => this.wakeUp();
     this.signal.addEventListener('abort', onAbort);
     try {
@@ -74,23 +88,23 @@ export class JobFollower {
           yield this.logEvent(this.queue.splice(0));
           continue;
         }
-        for (const row of this.deps.jobs.updatesOf(this.jobId, this.cursor.updateSeq)) {
-          const final = isFinalState(row.stateAfter);
-          if (final && this.everRan) {
+        for (
+          let next = this.feed.nextAfter(this.cursor.updateSeq);
+          next;
+          next = this.feed.nextAfter(this.cursor.updateSeq)
+        ) {
+          const final = isFinalState(next.stateAfter);
+          if (final && this.feed.stateAt(next.seq).everRan) {
             yield* this.drainLogs();
             // Stopped before all output was sent: never show the end without it.
             if (this.stopped()) break;
           }
-          this.cursor.updateSeq = row.seq;
-          this.state = row.stateAfter;
-          if (this.state === 'RUNNING') this.everRan = true;
-          yield {
-            id: this.cursor.toString(),
-            data: { updates: [parseUpdate(row)], log: [], newStatus: this.status() },
-          };
+          this.cursor.updateSeq = next.seq;
+          // The message is the feed's, shared with every follower; only the id is this one's.
+          yield { id: this.cursor.toString(), data: next.data };
           if (final) return;
         }
-        if (this.everRan && !this.live) this.startLiveLogs();
+        if (!this.listening && this.feed.stateAt(this.cursor.updateSeq).everRan) this.listen();
         await woken;
       }
       // Ended as an error, not as the end of the job: the client follows again from its last id.
@@ -99,7 +113,9 @@ export class JobFollower {
     } finally {
       unsubscribe();
       this.signal.removeEventListener('abort', onAbort);
-      this.live?.abort();
+      this.catchingUp?.abort();
+      this.feed.unlisten(this.listener);
+      this.feed.release();
     }
   }
 
@@ -108,22 +124,15 @@ export class JobFollower {
     return this.signal.aborted;
   }
 
-  private job(): JobRow {
-    const job = this.deps.jobs.get(this.jobId);
-    // Jobs are never deleted; the follower was created for one that exists.
-    if (!job) throw new Error(`job ${this.jobId} vanished while followed`);
-    return job;
-  }
-
   private status(): JobStatus {
-    const status = toApiJob(this.job(), [], {}, { catalog: this.deps.catalog }).status;
-    // The job as of the updates sent so far: not started yet, though the row may say so already.
-    if (!this.everRan) return { ...status, state: this.state, startedAt: null, expiresAt: null };
-    return { ...status, state: this.state };
+    return this.feed.statusAt(this.cursor.updateSeq);
   }
 
-  private gateway(): ProviderCalls | undefined {
-    return this.deps.providers(this.job().provider);
+  private providerJob(): { gateway: ProviderCalls | undefined; job: Job } | null {
+    const row = this.deps.jobs.get(this.jobId);
+    if (!row) return null;
+    const job = toProviderJob(row, [], { catalog: this.deps.catalog });
+    return { gateway: this.deps.providers(row.provider), job };
   }
 
   private offsets() {
@@ -133,66 +142,86 @@ export class JobFollower {
     });
   }
 
-  /** Streams output as it is written, reconnecting with backoff until aborted or the provider says the job ended. */
-  private startLiveLogs(): void {
-    const controller = new AbortController();
-    this.live = controller;
-    const gateway = this.gateway();
-    if (!gateway) return;
-    // Read through a call: the signal changes while this loop awaits.
-    const stopped = () => controller.signal.aborted;
+  /** Takes output from the feed's stream; first fetches what lies before it, if anything. */
+  private listen(): void {
+    this.listening = true;
+    const { behind } = this.feed.listen(this.listener, this.offsets());
+    if (!behind) return;
+    this.held = [];
+    this.catchingUp = new AbortController();
+    void this.catchUp(AbortSignal.any([this.catchingUp.signal, this.signal]));
+  }
+
+  /** Fetches output up to now from this follower's offsets (retrying), then takes what was held. */
+  private async catchUp(signal: AbortSignal): Promise<void> {
+    const target = this.providerJob();
     const backoff = new Backoff(this.deps.logs.backoff);
-    void (async () => {
-      while (!stopped()) {
-        try {
-          const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
-          for await (const chunk of gateway.followLogs(
-            job,
-            this.offsets(),
-            true,
-            controller.signal,
-          )) {
-            if (this.accept(chunk)) this.wakeUp();
-            backoff.reset();
-          }
-          return;
-        } catch (e) {
-          if (stopped()) return;
-          this.deps.log.debug(
-            { jobId: this.jobId, err: errorMessage(e) },
-            'log stream interrupted; reconnecting',
-          );
-          await sleep(backoff.next(), controller.signal);
-        }
+    // Read through a call: the signal changes while this loop awaits.
+    const stopped = () => signal.aborted;
+    while (target?.gateway && !stopped()) {
+      try {
+        for await (const chunk of target.gateway.followLogs(
+          target.job,
+          this.offsets(),
+          false,
+          signal,
+        ))
+          this.accept(decode(chunk));
+        break;
+      } catch (e) {
+        if (stopped()) return;
+        this.deps.log.debug(
+          { jobId: this.jobId, err: errorMessage(e) },
+          'could not catch up with the output; retrying',
+        );
+        await sleep(backoff.next(), signal);
       }
-    })();
+    }
+    if (stopped()) return;
+    const held = this.held ?? [];
+    this.held = null;
+    for (const chunk of held) this.accept(chunk);
+    this.wakeUp();
   }
 
   /**
-   * Sends what is queued, then fetches the remaining output up to its end. When the provider
-   * cannot give it (its gateway is down), the follow ends with an error rather than show the job
-   * ended with output missing: the client follows again from its last event id, before the end.
+   * Sends what is queued, then the remaining output up to its end: fetched once by the feed for
+   * every follower in step with it, or by this follower alone. When the provider cannot give it
+   * (its gateway is down), the follow ends with an error rather than show the job ended with
+   * output missing: the client follows again from its last event id, before the end.
    */
   private async *drainLogs(): AsyncGenerator<FollowEvent> {
-    this.live?.abort();
-    this.live = null;
+    const shared = this.listening && this.held === null;
+    if (!shared) {
+      this.catchingUp?.abort();
+      this.held = null;
+      this.feed.unlisten(this.listener);
+      this.listening = false;
+    }
     if (this.queue.length > 0) yield this.logEvent(this.queue.splice(0));
-    const gateway = this.gateway();
-    if (!gateway) return;
-    const job = toProviderJob(this.job(), [], { catalog: this.deps.catalog });
+    const target = this.providerJob();
+    if (!target?.gateway) return;
+    const { gateway, job } = target;
     const backoff = new Backoff(this.deps.logs.backoff);
     for (let attempt = 1; ; attempt++) {
       try {
-        for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal)) {
-          if (this.accept(chunk)) yield this.logEvent(this.queue.splice(0));
+        if (shared) {
+          await untilAborted(this.feed.drain(), this.signal);
+          if (this.queue.length > 0) yield this.logEvent(this.queue.splice(0));
+        } else {
+          for await (const chunk of gateway.followLogs(job, this.offsets(), false, this.signal)) {
+            if (this.accept(decode(chunk))) yield this.logEvent(this.queue.splice(0));
+          }
         }
         break;
       } catch (e) {
         if (this.signal.aborted) return;
-        this.deps.log.warn(
-          { jobId: this.jobId, attempt, err: errorMessage(e) },
-          'could not fetch the rest of the output',
-        );
+        // The feed says so once for all its followers.
+        if (!shared)
+          this.deps.log.warn(
+            { jobId: this.jobId, attempt, err: errorMessage(e) },
+            'could not fetch the rest of the output',
+          );
         if (attempt >= this.deps.logs.drainAttempts)
           throw serviceUnavailable(
             `The rest of job ${this.jobId}'s output cannot be fetched right now; follow again from the last event id`,
@@ -200,6 +229,7 @@ export class JobFollower {
         await sleep(backoff.next(), this.signal);
       }
     }
+    if (this.stopped()) return;
     const rest = this.flushPartial();
     if (rest.length > 0)
       yield {
@@ -209,32 +239,29 @@ export class JobFollower {
   }
 
   /** Queues a chunk unless it holds only bytes already received. */
-  private accept(chunk: ProviderLogChunk): boolean {
+  private accept(chunk: FeedChunk): boolean {
     const key = `${chunk.rank}/${chunk.stream}`;
     const have = this.fetched.get(key) ?? 0;
-    const bytes = Buffer.from(chunk.data, 'base64');
-    const end = chunk.offset + bytes.length;
+    const end = chunk.offset + chunk.bytes.length;
     if (end <= have) return false;
-    const fresh = bytes.subarray(Math.max(0, have - chunk.offset));
+    const fresh = chunk.bytes.subarray(Math.max(0, have - chunk.offset));
     this.fetched.set(key, end);
-    this.queue.push({ ...chunk, offset: end - fresh.length, data: fresh.toString('base64') });
+    this.queue.push({ ...chunk, offset: end - fresh.length, bytes: fresh });
     return true;
   }
 
-  private logEvent(chunks: ProviderLogChunk[]): FollowEvent {
+  private logEvent(chunks: FeedChunk[]): FollowEvent {
     const byRank = new Map<number, JobsLog>();
     for (const chunk of chunks) {
       const key = `${chunk.rank}/${chunk.stream}`;
-      const buf = Buffer.concat([
-        this.partial.get(key) ?? Buffer.alloc(0),
-        Buffer.from(chunk.data, 'base64'),
-      ]);
+      const held = this.partial.get(key);
+      const buf = held && held.length > 0 ? Buffer.concat([held, chunk.bytes]) : chunk.bytes;
       const complete = completeUtf8Length(buf);
       this.partial.set(key, buf.subarray(complete));
       this.cursor.advance(
         chunk.rank,
         chunk.stream,
-        chunk.offset + Buffer.from(chunk.data, 'base64').length - (buf.length - complete),
+        chunk.offset + chunk.bytes.length - (buf.length - complete),
       );
       this.append(byRank, chunk.rank, chunk.stream, buf.subarray(0, complete).toString('utf8'));
     }
@@ -274,5 +301,28 @@ export class JobFollower {
     const entry = byRank.get(rank) ?? { rank, stdout: null, stderr: null };
     entry[stream] = (entry[stream] ?? '') + text;
     byRank.set(rank, entry);
+  }
+}
+
+/** A chunk as the provider sends it (base64), decoded. */
+function decode(chunk: ProviderLogChunk): FeedChunk {
+  return {
+    rank: chunk.rank,
+    stream: chunk.stream,
+    offset: chunk.offset,
+    bytes: Buffer.from(chunk.data, 'base64'),
+  };
+}
+
+/** Resolves with `promise`, or when `signal` aborts (the caller then checks the signal). */
+async function untilAborted(promise: Promise<void>, signal: AbortSignal): Promise<void> {
+  if (signal.aborted) return;
+  let onAbort = () => {};
+  const aborted = new Promise<void>((resolve) => (onAbort = resolve));
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await Promise.race([promise, aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
   }
 }

@@ -44,6 +44,7 @@ import type { Logger } from 'pino';
 import type { Catalog } from '../catalog/catalog.js';
 import { FollowCursor } from './follow-cursor.js';
 import { JobFollower, type FollowDeps } from './follow.js';
+import { JobFeeds } from './job-feed.js';
 import { permissionsOf, type Viewer } from './access.js';
 import { configurationKey, requestHash } from './duplicates.js';
 import { parseSpecification, toApiJob, toProviderJob, type JobRow } from './job-view.js';
@@ -98,7 +99,12 @@ const UNOFFERED_RESOURCES: Partial<Record<AppParameterValue['type'], string>> = 
 
 /** The Jobs face: what end users call. */
 export class JobService implements JobsService {
-  constructor(private readonly deps: JobServiceDeps) {}
+  /** One feed per followed job, shared by its followers. */
+  private readonly feeds: JobFeeds;
+
+  constructor(private readonly deps: JobServiceDeps) {
+    this.feeds = new JobFeeds(deps);
+  }
 
   private get jobs(): JobRepository {
     return this.deps.jobs;
@@ -449,7 +455,7 @@ export class JobService implements JobsService {
     const row = this.requireJob(actor, id, 'id', 'READ');
     const cursor = FollowCursor.parse(lastEventId);
     if (!cursor) throw badRequest('lastEventId: not an event id of this follow stream');
-    return new JobFollower(this.deps, row.id, cursor, signal).events();
+    return new JobFollower(this.deps, this.feeds, row.id, cursor, signal).events();
   }
 
   /** Asks providers for declarations not cached yet, so includeSupport is filled even after a restart. */

@@ -1,0 +1,124 @@
+import type { TestStack } from '../harness.js';
+import {
+  followSse,
+  followWs,
+  pidListeningOn,
+  portOf,
+  rssMb,
+  type BenchFollower,
+} from './follow-clients.js';
+import { freePort } from '@ucloud/provider-sdk';
+import {
+  createLoadJobs,
+  Latencies,
+  storedLag,
+  storedWithin,
+  sleepMs,
+  startLoadStack,
+  summary,
+  within,
+} from './load.js';
+import { recordTarget } from './scorecard.js';
+
+/**
+ * Provider events through the real gateway and orchestrator to followers, with the load plugin
+ * emitting status updates stamped with when it emitted them:
+ * - latency: one job at 1,000 events/s, followers over SSE and the WebSocket face;
+ * - throughput: jobs emitting 20,000 events/s together, a follower of each on both faces.
+ */
+export async function benchEvents(): Promise<void> {
+  const metricsPort = await freePort();
+  const stack = await startLoadStack(metricsPort);
+  try {
+    await latencyAt1000(stack, metricsPort);
+    await throughput(stack, 4, 5_000, 10_000);
+  } finally {
+    await stack.dispose();
+  }
+}
+
+/** Opens `perFace` SSE and WebSocket followers of each job. */
+function attach(
+  stack: TestStack,
+  jobIds: string[],
+  perFace: number,
+  sse: Latencies,
+  ws: Latencies,
+) {
+  return jobIds.flatMap((id) =>
+    Array.from({ length: perFace }, (): BenchFollower[] => [
+      followSse(stack.url, stack.userToken, id, sse.take),
+      followWs(stack.url, stack.userToken, id, ws.take),
+    ]).flat(),
+  );
+}
+
+async function latencyAt1000(stack: TestStack, metricsPort: number): Promise<void> {
+  const seconds = 10;
+  const [id] = await createLoadJobs(stack, 1, `events=1000 for=${(seconds + 1) * 1000}`);
+  const since = Date.now() + 1_000;
+  const sse = new Latencies(since);
+  const ws = new Latencies(since);
+  const followers = attach(stack, [id!], 5, sse, ws);
+  const lagBefore = await storedLag(metricsPort);
+  await within(
+    (seconds + 20) * 1000,
+    followers.map((f) => f.ended),
+  );
+  console.log(`  of which ${storedWithin(lagBefore, await storedLag(metricsPort))}`);
+  for (const f of followers) f.close();
+  for (const [face, l] of [
+    ['SSE', sse],
+    ['WebSocket', ws],
+  ] as const) {
+    const s = summary(l.events);
+    console.log(
+      `event latency at 1,000 events/s, provider event → ${face} follower (5 followers), ${s.text}`,
+    );
+    recordTarget({
+      figure: `provider event → ${face} follower at 1,000 events/s: p99`,
+      target: '< 25 ms',
+      measured: `${s.p99.toFixed(1)} ms`,
+      pass: s.p99 < 25,
+    });
+  }
+}
+
+async function throughput(
+  stack: TestStack,
+  jobs: number,
+  perJob: number,
+  ms: number,
+): Promise<void> {
+  const orchestrator = pidListeningOn(portOf(stack.url));
+  const ids = await createLoadJobs(stack, jobs, `events=${perJob} for=${ms}`);
+  const sse = new Latencies();
+  const ws = new Latencies();
+  const followers = attach(stack, ids, 1, sse, ws);
+  let peakRss = 0;
+  const rss = setInterval(() => (peakRss = Math.max(peakRss, rssMb(orchestrator))), 500);
+  await within(
+    ms + 90_000,
+    followers.map((f) => f.ended),
+  );
+  clearInterval(rss);
+  for (const f of followers) f.close();
+  const offered = jobs * perJob;
+  for (const [face, l] of [
+    ['SSE', sse],
+    ['WebSocket', ws],
+  ] as const) {
+    const rate = l.events.length / ((l.lastReceivedAt - l.firstSentAt) / 1000);
+    const s = summary(l.events);
+    console.log(
+      `event throughput, ${offered} events/s offered by ${jobs} jobs for ${ms / 1000} s, ${face} followers: ${l.events.length} received (${l.ended}/${jobs} jobs ended), ${rate.toFixed(0)} events/s end to end, latency ${s.text}; orchestrator peak RSS ${peakRss.toFixed(0)} MB`,
+    );
+    recordTarget({
+      figure: `events sustained through gateway + orchestrator to ${face} followers`,
+      target: '≥ 20,000 events/s',
+      measured: `${rate.toFixed(0)} events/s`,
+      pass: rate >= 20_000 && l.ended === jobs,
+    });
+  }
+  await sleepMs(500);
+}
