@@ -89,44 +89,51 @@ export class JobStore extends JobStoreBase {
     this.instanceId = instance.value;
   }
 
+  // Prepared once: a burst of creates and the polls between them use these hundreds of times.
+  private readonly byId = this.db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE job_id = ?`);
+  private readonly unfinishedRows = this.db.prepare<[], JobRow>(
+    `SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`,
+  );
+  private readonly insertRow = this.db.prepare(
+    `INSERT INTO jobs (job_id, product_id, product_category, replicas, time_allocation_ms, environment, reported_state, created_at)
+     VALUES (?, ?, ?, ?, ?, ?, 'IN_QUEUE', ?)`,
+  );
+  private readonly slurmIdUpdate = this.db.prepare(
+    `UPDATE jobs SET slurm_id = ?, submitted_at = ? WHERE job_id = ?`,
+  );
+  private readonly reportedStateUpdate = this.db.prepare(
+    `UPDATE jobs SET reported_state = ? WHERE job_id = ?`,
+  );
+  private readonly endedUpdate = this.db.prepare(`UPDATE jobs SET ended_at = ? WHERE job_id = ?`);
+
   get(jobId: string): JobRecord | undefined {
-    const row = this.db.prepare<[string], JobRow>(`SELECT * FROM jobs WHERE job_id = ?`).get(jobId);
+    const row = this.byId.get(jobId);
     return row && toRecord(row);
   }
 
   /** Jobs that have not ended, oldest first. */
   unfinished(): JobRecord[] {
-    const rows = this.db
-      .prepare<[], JobRow>(`SELECT * FROM jobs WHERE ended_at IS NULL ORDER BY created_at, job_id`)
-      .all();
-    return rows.map(toRecord);
+    return this.unfinishedRows.all().map(toRecord);
   }
 
   insert(job: NewJob): void {
-    this.db
-      .prepare(
-        `INSERT INTO jobs (job_id, product_id, product_category, replicas, time_allocation_ms, environment, reported_state, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, 'IN_QUEUE', ?)`,
-      )
-      .run(
-        job.jobId,
-        job.productId,
-        job.productCategory,
-        job.replicas,
-        job.timeAllocationMs,
-        JSON.stringify(job.environment),
-        Date.now(),
-      );
+    this.insertRow.run(
+      job.jobId,
+      job.productId,
+      job.productCategory,
+      job.replicas,
+      job.timeAllocationMs,
+      JSON.stringify(job.environment),
+      Date.now(),
+    );
   }
 
   setSlurmId(jobId: string, slurmId: number, at: number): void {
-    this.db
-      .prepare(`UPDATE jobs SET slurm_id = ?, submitted_at = ? WHERE job_id = ?`)
-      .run(slurmId, at, jobId);
+    this.slurmIdUpdate.run(slurmId, at, jobId);
   }
 
   setReportedState(jobId: string, state: ActiveState): void {
-    this.db.prepare(`UPDATE jobs SET reported_state = ? WHERE job_id = ?`).run(state, jobId);
+    this.reportedStateUpdate.run(state, jobId);
   }
 
   markCancelRequested(jobId: string): void {
@@ -144,7 +151,7 @@ export class JobStore extends JobStoreBase {
   }
 
   markEnded(jobId: string): void {
-    this.db.prepare(`UPDATE jobs SET ended_at = ? WHERE job_id = ?`).run(Date.now(), jobId);
+    this.endedUpdate.run(Date.now(), jobId);
   }
 }
 

@@ -29,16 +29,36 @@ class FakeSlurm implements SlurmCommands {
   unreachable = false;
   /** sbatch reaches Slurm, but its answer is lost (a timeout). */
   loseAnswer = false;
+  /** Slurm starts each job as it is submitted. */
+  startAtOnce = false;
+  /** While set, submit calls wait for it (a slow sbatch). */
+  hold: Promise<void> | null = null;
+  /** Submit calls under way, and the most there were at once. */
+  inFlight = 0;
+  maxInFlight = 0;
+  /** Calls of ownJobs, which the plugin's polls make. */
+  listings = 0;
   private nextId = 1;
 
   async submit(scriptPath: string): Promise<number> {
+    this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+    try {
+      await this.hold;
+      return this.submitOne(scriptPath);
+    } finally {
+      this.inFlight--;
+    }
+  }
+
+  private submitOne(scriptPath: string): number {
     this.check();
     const script = readFileSync(scriptPath, 'utf8');
     const directive = (name: string) =>
       new RegExp(`^#SBATCH --${name}=(.*)$`, 'm').exec(script)![1]!;
     const id = this.nextId++;
     this.submissions++;
-    this.listed.set(id, job(id, directive('job-name'), directive('comment'), 'PENDING'));
+    const state = this.startAtOnce ? 'RUNNING' : 'PENDING';
+    this.listed.set(id, job(id, directive('job-name'), directive('comment'), state));
     if (this.loseAnswer) throw new UnavailableError('sbatch timed out');
     return id;
   }
@@ -47,6 +67,7 @@ class FakeSlurm implements SlurmCommands {
     return [...this.listed.values()];
   }
   async ownJobs() {
+    this.listings++;
     return this.jobs();
   }
   async accountedJobs(ids: number[]) {
@@ -73,6 +94,7 @@ class FakeSlurm implements SlurmCommands {
     this.shells.push(target);
     return { stream: new PassThrough() };
   }
+  close() {}
 
   /** Slurm's StartTime and EndTime, where the test gives them, as squeue would list them. */
   set(
@@ -128,7 +150,10 @@ let slurm: FakeSlurm;
 let events: JobEventInput[];
 let backend: SlurmBackend | null;
 
-async function startBackend(pollIntervalMs = 20): Promise<SlurmBackend> {
+async function startBackend(
+  pollIntervalMs = 20,
+  submissionsAtOnce?: number,
+): Promise<SlurmBackend> {
   const started = new SlurmBackend({
     dataDir,
     jobsDir: join(dataDir, 'jobs'),
@@ -136,6 +161,7 @@ async function startBackend(pollIntervalMs = 20): Promise<SlurmBackend> {
     products: [ProductConfig.parse({ id: 'cpu', category: 'cpu' })],
     pollIntervalMs,
     slurm,
+    submissionsAtOnce,
   });
   await started.start({
     emit: (event) => {
@@ -347,6 +373,34 @@ describe('SlurmBackend against a fake of Slurm', () => {
         ['RUNNING', undefined],
       ]);
     expect(stamped('1')).toEqual([['SUCCESS', cancelled]]);
+  });
+
+  it('runs at most submissionsAtOnce sbatch calls at once, the rest as they finish', async () => {
+    const plugin = await startBackend(20, 3);
+    let release = () => {};
+    slurm.hold = new Promise((resolve) => (release = resolve));
+    const ids = Array.from({ length: 10 }, (_, n) => String(n + 1));
+
+    const created = Promise.all(ids.map((id) => plugin.create(spec(id))));
+    await expect.poll(() => slurm.inFlight).toBe(3);
+    release();
+
+    const answers = await created;
+    expect(new Set(answers.map((a) => a.providerGeneratedId)).size).toBe(10);
+    expect(slurm.submissions).toBe(10);
+    expect(slurm.maxInFlight).toBe(3);
+  });
+
+  it('polls once after a burst of submissions, and reports the starts it sees', async () => {
+    // No regular polls during the test: only those the submissions ask for.
+    const plugin = await startBackend(60_000, 4);
+    slurm.startAtOnce = true;
+    const ids = Array.from({ length: 10 }, (_, n) => String(n + 1));
+
+    await Promise.all(ids.map((id) => plugin.create(spec(id))));
+
+    await expect.poll(() => ids.map((id) => reported(id).length)).toEqual(ids.map(() => 1));
+    expect(slurm.listings).toBe(1);
   });
 
   it('reports a job that ran and ended between two polls as having run', async () => {

@@ -13,6 +13,7 @@ import {
   type SlurmJob,
 } from './job-listing.js';
 import { parseScontrolNodes, parseSinfoJson, type SlurmNode } from './node-listing.js';
+import { SbatchShell } from './sbatch-shell.js';
 
 /** A shell to start inside a running job. */
 export interface JobShell {
@@ -51,6 +52,8 @@ export interface SlurmCommands {
   hostnames(nodeList: string): Promise<string[]>;
   /** A shell on a terminal as a step of the job, sharing the job's resources. */
   shell(target: JobShell): SessionStream;
+  /** Ends what the commands keep running (once no submission is under way). */
+  close(): void;
 }
 
 /** Slurm ran and refused (non-zero exit): the message says why, and retrying will not help. */
@@ -104,19 +107,34 @@ export class SlurmCli implements SlurmCommands {
   private defaultPartitionName: string | null = null;
   /** Whose jobs ownJobs() lists: sbatch submits as the plugin's own user. */
   private readonly user = userInfo().username;
+  private readonly sbatch: SbatchShell;
 
   constructor(private readonly options: SlurmCliOptions) {
     this.env = options.env ?? process.env;
+    this.sbatch = new SbatchShell({ env: this.submitEnv(), timeoutMs: options.timeoutMs });
   }
 
   async submit(scriptPath: string): Promise<number> {
-    const out = await this.run('sbatch', ['--parsable', scriptPath], this.submitEnv());
-    // "<id>" or "<id>;<cluster>"
-    const id = Number(out.trim().split(';')[0]);
+    const answer = await this.sbatch.submit(scriptPath);
+    const detail = answer.output.trim().split('\n').slice(-3).join(' ');
+    if (answer.code === 127) {
+      throw new SlurmCommandError('sbatch', `not found on PATH (${this.env.PATH ?? ''})`);
+    }
+    if (answer.code !== 0) {
+      throw UNREACHABLE.test(detail)
+        ? new UnavailableError(`Slurm is not reachable: sbatch: ${detail}`)
+        : new SlurmCommandError('sbatch', detail);
+    }
+    // "<id>" or "<id>;<cluster>", after any warnings
+    const id = Number(answer.output.trim().split('\n').at(-1)?.split(';')[0]);
     if (!Number.isSafeInteger(id) || id <= 0) {
-      throw new SlurmCommandError('sbatch', `printed no job id: ${out.trim()}`);
+      throw new SlurmCommandError('sbatch', `printed no job id: ${detail}`);
     }
     return id;
+  }
+
+  close(): void {
+    this.sbatch.close();
   }
 
   async jobs(): Promise<SlurmJob[]> {
