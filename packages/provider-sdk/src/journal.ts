@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { JobState } from '@ucloud/contracts';
 import { type JobEventInput, type JournalEvent } from './backend.js';
 import { type Statement } from 'better-sqlite3';
@@ -39,6 +39,8 @@ export class EventJournal {
   private synced = 0;
   /** The fsync under way: appends made meanwhile wait for the next, which covers them all. */
   private syncing: Promise<void> | null = null;
+  /** The write-ahead log, opened once: SQLite keeps the file while the database is open. */
+  private wal: Promise<FileHandle> | null = null;
   private readonly insert: Statement;
   private readonly selectAfter: Statement<[number, number], EventRow>;
   private readonly selectLast: Statement<[], { seq: number }>;
@@ -142,12 +144,11 @@ export class EventJournal {
     const upTo = this.appended;
     // Closing checkpoints the log into the database file, synced, and removes it.
     if (!this.closed) {
-      const log = await open(this.walFile, 'r');
-      try {
-        await log.sync();
-      } finally {
-        await log.close();
-      }
+      this.wal ??= open(this.walFile, 'r').catch((error: unknown) => {
+        this.wal = null; // the next sync tries again
+        throw error;
+      });
+      await (await this.wal).sync();
     }
     this.synced = Math.max(this.synced, upTo);
   }
@@ -194,6 +195,7 @@ export class EventJournal {
     this.closed = true;
     this.wake();
     this.db.close();
+    void this.wal?.then((log) => log.close()).catch(() => undefined);
   }
 
   private wake(): void {
