@@ -44,7 +44,9 @@ function run(
 async function answers(conf: string): Promise<boolean> {
   try {
     const states = await run('sinfo', ['-h', '-o', '%T'], { SLURM_CONF: conf }, 15_000);
-    return /idle|mix|alloc/.test(states);
+    // `planned` (backfill holds the node for a pending job) and `completing` last a while after a
+    // burst of cancelled jobs: the node still takes jobs.
+    return /idle|mix|alloc|planned|completing/.test(states);
   } catch {
     return false;
   }
