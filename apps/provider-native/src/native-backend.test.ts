@@ -495,7 +495,8 @@ describe('native plugin', { timeout: 30_000 }, () => {
     const [pgid] = p().groups('j13');
 
     await p().client.suspendJob('j13');
-    expect(p().of('j13').at(-1)).toMatchObject({ state: 'SUSPENDED' });
+    // The event reaches the stream once its batch is on disk, a moment after the call returns.
+    await until(() => p().of('j13').at(-1)?.state === 'SUSPENDED');
     // SIGSTOP lands asynchronously: measure only once every process of the group has stopped. A
     // shell caught in vfork waits in D until its stopped child runs again, which is stopped too.
     await until(() =>
@@ -506,7 +507,7 @@ describe('native plugin', { timeout: 30_000 }, () => {
     expect(statSync(out).size).toBe(size);
 
     await p().client.unsuspendJob('j13');
-    expect(p().of('j13').at(-1)).toMatchObject({ state: 'RUNNING' });
+    await until(() => p().of('j13').at(-1)?.state === 'RUNNING');
     await until(() => statSync(out).size > size);
 
     expect(
