@@ -12,7 +12,6 @@ backendSuite({
   // busybox-batch in the busybox image.
   ...rankedBatchOn('busybox-batch', DOCKER_PRODUCT),
   suspension: true,
-  terminal: true,
   shortAllocation: { hours: 0, minutes: 0, seconds: 3 },
   expiryWithinMs: 60_000,
 });

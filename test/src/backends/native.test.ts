@@ -11,7 +11,6 @@ backendSuite({
   exitStatus: (code) => new RegExp(`^The job exited with code ${code}( on all \\d+ ranks)?$`),
   expiredStatus: /^Your job has reached its time limit$/,
   suspension: true,
-  terminal: true,
   shortAllocation: { hours: 0, minutes: 0, seconds: 3 },
   expiryWithinMs: 30_000,
 });

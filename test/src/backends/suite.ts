@@ -64,8 +64,6 @@ export interface Backend {
   expiredStatus: RegExp;
   /** Whether its products declare suspension. */
   suspension: boolean;
-  /** Whether its products declare terminal (shell sessions); not by default. */
-  terminal?: boolean;
   /** The shortest time allocation it enforces, and how long after it the job may still run. */
   shortAllocation: { hours: number; minutes: number; seconds: number };
   expiryWithinMs: number;
@@ -152,35 +150,31 @@ export function backendSuite(backend: Backend): void {
       ]);
     });
 
-    it.skipIf(backend.terminal !== true)(
-      'opens a shell into rank 1 of two: its rank, a resize, until it exits',
-      async () => {
-        const id = await create(batch('shell', 600, { replicas: 2 }));
-        await state(id, 'RUNNING');
-        const { responses } = await client.jobs.openInteractiveSession.mutate({
-          items: [{ id, rank: 1, sessionType: 'SHELL' }],
-        });
-        const opened = responses[0]!;
-        if (opened.session.type !== 'shell')
-          throw new Error(`got a ${opened.session.type} session`);
-        const shell = await ShellClient.open(
-          opened.providerDomain,
-          opened.providerId,
-          opened.session.sessionIdentifier,
-          { cols: 80, rows: 24 },
-        );
-        shell.type('echo "rank=$UCLOUD_RANK"; stty size\n');
-        await shell.sees(/rank=1\r?\n24 80/);
-        shell.clear();
-        shell.resize(120, 40);
-        shell.type('stty size\n');
-        await shell.sees(/40 120/);
-        shell.type('exit\n');
-        expect(await shell.end()).toMatchObject({ status: 200, code: 1000 });
-        await client.jobs.terminate.mutate({ items: [{ id }] });
-        await state(id, 'SUCCESS');
-      },
-    );
+    it('opens a shell into rank 1 of two: its rank, a resize, until it exits', async () => {
+      const id = await create(batch('shell', 600, { replicas: 2 }));
+      await state(id, 'RUNNING');
+      const { responses } = await client.jobs.openInteractiveSession.mutate({
+        items: [{ id, rank: 1, sessionType: 'SHELL' }],
+      });
+      const opened = responses[0]!;
+      if (opened.session.type !== 'shell') throw new Error(`got a ${opened.session.type} session`);
+      const shell = await ShellClient.open(
+        opened.providerDomain,
+        opened.providerId,
+        opened.session.sessionIdentifier,
+        { cols: 80, rows: 24 },
+      );
+      shell.type('echo "rank=$UCLOUD_RANK"; stty size\n');
+      await shell.sees(/rank=1\r?\n24 80/);
+      shell.clear();
+      shell.resize(120, 40);
+      shell.type('stty size\n');
+      await shell.sees(/40 120/);
+      shell.type('exit\n');
+      expect(await shell.end()).toMatchObject({ status: 200, code: 1000 });
+      await client.jobs.terminate.mutate({ items: [{ id }] });
+      await state(id, 'SUCCESS');
+    });
 
     it('loses no update and no line when the plugin and the gateway are SIGKILLed mid-job', async () => {
       const id = await create(batch('survivor', 4));

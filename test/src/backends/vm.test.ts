@@ -12,7 +12,6 @@ backendSuite({
   // vm-batch in a VM: the console is its stdout.
   ...rankedBatchOn('vm-batch', VM_PRODUCT),
   suspension: true,
-  terminal: true,
   shortAllocation: { hours: 0, minutes: 0, seconds: 3 },
   expiryWithinMs: 60_000,
 });
