@@ -75,6 +75,7 @@ export class Gateway {
   private readonly live: LiveSessions;
   /** Where the gateway listens, once it does: the base of session links without PUBLIC_URL. */
   private listeningUrl = '';
+  private readonly log: Logger;
 
   constructor(
     private readonly config: GatewayConfig,
@@ -83,6 +84,7 @@ export class Gateway {
     const tuning = { ...DEFAULT_TUNING, ...options.tuning };
     this.shutdownGraceMs = tuning.shutdownGraceMs;
     const logger = options.logger ?? pino({ level: config.logLevel, name: 'gateway' });
+    this.log = logger;
     this.metrics = new GatewayMetrics(() =>
       [...this.pumps].map(([plugin, pump]) => ({
         plugin,
@@ -177,6 +179,7 @@ export class Gateway {
         this.metrics.registry,
         this.config.metrics,
         this.config.tls,
+        (err) => this.log.error({ err }, 'collecting metrics failed'),
       );
     this.live.start();
     this.connecting = Promise.all(

@@ -192,7 +192,10 @@ export async function startOrchestrator(
   const address = server.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const scrapes =
-    config.metrics && (await listenForScrapes(metrics.registry, config.metrics, config.tls));
+    config.metrics &&
+    (await listenForScrapes(metrics.registry, config.metrics, config.tls, (err) =>
+      log.error({ err }, 'collecting metrics failed'),
+    ));
   outbox.start();
   reconciler.start();
   charger.start();

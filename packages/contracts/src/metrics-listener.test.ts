@@ -14,7 +14,7 @@ describe('listenForScrapes', () => {
       metrics: async () =>
         '# HELP test_things_total Things.\n# TYPE test_things_total counter\ntest_things_total 3\n',
     };
-    listener = await listenForScrapes(registry, { host: '127.0.0.1', port: 0 }, null);
+    listener = await listenForScrapes(registry, { host: '127.0.0.1', port: 0 }, null, () => {});
     expect(listener.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
 
     const scrape = await fetch(listener.url);
@@ -26,5 +26,20 @@ describe('listenForScrapes', () => {
     const post = await fetch(listener.url, { method: 'POST' });
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('answers a failed collection with a 500 that keeps its detail in the log', async () => {
+    const logged: unknown[] = [];
+    const failing = {
+      contentType: 'text/plain',
+      metrics: () => Promise.reject(new Error('SQLITE_IOERR: /srv/ucloud/orchestrator.sqlite')),
+    };
+    listener = await listenForScrapes(failing, { host: '127.0.0.1', port: 0 }, null, (err) =>
+      logged.push(err),
+    );
+    const scrape = await fetch(listener.url);
+    expect(scrape.status).toBe(500);
+    expect(await scrape.text()).not.toContain('/srv');
+    expect(logged).toHaveLength(1);
   });
 });

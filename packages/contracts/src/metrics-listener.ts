@@ -24,9 +24,11 @@ export async function listenForScrapes(
   registry: Scrapable,
   at: { host: string; port: number },
   tls: { cert: Buffer; key: Buffer } | null,
+  /** Where a failed collection goes (the part's log); the scraper gets a 500 without its detail. */
+  onError: (err: unknown) => void,
 ): Promise<MetricsListener> {
   const handler = (request: IncomingMessage, response: ServerResponse) => {
-    void answer(registry, request, response);
+    void answer(registry, request, response, onError);
   };
   const server = tls ? createHttpsServer(tls, handler) : createServer(handler);
   server.listen(at.port, at.host);
@@ -43,7 +45,12 @@ export async function listenForScrapes(
   };
 }
 
-async function answer(registry: Scrapable, request: IncomingMessage, response: ServerResponse) {
+async function answer(
+  registry: Scrapable,
+  request: IncomingMessage,
+  response: ServerResponse,
+  onError: (err: unknown) => void,
+) {
   const path = new URL(request.url ?? '/', 'http://metrics').pathname;
   if (path !== '/metrics') {
     plain(response, 404, 'Not found: metrics are at /metrics\n');
@@ -58,7 +65,8 @@ async function answer(registry: Scrapable, request: IncomingMessage, response: S
     response.writeHead(200, { 'content-type': registry.contentType });
     response.end(request.method === 'HEAD' ? undefined : body);
   } catch (err) {
-    plain(response, 500, `Collecting metrics failed: ${String(err)}\n`);
+    onError(err);
+    plain(response, 500, 'Collecting metrics failed: see the log\n');
   }
 }
 
