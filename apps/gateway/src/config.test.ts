@@ -1,7 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { SECRET_RECHECK_MS } from '@ucloud/contracts';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ConfigError, loadConfig } from './config.js';
 
 describe('loadConfig', () => {
@@ -91,11 +92,19 @@ describe('loadConfig', () => {
   });
 
   it('reads PROVIDER_TOKEN_FILE again when it changes', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
     const path = join(mkdtempSync(join(tmpdir(), 'gw-token-')), 'token');
     writeFileSync(path, 'first\n');
     const token = loadConfig({ PROVIDER_TOKEN_FILE: path }).providerToken;
     expect(token()).toBe('first');
     writeFileSync(path, 'second-token\n');
+    // Checked again at most once a second.
+    expect(token()).toBe('first');
+    vi.setSystemTime(Date.now() + SECRET_RECHECK_MS);
     expect(token()).toBe('second-token');
   });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });

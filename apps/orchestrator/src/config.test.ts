@@ -2,7 +2,8 @@ import { makeTestPki, type TestPki } from '@ucloud/contracts/testing/pki';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { SECRET_RECHECK_MS } from '@ucloud/contracts';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from './config.js';
 
 let pki: TestPki;
@@ -44,12 +45,16 @@ describe('plaintext off loopback', () => {
 
 describe('a gateway token kept in a file', () => {
   it('is read from the file and again once the file is rewritten', () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
     const dir = mkdtempSync(join(tmpdir(), 'ucloud-token-'));
     const file = join(dir, 'hpc.token');
     writeFileSync(file, 'first-secret\n');
     const [provider] = loadConfig({ PROVIDERS: `hpc=http://127.0.0.1:8081=@${file}` }).providers;
     expect(provider?.token()).toBe('first-secret');
     writeFileSync(file, 'second-secret, rotated\n');
+    // Checked again at most once a second.
+    expect(provider?.token()).toBe('first-secret');
+    vi.setSystemTime(Date.now() + SECRET_RECHECK_MS);
     expect(provider?.token()).toBe('second-secret, rotated');
   });
 
@@ -58,4 +63,8 @@ describe('a gateway token kept in a file', () => {
       /PROVIDERS \(hpc\): cannot read \/nonexistent/,
     );
   });
+});
+
+afterEach(() => {
+  vi.useRealTimers();
 });

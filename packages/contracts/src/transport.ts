@@ -28,10 +28,13 @@ export function readSettingFile(setting: string, path: string, appName?: string)
   }
 }
 
+/** How often a secret file is checked for a change: a stat per second, not per request. */
+export const SECRET_RECHECK_MS = 1000;
+
 /**
- * A secret kept in a file, read again when the file's modification time or size changes: an
- * operator rotates it by rewriting the file, with no restart. A file that cannot be read for a
- * moment (being replaced) leaves the last value in use.
+ * A secret kept in a file, read again when the file's modification time or size changes (checked
+ * at most once a second): an operator rotates it by rewriting the file, with no restart. A file
+ * that cannot be read for a moment (being replaced) leaves the last value in use.
  */
 export function secretFile(setting: string, path: string, appName?: string): () => string {
   const read = (): string => {
@@ -45,7 +48,10 @@ export function secretFile(setting: string, path: string, appName?: string): () 
   };
   let value = read();
   let seen = stamp();
+  let checkedAt = Date.now();
   return () => {
+    if (Date.now() - checkedAt < SECRET_RECHECK_MS) return value;
+    checkedAt = Date.now();
     try {
       const now = stamp();
       if (now !== seen) {
