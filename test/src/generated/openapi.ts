@@ -22,6 +22,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/sign-in": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How to sign in besides an API token: the identity provider's web sign-in, or null */
+        get: operations["signInOptions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/jobs": {
         parameters: {
             query?: never;
@@ -2093,6 +2110,15 @@ export interface components {
             /** @default [] */
             tags: string[];
         };
+        SignInOptions: {
+            oidc: {
+                issuer: string;
+                clientId: string;
+                scopes: string;
+                authorizationEndpoint: string;
+                tokenEndpoint: string;
+            } | null;
+        };
         User: {
             username: string;
             roles: ("ADMINISTRATOR" | "OPERATOR")[];
@@ -2923,6 +2949,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": unknown;
+                };
+            };
+        };
+    };
+    signInOptions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignInOptions"];
                 };
             };
         };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { OPENAPI_PATH } from './openapi.js';
 import { openApiDocument, registerRestRoutes, REST_ROUTES } from './rest.js';
+import { registerSignInRoute, SIGN_IN_PATH } from './sign-in.js';
 
 /** The REST routes as Fastify registers them (HEAD is Fastify's own twin of each GET). */
 async function registeredRoutes() {
@@ -17,6 +18,8 @@ async function registeredRoutes() {
   await app.register(async (scope) =>
     registerRestRoutes(scope, () => ({ actor: null }) as unknown as ApiContext),
   );
+  // The one REST route outside the table: it answers before anyone is signed in (server.ts).
+  await app.register(async (scope) => registerSignInRoute(scope, async () => ({ oidc: null })));
   await app.ready();
   return { app, routes };
 }
@@ -31,7 +34,7 @@ describe('the OpenAPI document', () => {
 
   it('documents every registered route, and nothing else', async () => {
     const { app, routes } = await registeredRoutes();
-    expect(routes.length).toBe(REST_ROUTES.length + 1);
+    expect(routes.length).toBe(REST_ROUTES.length + 2);
     expect(new Set(operationsOf(doc).map((o) => `${o.method} ${o.url}`))).toEqual(
       new Set(routes.map((r) => `${r.method} ${r.url}`)),
     );
@@ -42,6 +45,7 @@ describe('the OpenAPI document', () => {
     const { app, routes } = await registeredRoutes();
     expect(routes.filter((r) => r.public)).toEqual([
       { method: 'GET', url: OPENAPI_PATH, public: true },
+      { method: 'GET', url: SIGN_IN_PATH, public: true },
     ]);
     const answer = await app.inject({ method: 'GET', url: OPENAPI_PATH });
     expect(answer.statusCode).toBe(200);

@@ -16,6 +16,7 @@ import {
   LicenseProduct,
   OpenSessionWithProvider,
   Project,
+  SignInOptions,
   Unit,
   User,
   WalletV2,
@@ -23,6 +24,7 @@ import {
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import type { ProcedurePath, RestRoute } from './rest.js';
+import { SIGN_IN_PATH } from './sign-in.js';
 
 /** Where the orchestrator serves the document, without a token. */
 export const OPENAPI_PATH = '/api/openapi.json';
@@ -72,6 +74,7 @@ const NAMED = {
   InteractiveSession,
   OpenSessionWithProvider,
   ApplicationWithFavoriteAndTags,
+  SignInOptions,
   User,
   ApiToken,
   CommonErrorMessage,
@@ -234,6 +237,20 @@ export function buildOpenApiDocument(routes: readonly RestRoute[]): OpenApiDocum
         responses: { '200': { description: 'OK', content: { 'application/json': {} } } },
       },
     },
+    [SIGN_IN_PATH]: {
+      get: {
+        operationId: 'signInOptions',
+        summary:
+          "How to sign in besides an API token: the identity provider's web sign-in, or null",
+        security: [],
+        responses: {
+          '200': {
+            description: 'OK',
+            content: { 'application/json': { schema: ref('SignInOptions') } },
+          },
+        },
+      },
+    },
   };
   for (const route of routes)
     (paths[route.path] ??= {})[route.method.toLowerCase()] = operation(route, outputs, inputs);
@@ -244,8 +261,8 @@ export function buildOpenApiDocument(routes: readonly RestRoute[]): OpenApiDocum
       title: 'UCloud Jobs',
       version: orchestratorVersion(),
       description:
-        "UCloud's Jobs API and the orchestrator's own routes. Every route but this document's " +
-        'needs a bearer token; a `Project` header acts in that project.',
+        "UCloud's Jobs API and the orchestrator's own routes. Every route but this document and " +
+        'the sign-in options needs a bearer token; a `Project` header acts in that project.',
     },
     servers: [{ url: '/' }],
     security: [{ bearerAuth: [] }],
