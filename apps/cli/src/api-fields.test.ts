@@ -33,6 +33,12 @@ describe('inFlagTerms', () => {
     expect(inFlagTerms('items[0].username: no user named carol', 'users.disable')).toBe(
       '<user>: no user named carol',
     );
+    expect(
+      inFlagTerms(
+        'items[0].id: job 3 is SUCCESS; sessions open to RUNNING jobs',
+        'jobs.openInteractiveSession',
+      ),
+    ).toBe('<job>: job 3 is SUCCESS; sessions open to RUNNING jobs');
   });
 
   it('maps every refusal of a list, and leaves unknown fields and plain messages alone', () => {

@@ -48,6 +48,9 @@ const BY_CALL: Readonly<Record<string, Fields>> = {
   },
   'jobs.extend': { 'items.jobId': '<job>', 'items.requestedTime': '--time' },
   'jobs.browse': { filterState: '--state', filterApplication: '--app' },
+  // ucloud's commands name a job <job>.
+  'jobs.retrieve': { id: '<job>' },
+  'jobs.openInteractiveSession': { 'items.id': '<job>', 'items.rank': '--rank' },
 };
 
 /** `items[0].parameters.steps`: the parameter `--param steps=…` gave. */
