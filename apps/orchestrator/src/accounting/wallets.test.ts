@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../db/client.js';
-import { ROOT, WalletStore } from './wallets.js';
+import { ROOT, walletKey, WalletStore } from './wallets.js';
 
 const NOW = 1_000_000;
 const open = { startDate: NOW - 1000, endDate: NOW + 1000 };
@@ -55,5 +55,12 @@ describe('wallets', () => {
     wallets.refund(debits!);
     expect(usageOf(child)).toEqual([0]);
     expect(usageOf(parent)).toEqual([40]);
+  });
+
+  it('finds by key a wallet created after a first look found none', () => {
+    const key = walletKey('user:a', 'cpu', 'example');
+    expect(wallets.idsOf([key, key])).toEqual([undefined, undefined]);
+    const w = wallet('user:a');
+    expect(wallets.idsOf([walletKey('user:b', 'cpu', 'example'), key])).toEqual([undefined, w]);
   });
 });

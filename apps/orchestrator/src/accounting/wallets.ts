@@ -13,6 +13,10 @@ export const ROOT = 0;
 export const ownerKeyOf = (owner: WalletOwner) =>
   owner.type === 'user' ? `user:${owner.username}` : `project:${owner.projectId}`;
 
+/** One string for a wallet's (owner key, category, provider), for maps. */
+export const walletKey = (ownerKey: string, category: string, provider: string) =>
+  `${ownerKey}\n${category}\n${provider}`;
+
 export function ownerOfKey(key: string): WalletOwner {
   const [type, ...rest] = key.split(':');
   const id = rest.join(':');
@@ -27,6 +31,8 @@ const isActive = (a: AllocationRow, at: number) => a.startDate <= at && at < a.e
  */
 export class WalletStore {
   private readonly queries: ReturnType<typeof prepareQueries>;
+  /** Ids by `walletKey`: a wallet is never deleted nor given another key, so an id found stays. */
+  private readonly ids = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     this.queries = prepareQueries(db);
@@ -145,17 +151,45 @@ export class WalletStore {
     return new SpendingBatch(
       (walletIds) => {
         const groups = new Map(walletIds.map((id) => [id, [] as GroupWithAllocations[]]));
-        const rows = this.queries.groupsOfMany.all({ ids: JSON.stringify(walletIds) });
-        for (const group of grouped(rows)) groups.get(group.walletId)?.push(group);
+        let group: GroupWithAllocations | undefined;
+        for (const row of this.queries.groupsOfMany.all(JSON.stringify(walletIds))) {
+          const [groupId, walletId, parentWalletId, id, startDate, endDate, quota, usage, at] = row;
+          if (group?.id !== groupId) {
+            group = { id: groupId, walletId, parentWalletId, allocations: [] };
+            groups.get(walletId)?.push(group);
+          }
+          if (id !== null)
+            group.allocations.push({
+              id,
+              groupId,
+              startDate,
+              endDate,
+              quota,
+              usage,
+              createdAt: at,
+            });
+        }
         return groups;
       },
-      (changes) => this.queries.addUsages.run(JSON.stringify(changes)),
+      (changes) => {
+        for (const [id, take] of changes) this.queries.addUsage.run(take, id);
+      },
     );
   }
 
-  /** The wallets of several (owner, category, provider), in one read. */
-  findMany(keys: ReadonlyArray<readonly [string, string, string]>): WalletRow[] {
-    return this.queries.findMany.all({ keys: JSON.stringify(keys) });
+  /**
+   * The id of the wallet of each `walletKey`, undefined where there is none (looked up again next
+   * time: it may be created); the keys not found before are read at once.
+   */
+  idsOf(keys: readonly string[]): Array<number | undefined> {
+    const missing = [...new Set(keys.filter((key) => !this.ids.has(key)))];
+    if (missing.length > 0) {
+      const rows = this.queries.findMany.all({
+        keys: JSON.stringify(missing.map((key) => key.split('\n'))),
+      });
+      for (const w of rows) this.ids.set(walletKey(w.ownerKey, w.category, w.provider), w.id);
+    }
+    return keys.map((key) => this.ids.get(key));
   }
 
   /** What can be spent now: see `SpendingBatch.maxUsable`. */
@@ -306,6 +340,11 @@ export type Debit = [allocationId: number, amount: number];
 
 type GroupWithAllocations = GroupRow & { allocations: AllocationRow[] };
 
+/** A row of `groupsOfMany`: a group and one of its allocations (nulls: it has none). */
+type GroupAllocationRow =
+  | [number, number, number, number, number, number, number, number, number]
+  | [number, number, number, null, null, null, null, null, null];
+
 /** Rows of a group ⟕ allocation join, ordered by group, as groups each with its allocations. */
 function grouped(rows: Array<{ group: GroupRow; allocation: AllocationRow | null }>) {
   const groups: GroupWithAllocations[] = [];
@@ -347,13 +386,17 @@ function prepareQueries(db: Db) {
       )
       .prepare(),
     groupsOf: groupsWhere('walletId'),
-    groupsOfMany: db
-      .select({ group: allocationGroups, allocation: allocations })
-      .from(allocationGroups)
-      .leftJoin(allocations, eq(allocations.groupId, allocationGroups.id))
-      .where(sql`${allocationGroups.walletId} in (select value from json_each(${p('ids')}))`)
-      .orderBy(asc(allocationGroups.id), asc(allocations.id))
-      .prepare(),
+    // Rows as arrays, made objects by the caller: drizzle's mapping of each row of the join cost
+    // more than reading it. [group id, wallet, parent wallet, allocation columns or nulls].
+    groupsOfMany: db.$client
+      .prepare<[string], GroupAllocationRow>(
+        `SELECT g.id, g.wallet_id, g.parent_wallet_id,
+          a.id, a.start_date, a.end_date, a.quota, a.usage, a.created_at
+        FROM allocation_groups g LEFT JOIN allocations a ON a.group_id = g.id
+        WHERE g.wallet_id IN (SELECT value FROM json_each(?))
+        ORDER BY g.id, a.id`,
+      )
+      .raw(),
     findMany: db
       .select()
       .from(wallets)
@@ -361,11 +404,9 @@ function prepareQueries(db: Db) {
         sql`(${wallets.ownerKey}, ${wallets.category}, ${wallets.provider}) in (select value ->> 0, value ->> 1, value ->> 2 from json_each(${p('keys')}))`,
       )
       .prepare(),
-    // One statement for a round's changes: [[allocation id, take], …].
-    addUsages: db.$client.prepare(
-      `UPDATE allocations SET usage = usage + c.take
-      FROM (SELECT value ->> 0 AS id, value ->> 1 AS take FROM json_each(?)) AS c
-      WHERE allocations.id = c.id`,
+    // Run once per allocation of a round: cheaper than an UPDATE … FROM json_each of them all.
+    addUsage: db.$client.prepare<[number, number]>(
+      `UPDATE allocations SET usage = usage + ? WHERE id = ?`,
     ),
     childGroupsOf: groupsWhere('parentWalletId'),
   };
