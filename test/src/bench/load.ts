@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { BENCH_CATALOG } from '../catalog.js';
 import { EXAMPLE_PRODUCT, startTestStack, type TestStack } from '../harness.js';
 import { LOAD_EVENT } from './load-plugin.js';
+import { readFileSync } from 'node:fs';
 import { percentile } from './stats.js';
 
 /** The load generator's entry point, run by the launcher in the native plugin's place. */
@@ -111,4 +112,11 @@ export function storedWithin(before: Map<string, number>, after: Map<string, num
   const share = (le: string) =>
     `${((100 * delta(le)) / Math.max(1, all)).toFixed(1)}% ≤ ${Number(le) * 1000} ms`;
   return `provider event → stored (n=${all}): ${['0.005', '0.01', '0.025'].map(share).join(', ')}`;
+}
+
+/** CPU time (user + system, ms) a process has used so far: per event, robust to a busy machine. */
+export function cpuMsOf(pid: number): number {
+  // Fields 14 and 15 of /proc/<pid>/stat, counted after the command name's closing parenthesis.
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
 }

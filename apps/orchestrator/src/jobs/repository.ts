@@ -123,8 +123,16 @@ export class JobRepository {
     this.prepared.insertUpdate.run({ jobId, update: JSON.stringify(update), stateAfter });
   }
 
-  writeTransition(jobId: number, columns: TransitionColumns): void {
-    this.prepared.transition.run({ id: jobId, ...columns });
+  /**
+   * Writes what a state change changes on the job's row, and only that: SQLite rewrites the entry
+   * of every index on a column an UPDATE assigns, changed or not, and most updates a provider sends
+   * are status lines that change nothing but `updatedAt`, which no index holds.
+   */
+  writeTransition(job: JobRow, columns: TransitionColumns): void {
+    const changed = (Object.keys(columns) as Array<keyof TransitionColumns>).filter(
+      (c) => columns[c] !== job[c],
+    );
+    if (changed.length > 0) this.prepared.transition(changed).run({ id: job.id, ...columns });
   }
 
   rememberIdempotent(record: IdempotencyRecord, jobIds: number[], now: number): void {
@@ -172,12 +180,7 @@ export class JobRepository {
   }
 
   updatesOf(jobId: number, afterSeq = 0): UpdateRow[] {
-    return this.db
-      .select()
-      .from(jobUpdates)
-      .where(and(eq(jobUpdates.jobId, jobId), gt(jobUpdates.seq, afterSeq)))
-      .orderBy(asc(jobUpdates.seq))
-      .all();
+    return this.prepared.updatesOf.all({ jobId, afterSeq });
   }
 
   /** All updates of several jobs, or only the latest of each. */
@@ -258,24 +261,13 @@ export class JobRepository {
   }
 
   cursorOf(provider: string, stream: string): EventCursor | null {
-    const row = this.db
-      .select()
-      .from(providerCursors)
-      .where(and(eq(providerCursors.provider, provider), eq(providerCursors.stream, stream)))
-      .get();
+    const row = this.prepared.cursor.get({ provider, stream });
     return row ? { stream: row.stream, seq: row.seq } : null;
   }
 
   /** Stores the provider's cursor for an event stream. */
   saveCursor(provider: string, cursor: EventCursor): void {
-    this.db
-      .insert(providerCursors)
-      .values({ provider, stream: cursor.stream, seq: cursor.seq })
-      .onConflictDoUpdate({
-        target: [providerCursors.provider, providerCursors.stream],
-        set: { seq: cursor.seq },
-      })
-      .run();
+    this.prepared.saveCursor.run({ provider, stream: cursor.stream, seq: cursor.seq });
   }
 
   setProviderGeneratedId(jobId: number, providerGeneratedId: string): void {
@@ -321,6 +313,15 @@ function prepareStatements(db: Db) {
     Object.fromEntries(
       columns.map((c) => [c, sql`${new Param(p(c), jobs[c] as AnyColumn)}`]),
     ) as Record<K, SQL>;
+  // One UPDATE per set of columns a change assigns, prepared on first use: a handful of sets occur
+  // (a status line, a state change, an extension), so the map stays small.
+  const transitions = new Map<string, ReturnType<typeof prepareTransition>>();
+  const prepareTransition = (columns: Array<keyof TransitionColumns>) =>
+    db
+      .update(jobs)
+      .set(placeholders(...columns))
+      .where(eq(jobs.id, p('id')))
+      .prepare();
   return {
     insertJob: db
       .insert(jobs)
@@ -352,23 +353,33 @@ function prepareStatements(db: Db) {
       .from(jobs)
       .where(eq(jobs.id, p('id')))
       .prepare(),
-    transition: db
-      .update(jobs)
-      .set(
-        placeholders(
-          'state',
-          'runningMs',
-          'runningSince',
-          'nextChargeAt',
-          'startedAt',
-          'expiresAt',
-          'timeAllocationMs',
-          'outputFolder',
-          'allowRestart',
-          'updatedAt',
-        ),
+    transition: (columns: Array<keyof TransitionColumns>) => {
+      const key = columns.join();
+      const statement = transitions.get(key) ?? prepareTransition(columns);
+      transitions.set(key, statement);
+      return statement;
+    },
+    updatesOf: db
+      .select()
+      .from(jobUpdates)
+      .where(and(eq(jobUpdates.jobId, p('jobId')), gt(jobUpdates.seq, p('afterSeq'))))
+      .orderBy(asc(jobUpdates.seq))
+      .prepare(),
+    // Read and written with every batch of updates a gateway sends.
+    cursor: db
+      .select()
+      .from(providerCursors)
+      .where(
+        and(eq(providerCursors.provider, p('provider')), eq(providerCursors.stream, p('stream'))),
       )
-      .where(eq(jobs.id, p('id')))
+      .prepare(),
+    saveCursor: db
+      .insert(providerCursors)
+      .values({ provider: p('provider'), stream: p('stream'), seq: p('seq') })
+      .onConflictDoUpdate({
+        target: [providerCursors.provider, providerCursors.stream],
+        set: { seq: sql`excluded.seq` },
+      })
       .prepare(),
     dueForCharge: db
       .select(CHARGEABLE)

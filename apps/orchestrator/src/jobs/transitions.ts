@@ -265,7 +265,7 @@ export class JobTransitions {
       final && job.terminationReason !== null
         ? `Your job has been terminated (${job.terminationReason})`
         : update.status;
-    this.deps.jobs.writeTransition(job.id, {
+    this.deps.jobs.writeTransition(job, {
       state: next,
       ...this.deps.metering.afterTransition(job, next, at, now),
       startedAt: entersRunning ? at : job.startedAt,
