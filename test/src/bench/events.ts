@@ -17,6 +17,7 @@ import {
   sleepMs,
   startLoadStack,
   summary,
+  transactionsOf,
   within,
 } from './load.js';
 import { recordTarget } from './scorecard.js';
@@ -35,7 +36,7 @@ export async function benchEvents(): Promise<void> {
     await latencyAt1000(stack, metricsPort);
     // Offered above the target: offering exactly 20,000/s could never measure more than that, and
     // the ramp and the last events' latency would always leave it a little short.
-    await throughput(stack, 6, 5_000, 10_000);
+    await throughput(stack, metricsPort, 6, 5_000, 10_000);
   } finally {
     await stack.dispose();
   }
@@ -90,6 +91,7 @@ async function latencyAt1000(stack: TestStack, metricsPort: number): Promise<voi
 
 async function throughput(
   stack: TestStack,
+  metricsPort: number,
   jobs: number,
   perJob: number,
   ms: number,
@@ -97,6 +99,7 @@ async function throughput(
   const orchestrator = pidListeningOn(portOf(stack.url));
   const gateway = pidListeningOn(portOf(stack.gatewayUrl));
   const cpuBefore = [cpuMsOf(orchestrator), cpuMsOf(gateway)];
+  const transactionsBefore = await transactionsOf(metricsPort);
   const ids = await createLoadJobs(stack, jobs, `events=${perJob} for=${ms}`);
   const sse = new Latencies();
   const ws = new Latencies();
@@ -111,8 +114,9 @@ async function throughput(
   const [orchestratorUs, gatewayUs] = [orchestrator, gateway].map(
     (pid, i) => ((cpuMsOf(pid) - cpuBefore[i]!) * 1000) / (jobs * perJob * (ms / 1000)),
   );
+  const transactions = (await transactionsOf(metricsPort)) - transactionsBefore;
   console.log(
-    `CPU per event (with its two followers): orchestrator ${orchestratorUs!.toFixed(1)} µs, gateway ${gatewayUs!.toFixed(1)} µs`,
+    `CPU per event (with its two followers): orchestrator ${orchestratorUs!.toFixed(1)} µs, gateway ${gatewayUs!.toFixed(1)} µs; ${((jobs * perJob * ms) / 1000 / transactions).toFixed(0)} events per orchestrator transaction`,
   );
   for (const f of followers) f.close();
   const offered = jobs * perJob;

@@ -105,6 +105,12 @@ export async function storedLag(metricsPort: number): Promise<Map<string, number
   return buckets;
 }
 
+/** The orchestrator's count of SQLite transactions so far (from its metrics). */
+export async function transactionsOf(metricsPort: number): Promise<number> {
+  const text = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+  return Number(/sqlite_transaction_duration_seconds_count(?:\{[^}]*\})? (\d+)/.exec(text)?.[1]);
+}
+
 /** Of the events stored between two readings, the share stored within 5, 10 and 25 ms. */
 export function storedWithin(before: Map<string, number>, after: Map<string, number>): string {
   const delta = (le: string) => (after.get(le) ?? 0) - (before.get(le) ?? 0);

@@ -24,6 +24,13 @@ export type OutboxRow = typeof outbox.$inferSelect;
  */
 export class OutboxStore {
   private readonly insert;
+  /**
+   * Until when each provider found down is left alone (see `retry`): calls queued for it meanwhile
+   * wait as long as the calls that failed, rather than each being tried, failing, and pushing every
+   * other call of the provider back once more, which made a down provider cost a write of its whole
+   * queue per job created.
+   */
+  private readonly restingUntil = new Map<string, number>();
 
   constructor(private readonly db: Db) {
     const p = (name: string) => sql.placeholder(name);
@@ -34,14 +41,15 @@ export class OutboxStore {
         jobId: p('jobId'),
         provider: p('provider'),
         kind: p('kind'),
-        nextAttemptAt: p('now'),
+        nextAttemptAt: p('due'),
         createdAt: p('now'),
       })
       .prepare();
   }
 
   enqueue(jobId: number, provider: string, kind: OutboxKind, now: number): void {
-    this.insert.run({ jobId, provider, kind, now });
+    const due = Math.max(now, this.restingUntil.get(provider) ?? 0);
+    this.insert.run({ jobId, provider, kind, now, due });
   }
 
   /** The job's call of this kind still waiting for delivery, if any. */
@@ -108,10 +116,11 @@ export class OutboxStore {
 
   /**
    * A call to `provider` failed and may succeed later: its rows are tried again at
-   * `nextAttemptAt`, and so is every other call to that provider due before then, so a provider
-   * that is down is not called again for each of its rows.
+   * `nextAttemptAt`, and so is every other call to that provider due before then or queued until
+   * then, so a provider that is down is not called again for each of its rows.
    */
   retry(provider: string, ids: number[], error: string, nextAttemptAt: number): void {
+    this.restingUntil.set(provider, nextAttemptAt);
     inTransaction(this.db, () => {
       this.db
         .update(outbox)

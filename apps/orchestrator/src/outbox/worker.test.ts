@@ -13,6 +13,7 @@ let calls: number;
 let gateway: Server;
 let core: Core;
 let worker: OutboxWorker;
+let gateways: Map<string, GatewayClient>;
 
 beforeEach(async () => {
   calls = 0;
@@ -29,11 +30,12 @@ beforeEach(async () => {
     url: `http://127.0.0.1:${port}`,
     token: () => 't',
   });
+  gateways = new Map([['example', client]]);
   worker = new OutboxWorker(
     core.outbox,
     core.jobs,
     core.transitions,
-    new Map([['example', client]]),
+    gateways,
     Catalog.fromFile(DEMO_CATALOG_FILE),
     pino({ level: 'silent' }),
     20,
@@ -89,5 +91,44 @@ describe('OutboxWorker', () => {
     answer = { status: 200, body: { responses: [{ id: 'p-1' }] } };
     await until(() => core.jobs.get(id)!.providerGeneratedId === 'p-1');
     expect(core.outbox.nextAttempt()).toBeNull();
+  });
+
+  it('leaves a provider that is down alone while jobs keep coming, then delivers them together', async () => {
+    answer = {
+      status: 503,
+      body: { why: 'Plugin native is down', errorCode: 'SERVICE_UNAVAILABLE' },
+    };
+    const patient = new OutboxWorker(
+      core.outbox,
+      core.jobs,
+      core.transitions,
+      gateways,
+      Catalog.fromFile(DEMO_CATALOG_FILE),
+      pino({ level: 'silent' }),
+      60_000,
+      { outboxBackoff: { initialMs: 400, maxMs: 400 }, giveUpStartAfter: 4 },
+    );
+    try {
+      const first = create();
+      patient.start();
+      await until(() => calls === 1);
+      // Each create wakes the worker, as app.ts wires it: none may call the resting provider.
+      const later = Array.from({ length: 20 }, () => {
+        const id = create();
+        patient.wake();
+        return id;
+      });
+      await new Promise((r) => setTimeout(r, 100));
+      expect(calls).toBe(1);
+      answer = {
+        status: 200,
+        body: { responses: Array.from({ length: 21 }, (_, i) => ({ id: `p-${i}` })) },
+      };
+      await until(() => core.outbox.nextAttempt() === null);
+      expect(calls).toBe(2);
+      for (const id of [first, ...later]) expect(core.outbox.pending(id, 'create')).toBeUndefined();
+    } finally {
+      await patient.stop();
+    }
   });
 });
