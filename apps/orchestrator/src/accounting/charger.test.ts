@@ -31,9 +31,9 @@ beforeEach(() => {
 });
 
 /** A job created at 0 that the provider reports RUNNING at `startedAt` (provider clock). */
-function runningJob(startedAt: number): number {
+function runningJob(startedAt: number, username = 'user'): number {
   const [id] = core.transitions.create(
-    [newJob({ owner: { username: 'user', project: null }, chargePeriodMs: PERIOD })],
+    [newJob({ owner: { username, project: null }, chargePeriodMs: PERIOD })],
     0,
   );
   report(id!, 'RUNNING', startedAt, startedAt);
@@ -79,6 +79,24 @@ describe('Charger', () => {
     charger.chargeDue(30_000);
     charger.chargeDue(31_000);
     expect(core.jobs.get(id)!.chargedPeriods).toBe(2);
+    expect(used()).toBe(2 * PRICE);
+  });
+
+  it('terminates in the round a job whose wallet cannot pay, and charges the jobs of other wallets', () => {
+    const broke = wallets.ensure('user:broke', 'example-compute', 'example').id;
+    wallets.allocate(broke, ROOT, { startDate: 0, endDate: 1e13, quota: PRICE / 2 }, 0);
+    const unpaid = runningJob(0, 'broke');
+    const paid = runningJob(0);
+    const round = charger.chargeDue(0);
+    expect(round).toMatchObject({ jobs: 2, periods: 1, terminated: [unpaid] });
+    expect(core.jobs.get(unpaid)).toMatchObject({
+      chargedPeriods: 0,
+      terminationReason: 'No more credits',
+    });
+    // Only the job that was paid for is charged on.
+    expect(charger.chargeDue(4001)).toMatchObject({ periods: 1, terminated: [] });
+    expect(core.jobs.get(paid)!.chargedPeriods).toBe(2);
+    expect(wallets.groupsOf(broke)[0]!.allocations[0]!.usage).toBe(0);
     expect(used()).toBe(2 * PRICE);
   });
 });

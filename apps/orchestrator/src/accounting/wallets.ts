@@ -182,13 +182,13 @@ export class WalletStore {
    * time: it may be created); the keys not found before are read at once.
    */
   idsOf(keys: readonly string[]): Array<number | undefined> {
-    const missing = [...new Set(keys.filter((key) => !this.ids.has(key)))];
-    if (missing.length > 0) {
-      const rows = this.queries.findMany.all({
-        keys: JSON.stringify(missing.map((key) => key.split('\n'))),
-      });
-      for (const w of rows) this.ids.set(walletKey(w.ownerKey, w.category, w.provider), w.id);
-    }
+    const ids = keys.map((key) => this.ids.get(key));
+    const missing = [...new Set(keys.filter((_, i) => ids[i] === undefined))];
+    if (missing.length === 0) return ids;
+    const rows = this.queries.findMany.all({
+      keys: JSON.stringify(missing.map((key) => key.split('\n'))),
+    });
+    for (const w of rows) this.ids.set(walletKey(w.ownerKey, w.category, w.provider), w.id);
     return keys.map((key) => this.ids.get(key));
   }
 
@@ -324,6 +324,8 @@ export class SpendingBatch {
   }
 
   private groupsOf(walletId: number): GroupWithAllocations[] {
+    const groups = this.groups.get(walletId);
+    if (groups) return groups;
     this.load([walletId]);
     return this.groups.get(walletId) ?? [];
   }
