@@ -10,7 +10,12 @@ import { z } from 'zod';
 import { payerOf } from './service.js';
 import { ownerKeyOf, walletKey, WalletStore, type Debit, type SpendingBatch } from './wallets.js';
 
-const BATCH = 500;
+/**
+ * Jobs charged per round. A round blocks the event loop (about 10–15 ms for 1,000 jobs), but
+ * most of its cost is the index pages its commit rewrites, many shared by the round's jobs: half
+ * as many rounds of twice the jobs write about a quarter fewer pages.
+ */
+const BATCH = 1000;
 export const NO_MORE_CREDITS = 'No more credits';
 
 /** What charging reports to the operator's metrics (metrics/ implements it). */
