@@ -25,9 +25,40 @@ export function openDatabase(file: string): Db {
   // Checkpoint every 40 MB of WAL, not every 4 MB: a charging round rewrites the same index pages
   // as the round before, and a page written many times between checkpoints is copied back once.
   sqlite.pragma('wal_autocheckpoint = 10000');
+  reuseStatements(sqlite, STATEMENT_CACHE);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
   return db;
+}
+
+/** Statements kept for reuse: the distinct queries the orchestrator builds, with room to spare. */
+const STATEMENT_CACHE = 500;
+
+/**
+ * Makes `prepare` hand back the statement it made for the same SQL before (the `size` most
+ * recently used are kept). drizzle prepares every query it builds, and a browse page builds
+ * several: compiling them again cost as much as running them.
+ */
+function reuseStatements(sqlite: Database.Database, size: number): void {
+  const prepare = sqlite.prepare.bind(sqlite);
+  const kept = new Map<string, Database.Statement>();
+  sqlite.prepare = ((source: string) => {
+    let statement = kept.get(source);
+    if (statement) {
+      kept.delete(source);
+      // drizzle reads mapped rows in raw (array) mode; a reuse that wants objects must get them.
+      if (statement.reader) statement.raw(false);
+    } else {
+      statement = prepare(source);
+    }
+    kept.set(source, statement);
+    // A Map iterates in insertion order: its first key is the least recently used.
+    for (const oldest of kept.keys()) {
+      if (kept.size <= size) break;
+      kept.delete(oldest);
+    }
+    return statement;
+  }) as typeof sqlite.prepare;
 }
 
 /** A row the schema guarantees (a foreign key, an insert just made); its absence is a broken database. */

@@ -30,9 +30,12 @@ const BIG_TABLES = ['jobs', 'job_updates', 'job_acl', 'job_group_acl', 'charges'
 const FULL_SCAN = new RegExp(`^SCAN (${BIG_TABLES.join('|')})\\b`);
 const BIG_TABLE = new RegExp(`^(SCAN|SEARCH) (${BIG_TABLES.join('|')})\\b`);
 const SORT = /USE TEMP B-TREE FOR ORDER BY/;
-/** A workspace's own indexes, the primary key, or any index searched by job id (listed ids). */
+/**
+ * A workspace's own indexes, the primary key, any index searched by job id (listed ids), or the
+ * created_at index alone (no row read) for the ids of a created-at window.
+ */
 const SCOPE_INDEX =
-  /USING ((COVERING )?INDEX jobs_(owner_id|owner_state|project_id|project_state|provider_generated_id) |INTEGER PRIMARY KEY)|\bid=\?\)/;
+  /USING ((COVERING )?INDEX jobs_(owner_id|owner_state|project_id|project_state|provider_generated_id) |INTEGER PRIMARY KEY|COVERING INDEX jobs_created )|\bid=\?\)/;
 
 let dir: string;
 let file: string;
@@ -123,8 +126,8 @@ describe('browse and search', () => {
     ['hideProvider', { hideProvider: 'other' }],
     ['search', { query: 'run 1' }],
   ];
-  // Created before/after: administrators' window is read on the created_at index and its few
-  // jobs sorted by id; everywhere else it is a filter on the scope's walk.
+  // Created before/after: the window's range of ids is read on the created_at index, and bounds
+  // the scope's walk; administrators' window may be read on that index and its jobs sorted by id.
   const window = { filterCreatedAfter: 0, filterCreatedBefore: Date.now() };
 
   for (const [where, workspaceOf] of workspaces) {
