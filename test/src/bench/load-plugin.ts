@@ -4,7 +4,8 @@
  * does, e.g. `bench events=1000 lines=1000 for=20000`:
  * - `events`: status updates a second, each `bench-event <sent at, epoch ms>`;
  * - `lines`: one stdout line every that many ms, `<sent at, epoch ms>\n`;
- * - `for`: ms after which the job ends SUCCESS (else it runs until terminated).
+ * - `for`: ms after which the job ends SUCCESS, saying how many load events it emitted (else it
+ *   runs until terminated).
  * State is kept in memory only: the plugin is not restarted during a bench.
  */
 import {
@@ -24,6 +25,8 @@ import {
 
 /** The status prefix of a load event; the rest is when it was emitted (epoch ms, fractional). */
 export const LOAD_EVENT = 'bench-event ';
+/** Before the number of load events emitted, in the status of a job's end. */
+export const EMITTED = 'after load events: ';
 /** How often emission catches up with its rate: events due since the last tick go out together. */
 const TICK_MS = 1;
 
@@ -32,6 +35,8 @@ export const preciseNow = (): number => performance.timeOrigin + performance.now
 
 interface LoadJob {
   eventsPerS: number;
+  /** Load events emitted so far; the final status tells how many. */
+  emitted: number;
   lineMs: number;
   output: Buffer[];
   length: number;
@@ -73,6 +78,7 @@ class LoadBackend implements ComputeBackend {
     const load = loadOf(name ?? '');
     const job: LoadJob = {
       eventsPerS: load.events,
+      emitted: 0,
       lineMs: load.lines,
       output: [],
       length: 0,
@@ -130,11 +136,11 @@ class LoadBackend implements ComputeBackend {
   /** Emits at the job's rate, catching up each tick with the events that fell due since the last. */
   private emitEvents(jobId: string, job: LoadJob): void {
     const startedAt = performance.now();
-    let sent = 0;
     const tick = () => {
       if (job.ended) return;
       const due = Math.floor(((performance.now() - startedAt) / 1000) * job.eventsPerS);
-      for (; sent < due; sent++) this.ctx.emit({ jobId, status: `${LOAD_EVENT}${preciseNow()}` });
+      for (; job.emitted < due; job.emitted++)
+        this.ctx.emit({ jobId, status: `${LOAD_EVENT}${preciseNow()}` });
       job.timers.push(setTimeout(tick, TICK_MS));
     };
     tick();
@@ -147,9 +153,10 @@ class LoadBackend implements ComputeBackend {
     for (const wake of job.wakers) wake();
   }
 
-  private finish(jobId: string, job: LoadJob, status = 'The job exited with code 0'): void {
+  private finish(jobId: string, job: LoadJob, status?: string): void {
     if (job.ended) return;
     this.end(job);
+    status ??= `The job exited with code 0 ${EMITTED}${job.emitted}`;
     this.ctx.emit({ jobId, state: 'SUCCESS', status });
   }
 

@@ -6,8 +6,11 @@ import { LOAD_EVENT } from './load-plugin.js';
 import { readFileSync } from 'node:fs';
 import { percentile } from './stats.js';
 
-/** The load generator's entry point, run by the launcher in the native plugin's place. */
-const LOAD_PLUGIN = fileURLToPath(new URL('./load-plugin.js', import.meta.url));
+/**
+ * The load generator's entry point, run by the launcher in the native plugin's place: the built
+ * one, whether this module runs built (benches) or from its source (tests).
+ */
+const LOAD_PLUGIN = fileURLToPath(new URL('../../dist/bench/load-plugin.js', import.meta.url));
 const CPU_PROFILE = new URL('./cpu-profile.js', import.meta.url).href;
 
 /**
