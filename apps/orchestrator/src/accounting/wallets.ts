@@ -149,28 +149,8 @@ export class WalletStore {
   /** Spending on this store's allocations, read once per wallet and written at `flush`. */
   batch(): SpendingBatch {
     return new SpendingBatch(
-      (walletIds) => {
-        const groups = new Map(walletIds.map((id) => [id, [] as GroupWithAllocations[]]));
-        let group: GroupWithAllocations | undefined;
-        for (const row of this.queries.groupsOfMany.all(JSON.stringify(walletIds))) {
-          const [groupId, walletId, parentWalletId, id, startDate, endDate, quota, usage, at] = row;
-          if (group?.id !== groupId) {
-            group = { id: groupId, walletId, parentWalletId, allocations: [] };
-            groups.get(walletId)?.push(group);
-          }
-          if (id !== null)
-            group.allocations.push({
-              id,
-              groupId,
-              startDate,
-              endDate,
-              quota,
-              usage,
-              createdAt: at,
-            });
-        }
-        return groups;
-      },
+      (walletIds) =>
+        groupsByWallet(walletIds, this.queries.groupsOfMany.all(JSON.stringify(walletIds))),
       (changes) => {
         for (const [id, take] of changes) this.queries.addUsage.run(take, id);
       },
@@ -346,6 +326,22 @@ type GroupWithAllocations = GroupRow & { allocations: AllocationRow[] };
 type GroupAllocationRow =
   | [number, number, number, number, number, number, number, number, number]
   | [number, number, number, null, null, null, null, null, null];
+
+/** Rows of `groupsOfMany` as the groups of each wallet, each with its allocations. */
+function groupsByWallet(walletIds: number[], rows: GroupAllocationRow[]) {
+  const groups = new Map(walletIds.map((id) => [id, [] as GroupWithAllocations[]]));
+  let group: GroupWithAllocations | undefined;
+  for (const [groupId, walletId, parentWalletId, ...allocation] of rows) {
+    if (group?.id !== groupId) {
+      group = { id: groupId, walletId, parentWalletId, allocations: [] };
+      groups.get(walletId)?.push(group);
+    }
+    const [id, startDate, endDate, quota, usage, createdAt] = allocation;
+    if (id !== null)
+      group.allocations.push({ id, groupId, startDate, endDate, quota, usage, createdAt });
+  }
+  return groups;
+}
 
 /** Rows of a group ⟕ allocation join, ordered by group, as groups each with its allocations. */
 function grouped(rows: Array<{ group: GroupRow; allocation: AllocationRow | null }>) {
