@@ -91,18 +91,16 @@ export class JobTransitions {
    * them; with an idempotency key, also the answer a retry will get.
    */
   create(items: NewJob[], now: number, idempotency: IdempotencyRecord | null = null): number[] {
+    // Every job of the request gets the same first update: built once.
+    const queued = fullUpdate({
+      state: 'IN_QUEUE',
+      status: 'Your job is now waiting in the queue!',
+      timestamp: now,
+    });
     return this.atomically(() => {
       const ids = items.map((item) => {
         const id = this.deps.jobs.insert(item, now);
-        this.deps.jobs.insertUpdate(
-          id,
-          fullUpdate({
-            state: 'IN_QUEUE',
-            status: 'Your job is now waiting in the queue!',
-            timestamp: now,
-          }),
-          'IN_QUEUE',
-        );
+        this.deps.jobs.insertUpdate(id, queued, 'IN_QUEUE');
         this.enqueue(id, item.specification.product.provider, 'create', now);
         this.pending?.created.push(item.specification.product.provider);
         return id;
