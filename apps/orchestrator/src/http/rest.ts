@@ -36,8 +36,8 @@ import {
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { replyWithError } from './errors.js';
-import { messageJson } from './message-json.js';
 import { buildOpenApiDocument, OPENAPI_PATH, type OpenApiDocument } from './openapi.js';
+import { SseWriter } from './sse-writer.js';
 
 type Caller = ReturnType<typeof appRouter.createCaller>;
 type Call = (input: unknown) => Promise<unknown>;
@@ -613,26 +613,18 @@ async function followAsServerSentEvents(
     return replyWithError(e, request, reply);
   }
   reply.hijack();
-  reply.raw.writeHead(200, {
-    'content-type': 'text/event-stream',
-    'cache-control': 'no-cache',
-    connection: 'keep-alive',
-  });
+  const writer = new SseWriter(reply.raw);
   try {
     for await (const event of events) {
       const [id, data] = event as [string, JobsFollowResponse];
-      // Messages that come in one burst go out in one write.
-      if (reply.raw.writableCorked === 0) {
-        reply.raw.cork();
-        setImmediate(() => reply.raw.uncork());
-      }
-      reply.raw.write(`id: ${id}\ndata: ${messageJson(data)}\n\n`);
+      writer.send(id, data);
+      if (writer.behind) await writer.drained();
     }
   } catch (e) {
     const { status, body } = toHttpError(e);
     if (status >= 500) request.log.error({ err: e, url: request.url }, 'follow failed');
-    reply.raw.write(`event: error\ndata: ${JSON.stringify(body)}\n\n`);
+    writer.error(body);
   } finally {
-    reply.raw.end();
+    writer.end();
   }
 }

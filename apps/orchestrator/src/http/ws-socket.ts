@@ -7,10 +7,11 @@ import {
   toHttpError,
   type ApiContext,
 } from '@ucloud/contracts';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { RawData } from 'ws';
 import type { HttpDeps } from './server.js';
+import { FOLLOWER_HIGH_WATER_BYTES, wsMessageFrame } from './follow-frames.js';
 import { frameJson } from './message-json.js';
 import { readRequestFrame, type ServerFrame, type SocketRequest } from './ws-envelope.js';
 import { followOverSocket } from './ws-follow.js';
@@ -21,8 +22,6 @@ export const JOB_SOCKET_PATH = '/api/jobs';
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Open streams per socket: each holds a follower, and a socket costs its client little. */
 export const MAX_STREAMS_PER_SOCKET = 64;
-/** Bytes the client has not yet taken, above which its streams wait before sending more. */
-const HIGH_WATER_BYTES = 4 * 1024 * 1024;
 /** How long shutdown waits for streams to send their last frame (a client that reads nothing). */
 const SHUTDOWN_GRACE_MS = 5_000;
 
@@ -69,22 +68,39 @@ export async function registerJobSocket(scope: FastifyInstance, deps: HttpDeps):
     handler: () => {
       throw badRequest(`${JOB_SOCKET_PATH} is a WebSocket: connect with Upgrade: websocket`);
     },
-    wsHandler: (socket) => serveSocket(socket, contextOf, deps, open),
+    wsHandler: (socket, request) => serveSocket(socket, request, contextOf, deps, open),
   });
 }
 
+const sent = Promise.resolve();
+
 function serveSocket(
   socket: WebSocket,
+  request: FastifyRequest,
   contextOf: (request: SocketRequest) => Promise<ApiContext>,
   deps: HttpDeps,
   open: Set<Promise<void>>,
 ): void {
   const streams = new Map<string, AbortController>();
-  const send = (frame: ServerFrame) =>
-    new Promise<void>((resolve) => {
+  // Without permessage-deflate (the server offers none) a message frame's bytes are the same for
+  // every client, so they are built once and written to the socket under ws (TLS under HTTPS).
+  const raw = socket.extensions === '' ? request.raw.socket : null;
+  const send = (frame: ServerFrame): Promise<void> => {
+    if (frame.type === 'message' && raw) {
+      // What ws would do for a socket no longer open: send nothing.
+      if (socket.readyState !== socket.OPEN) return sent;
+      const bytes = wsMessageFrame(frame.streamId, frame.payload);
+      if (socket.bufferedAmount + bytes.length < FOLLOWER_HIGH_WATER_BYTES) {
+        raw.write(bytes);
+        return sent;
+      }
+      return new Promise((resolve) => raw.write(bytes, () => resolve()));
+    }
+    return new Promise<void>((resolve) => {
       socket.send(frameJson(frame), () => resolve());
-      if (socket.bufferedAmount < HIGH_WATER_BYTES) resolve();
+      if (socket.bufferedAmount < FOLLOWER_HIGH_WATER_BYTES) resolve();
     });
+  };
   const refuse = (streamId: string | null, error: ApiError) => {
     const { status, body } = toHttpError(error);
     void send({ type: 'response', streamId, status, payload: body });

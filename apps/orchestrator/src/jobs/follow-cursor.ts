@@ -5,10 +5,22 @@ import type { LogStreamName, ProviderLogOffset } from '@ucloud/contracts';
  * got. Serialised as the SSE event id, e.g. `42:0o1337.0e12.1o80`, so a reconnect resumes exactly.
  */
 export class FollowCursor {
+  /** The id as last built, until the cursor moves: every message a follower sends names it. */
+  private text: string | null = null;
+
   constructor(
-    public updateSeq = 0,
+    private seq = 0,
     private readonly offsets = new Map<string, number>(),
   ) {}
+
+  get updateSeq(): number {
+    return this.seq;
+  }
+
+  set updateSeq(seq: number) {
+    this.seq = seq;
+    this.text = null;
+  }
 
   static parse(id: string | null): FollowCursor | null {
     if (!id) return new FollowCursor();
@@ -32,6 +44,7 @@ export class FollowCursor {
 
   advance(rank: number, stream: LogStreamName, offset: number): void {
     this.offsets.set(key(rank, stream), offset);
+    this.text = null;
   }
 
   logOffsets(): ProviderLogOffset[] {
@@ -42,13 +55,17 @@ export class FollowCursor {
   }
 
   toString(): string {
+    return (this.text ??= this.build());
+  }
+
+  private build(): string {
     const parts = [...this.offsets]
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([k, offset]) => {
         const [rank = '', stream] = k.split('/');
         return `${rank}${stream === 'stdout' ? 'o' : 'e'}${offset}`;
       });
-    return `${this.updateSeq}:${parts.join('.')}`;
+    return `${this.seq}:${parts.join('.')}`;
   }
 }
 

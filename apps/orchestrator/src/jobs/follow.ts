@@ -44,7 +44,7 @@ export class JobFollower {
   private readonly queue: FeedChunk[] = [];
   /** Bytes received per stream, including those queued but not yet sent. */
   private readonly fetched = new Map<string, number>();
-  /** Received bytes that end inside a UTF-8 character, held until the rest arrives. */
+  /** Received bytes that end inside a UTF-8 character, held until the rest arrives (never empty). */
   private readonly partial = new Map<string, Buffer>();
   private wakeUp: () => void = () => {};
   /** Receiving the feed's output. */
@@ -240,31 +240,42 @@ export class JobFollower {
 
   /** Queues a chunk unless it holds only bytes already received. */
   private accept(chunk: FeedChunk): boolean {
-    const key = `${chunk.rank}/${chunk.stream}`;
+    const key = keyOf(chunk);
     const have = this.fetched.get(key) ?? 0;
     const end = chunk.offset + chunk.bytes.length;
     if (end <= have) return false;
-    const fresh = chunk.bytes.subarray(Math.max(0, have - chunk.offset));
     this.fetched.set(key, end);
-    this.queue.push({ ...chunk, offset: end - fresh.length, bytes: fresh });
+    // The feed's own chunk when all of it is new: followers in step share its message.
+    const skip = have - chunk.offset;
+    const fresh = skip <= 0 ? chunk : { ...chunk, offset: have, bytes: chunk.bytes.subarray(skip) };
+    this.queue.push(fresh);
     return true;
   }
 
+  /**
+   * The message for queued output. Followers in step (same cursor, no partial character held)
+   * turn one chunk of the shared stream into the same message: the first builds it, the rest
+   * only move their cursor, and all send the one object (so it is serialised once too).
+   */
   private logEvent(chunks: FeedChunk[]): FollowEvent {
-    const byRank = new Map<number, JobsLog>();
-    for (const chunk of chunks) {
-      const key = `${chunk.rank}/${chunk.stream}`;
-      const held = this.partial.get(key);
-      const buf = held && held.length > 0 ? Buffer.concat([held, chunk.bytes]) : chunk.bytes;
-      const complete = completeUtf8Length(buf);
-      this.partial.set(key, buf.subarray(complete));
-      this.cursor.advance(
-        chunk.rank,
-        chunk.stream,
-        chunk.offset + chunk.bytes.length - (buf.length - complete),
-      );
-      this.append(byRank, chunk.rank, chunk.stream, buf.subarray(0, complete).toString('utf8'));
+    const [only] = chunks;
+    if (chunks.length !== 1 || !only || this.partial.has(keyOf(only))) return this.buildLog(chunks);
+    const before = this.cursor.toString();
+    const newStatus = this.status();
+    const shared = sharedLogs.get(only);
+    if (shared?.before === before && shared.event.data.newStatus === newStatus) {
+      this.take(only);
+      return shared.event;
     }
+    const event = this.buildLog(chunks);
+    sharedLogs.set(only, { before, event });
+    return event;
+  }
+
+  private buildLog(chunks: FeedChunk[]): FollowEvent {
+    const byRank = new Map<number, JobsLog>();
+    for (const chunk of chunks)
+      this.append(byRank, chunk.rank, chunk.stream, this.take(chunk).toString('utf8'));
     return {
       id: this.cursor.toString(),
       data: {
@@ -275,10 +286,22 @@ export class JobFollower {
     };
   }
 
+  /** Moves the cursor past `chunk`, holding back a character it ends inside; answers the rest. */
+  private take(chunk: FeedChunk): Buffer {
+    const key = keyOf(chunk);
+    const held = this.partial.get(key);
+    const buf = held && held.length > 0 ? Buffer.concat([held, chunk.bytes]) : chunk.bytes;
+    const complete = completeUtf8Length(buf);
+    if (complete < buf.length) this.partial.set(key, buf.subarray(complete));
+    else this.partial.delete(key);
+    const end = chunk.offset + chunk.bytes.length - (buf.length - complete);
+    this.cursor.advance(chunk.rank, chunk.stream, end);
+    return buf.subarray(0, complete);
+  }
+
   private flushPartial(): JobsLog[] {
     const byRank = new Map<number, JobsLog>();
     for (const [key, buf] of this.partial) {
-      if (buf.length === 0) continue;
       const [rank, stream] = key.split('/') as [string, LogStreamName];
       this.cursor.advance(
         Number(rank),
@@ -286,8 +309,8 @@ export class JobFollower {
         this.cursor.offsetOf(Number(rank), stream) + buf.length,
       );
       this.append(byRank, Number(rank), stream, buf.toString('utf8'));
-      this.partial.set(key, Buffer.alloc(0));
     }
+    this.partial.clear();
     return [...byRank.values()];
   }
 
@@ -303,6 +326,11 @@ export class JobFollower {
     byRank.set(rank, entry);
   }
 }
+
+/** The message last built from a feed chunk, and the cursor of the follower it was built for. */
+const sharedLogs = new WeakMap<FeedChunk, { before: string; event: FollowEvent }>();
+
+const keyOf = (chunk: FeedChunk) => `${chunk.rank}/${chunk.stream}`;
 
 /** A chunk as the provider sends it (base64), decoded. */
 function decode(chunk: ProviderLogChunk): FeedChunk {

@@ -22,8 +22,11 @@ class LiveOutput extends FakeProvider {
   private ended = false;
   private wakers = new Set<() => void>();
 
-  write(text: string): void {
-    this.output += text;
+  private bytes = Buffer.alloc(0);
+
+  /** Appends output; bytes may end inside a UTF-8 character, as a provider's chunks can. */
+  write(text: string | Buffer): void {
+    this.bytes = Buffer.concat([this.bytes, Buffer.from(text)]);
     this.wake();
   }
   end(): void {
@@ -41,7 +44,7 @@ class LiveOutput extends FakeProvider {
     try {
       let from = offsets.find((o) => o.rank === 0 && o.stream === 'stdout')?.offset ?? 0;
       for (;;) {
-        const rest = Buffer.from(this.output).subarray(from);
+        const rest = this.bytes.subarray(from);
         if (rest.length > 0) {
           yield { rank: 0, stream: 'stdout', offset: from, data: rest.toString('base64') };
           from += rest.length;
@@ -177,6 +180,29 @@ describe('JobFeed', () => {
     expect(ma?.data).toBe(mb?.data);
     a.stop();
     b.stop();
+  });
+
+  it('sends a line of output as one message shared by the followers in step, ids and all', async () => {
+    report('RUNNING');
+    const followers = Array.from({ length: 3 }, () => follow());
+    provider.write('shared\n');
+    await until(() => followers.every((f) => f.stdout() === 'shared\n'));
+    const [first, ...rest] = followers.map((f) => f.seen.at(-1));
+    for (const other of rest) expect(other).toBe(first);
+    for (const f of followers) f.stop();
+  });
+
+  it('holds a character split across chunks back from every follower until it is whole', async () => {
+    report('RUNNING');
+    const followers = Array.from({ length: 2 }, () => follow());
+    const euro = Buffer.from('€');
+    provider.write(Buffer.concat([Buffer.from('a'), euro.subarray(0, 1)]));
+    await until(() => followers.every((f) => f.stdout() === 'a'));
+    provider.write(Buffer.concat([euro.subarray(1), Buffer.from('b\n')]));
+    await until(() => followers.every((f) => f.stdout() === 'a€b\n'));
+    // Each id resumes exactly after the bytes sent, the held-back one included.
+    for (const f of followers) expect(f.seen.at(-1)?.id).toBe(`2:0o${Buffer.byteLength('a€b\n')}`);
+    for (const f of followers) f.stop();
   });
 
   it('resumes from an event id without losing or repeating output or updates', async () => {

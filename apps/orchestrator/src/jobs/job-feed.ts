@@ -67,6 +67,8 @@ export class JobFeed {
   private readonly runs = new Map<string, FeedMessage>();
   /** The job's status as of the last refresh (set by the constructor's). */
   private base!: JobStatus;
+  /** The status last asked for, as of which update and from which base. */
+  private status: { seq: number; base: JobStatus; status: JobStatus } | null = null;
   private stale = true;
   /** Aborted when the feed closes: ends its streams to the provider. */
   private readonly lifetime = new AbortController();
@@ -157,10 +159,14 @@ export class JobFeed {
   /** The job's status as a follower that has seen the updates up to `seq` is shown it. */
   statusAt(seq: number): JobStatus {
     const { state, everRan } = this.stateAt(seq);
+    // Followers in step share one object: messages built for one of them serve the rest.
+    if (this.status?.seq === seq && this.status.base === this.base) return this.status.status;
     const base = this.base;
+    const status: JobStatus = { ...base, state };
     // Not started yet as of those updates, though the row may say so already.
-    if (!everRan) return { ...base, state, startedAt: null, expiresAt: null };
-    return { ...base, state };
+    if (!everRan) Object.assign(status, { startedAt: null, expiresAt: null });
+    this.status = { seq, base, status };
+    return status;
   }
 
   /**
