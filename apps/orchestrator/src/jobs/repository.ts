@@ -293,10 +293,11 @@ export class JobRepository {
 
   /**
    * Records, for each [job id, periods, next charge], how many periods the job has been charged
-   * for and when it next owes (null: never): one statement for a charging round.
+   * for and when it next owes (null: never). A run of a prepared UPDATE per job costs less than
+   * one UPDATE … FROM json_each of them all, which builds, parses and joins the JSON.
    */
   setCharged(rows: Array<[number, number, number | null]>): void {
-    if (rows.length > 0) this.prepared.setCharged.run(JSON.stringify(rows));
+    for (const [id, periods, next] of rows) this.prepared.setCharged.run(periods, next, id);
   }
 }
 
@@ -388,9 +389,8 @@ function prepareStatements(db: Db) {
       .orderBy(asc(jobs.nextChargeAt))
       .limit(p('limit'))
       .prepare(),
-    setCharged: db.$client.prepare(
-      `UPDATE jobs SET charged_periods = c.value ->> 1, next_charge_at = c.value ->> 2
-      FROM json_each(?) AS c WHERE jobs.id = c.value ->> 0`,
+    setCharged: db.$client.prepare<[number, number | null, number]>(
+      `UPDATE jobs SET charged_periods = ?, next_charge_at = ? WHERE id = ?`,
     ),
   };
 }
