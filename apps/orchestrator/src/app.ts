@@ -15,6 +15,7 @@ import { Catalog, DEMO_CATALOG_FILE } from './catalog/catalog.js';
 import { CatalogServiceImpl } from './catalog/catalog-service.js';
 import type { OrchestratorConfig } from './config.js';
 import { DEFAULT_TUNING, type OrchestratorTuning } from './tuning.js';
+import { checkpointInBackground } from './db/checkpoints.js';
 import { observeTransactions, openDatabase } from './db/client.js';
 import { buildHttpServer } from './http/server.js';
 import { ControlService } from './jobs/control-service.js';
@@ -50,6 +51,10 @@ export async function startOrchestrator(
   tuning: OrchestratorTuning = DEFAULT_TUNING,
 ): Promise<Orchestrator> {
   const db = openDatabase(config.databaseFile);
+  const checkpoints =
+    config.databaseFile === ':memory:'
+      ? null
+      : checkpointInBackground(db, config.databaseFile, log.child({ component: 'sqlite' }));
   const catalog = Catalog.fromFile(config.catalogFile ?? DEMO_CATALOG_FILE);
   const projects = new ProjectStore(db);
   const accountStore = new AccountStore(db);
@@ -218,6 +223,7 @@ export async function startOrchestrator(
       await outbox.stop();
       await server.close();
       await scrapes?.close();
+      await checkpoints?.stop();
       db.$client.close();
     },
   };

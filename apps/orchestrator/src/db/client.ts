@@ -6,6 +6,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as schema from './schema.js';
 
+/** Pages of write-ahead log after which a commit checkpoints (unless done in the background). */
+export const CHECKPOINT_PAGES = 10_000;
+
 export type Db = BetterSQLite3Database<typeof schema> & { $client: Database.Database };
 
 const MIGRATIONS = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'drizzle');
@@ -24,7 +27,7 @@ export function openDatabase(file: string): Db {
   sqlite.pragma('temp_store = MEMORY');
   // Checkpoint every 40 MB of WAL, not every 4 MB: a charging round rewrites the same index pages
   // as the round before, and a page written many times between checkpoints is copied back once.
-  sqlite.pragma('wal_autocheckpoint = 10000');
+  sqlite.pragma(`wal_autocheckpoint = ${CHECKPOINT_PAGES}`);
   reuseStatements(sqlite, STATEMENT_CACHE);
   const db = drizzle(sqlite, { schema });
   migrate(db, { migrationsFolder: MIGRATIONS });
