@@ -107,7 +107,10 @@ export const jobs = sqliteTable(
   // Browse walks one of these in id order, filtering as it goes: each filter that can leave few
   // matches among many jobs has one (db/query-plans.test.ts keeps the plans free of scans and sorts).
   (t) => [
-    index('jobs_next_charge').on(t.nextChargeAt),
+    // Only jobs that will owe: a job's creation and end then touch no entry of it.
+    index('jobs_next_charge')
+      .on(t.nextChargeAt)
+      .where(sql`${t.nextChargeAt} is not null`),
     index('jobs_owner_id').on(t.ownerUsername, t.id),
     index('jobs_owner_state').on(t.ownerUsername, t.state, t.id),
     index('jobs_project_id').on(t.ownerProject, t.id),
