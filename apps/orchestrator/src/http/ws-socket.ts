@@ -13,6 +13,7 @@ import type { RawData } from 'ws';
 import type { HttpDeps } from './server.js';
 import { FOLLOWER_HIGH_WATER_BYTES, wsMessageFrame } from './follow-frames.js';
 import { frameJson } from './message-json.js';
+import { PendingWrites } from './pending-writes.js';
 import { readRequestFrame, type ServerFrame, type SocketRequest } from './ws-envelope.js';
 import { followOverSocket } from './ws-follow.js';
 
@@ -83,19 +84,25 @@ function serveSocket(
 ): void {
   const streams = new Map<string, AbortController>();
   // Without permessage-deflate (the server offers none) a message frame's bytes are the same for
-  // every client, so they are built once and written to the socket under ws (TLS under HTTPS).
-  const raw = socket.extensions === '' ? request.raw.socket : null;
+  // every client, so they are built once and queued for the socket under ws (TLS under HTTPS).
+  const raw = request.raw.socket;
+  // Nothing after ws has begun closing (its close frame is the last).
+  const isOpen = () => socket.readyState === socket.OPEN;
+  const pending = socket.extensions === '' ? new PendingWrites(raw, isOpen) : null;
   const send = (frame: ServerFrame): Promise<void> => {
-    if (frame.type === 'message' && raw) {
+    if (frame.type === 'message' && pending) {
       // What ws would do for a socket no longer open: send nothing.
-      if (socket.readyState !== socket.OPEN) return sent;
+      if (!isOpen()) return sent;
       const bytes = wsMessageFrame(frame.streamId, frame.payload);
-      if (socket.bufferedAmount + bytes.length < FOLLOWER_HIGH_WATER_BYTES) {
-        raw.write(bytes);
+      if (socket.bufferedAmount + pending.bytes + bytes.length < FOLLOWER_HIGH_WATER_BYTES) {
+        pending.push(bytes);
         return sent;
       }
+      pending.flush();
       return new Promise((resolve) => raw.write(bytes, () => resolve()));
     }
+    // Whatever ws sends goes after the frames queued before it.
+    pending?.flush();
     return new Promise<void>((resolve) => {
       socket.send(frameJson(frame), () => resolve());
       if (socket.bufferedAmount < FOLLOWER_HIGH_WATER_BYTES) resolve();
