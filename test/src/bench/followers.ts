@@ -43,6 +43,8 @@ async function manyFollowers(stack: TestStack, jobId: string, n: number): Promis
   const wsEvery = 5; // one in five follows over the WebSocket face
   let since = Infinity;
   const latencies = new Latencies();
+  const sse = new Latencies();
+  const ws = new Latencies();
   const lastLine = new Float64Array(n);
   const worstGap = new Float64Array(n);
   const connected = new Uint8Array(n);
@@ -57,6 +59,7 @@ async function manyFollowers(stack: TestStack, jobId: string, n: number): Promis
       }
       if (receivedAt < since) return;
       latencies.take(message, receivedAt);
+      (i % wsEvery === 0 ? ws : sse).take(message, receivedAt);
       if (message.log.length > 0) {
         worstGap[i] = Math.max(worstGap[i]!, receivedAt - (lastLine[i] || since));
         lastLine[i] = receivedAt;
@@ -85,10 +88,12 @@ async function manyFollowers(stack: TestStack, jobId: string, n: number): Promis
 
   const events = summary(latencies.events);
   const lines = summary(latencies.lines);
+  const p99 = (of: Latencies) => summary(of.events).p99.toFixed(1);
   console.log(
     `${n} followers of one job (1 in ${wsEvery} over WebSocket; ${connectedCount} connected in ${(connectMs / 1000).toFixed(1)} s): ` +
       `${starved} (${((100 * starved) / n).toFixed(1)}%) went ${STARVED_MS / 1000} s without a line in a ${WINDOW_MS / 1000} s window; ` +
-      `update latency ${events.text}; line latency ${lines.text}; orchestrator peak RSS ${peakRss.toFixed(0)} MB; ` +
+      `update latency ${events.text} (p99 ${p99(sse)} ms over SSE, ${p99(ws)} ms over WebSocket); ` +
+      `line latency ${lines.text}; orchestrator peak RSS ${peakRss.toFixed(0)} MB; ` +
       `connections orchestrator → gateway: ${streams} while following, ${streamsAfter} 3 s after the followers left`,
   );
   recordTarget({
