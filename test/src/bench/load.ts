@@ -2,7 +2,7 @@ import type { JobsFollowResponse } from '@ucloud/contracts';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CATALOG } from '../catalog.js';
 import { EXAMPLE_PRODUCT, startTestStack, type TestStack } from '../harness.js';
-import { LOAD_EVENT } from './load-plugin.js';
+import { EMITTED, LOAD_EVENT } from './load-plugin.js';
 import { readFileSync } from 'node:fs';
 import { percentile } from './stats.js';
 
@@ -56,6 +56,8 @@ export class Latencies {
   firstSentAt = Infinity;
   lastReceivedAt = 0;
   ended = 0;
+  /** Load events the ended jobs emitted, as their final status tells. */
+  emitted = 0;
 
   /** Only what was sent from `since` on counts (followers still connecting would skew it). */
   constructor(private readonly since = 0) {}
@@ -63,7 +65,12 @@ export class Latencies {
   /** Counts one message a follower received at `receivedAt`. */
   take = (message: JobsFollowResponse, receivedAt: number): void => {
     for (const u of message.updates) {
-      if (u.state === 'SUCCESS') this.ended++;
+      if (u.state === 'SUCCESS') {
+        this.ended++;
+        const status = u.status ?? '';
+        const at = status.indexOf(EMITTED);
+        if (at >= 0) this.emitted += Number(status.slice(at + EMITTED.length));
+      }
       if (!u.status?.startsWith(LOAD_EVENT)) continue;
       this.sent(Number(u.status.slice(LOAD_EVENT.length)), receivedAt, this.events);
     }
