@@ -47,6 +47,12 @@ export class FollowCursor {
     this.text = null;
   }
 
+  /** Moves to where `id` says, for a follower that took the same steps from the same id as one that is there. */
+  moveTo(id: string, rank: number, stream: LogStreamName, offset: number): void {
+    this.offsets.set(key(rank, stream), offset);
+    this.text = id;
+  }
+
   logOffsets(): ProviderLogOffset[] {
     return [...this.offsets].map(([k, offset]) => {
       const [rank, stream] = k.split('/') as [string, LogStreamName];

@@ -46,7 +46,14 @@ export class JobFollower {
   private readonly fetched = new Map<string, number>();
   /** Received bytes that end inside a UTF-8 character, held until the rest arrives (never empty). */
   private readonly partial = new Map<string, Buffer>();
-  private wakeUp: () => void = () => {};
+  /** Times woken: a wake while the loop was not waiting (it was sending) makes it look again. */
+  private wakes = 0;
+  private resume: (() => void) | null = null;
+  private readonly wakeUp = () => {
+    this.wakes++;
+    this.resume?.();
+    this.resume = null;
+  };
   /** Receiving the feed's output. */
   private listening = false;
   /** While fetching what lies before the feed's stream: its chunks, held until that is done. */
@@ -83,7 +90,7 @@ export class JobFollower {
     this.signal.addEventListener('abort', onAbort);
     try {
       while (!this.signal.aborted) {
-        const woken = new Promise<void>((resolve) => (this.wakeUp = resolve));
+        const wakes = this.wakes;
         if (this.queue.length > 0) {
           yield this.logEvent(this.queue.splice(0));
           continue;
@@ -105,7 +112,7 @@ export class JobFollower {
           if (final) return;
         }
         if (!this.listening && this.feed.stateAt(this.cursor.updateSeq).everRan) this.listen();
-        await woken;
+        if (this.wakes === wakes) await new Promise<void>((resolve) => (this.resume = resolve));
       }
       // Ended as an error, not as the end of the job: the client follows again from its last id.
       if (this.deps.closing.aborted)
@@ -264,11 +271,14 @@ export class JobFollower {
     const newStatus = this.status();
     const shared = sharedLogs.get(only);
     if (shared?.before === before && shared.event.data.newStatus === newStatus) {
-      this.take(only);
+      // The same steps from the same place as the follower it was built for: end where it did.
+      if (shared.held) this.partial.set(keyOf(only), shared.held);
+      this.cursor.moveTo(shared.event.id, only.rank, only.stream, shared.end);
       return shared.event;
     }
     const event = this.buildLog(chunks);
-    sharedLogs.set(only, { before, event });
+    const end = this.cursor.offsetOf(only.rank, only.stream);
+    sharedLogs.set(only, { before, event, end, held: this.partial.get(keyOf(only)) ?? null });
     return event;
   }
 
@@ -327,8 +337,14 @@ export class JobFollower {
   }
 }
 
-/** The message last built from a feed chunk, and the cursor of the follower it was built for. */
-const sharedLogs = new WeakMap<FeedChunk, { before: string; event: FollowEvent }>();
+/**
+ * The message last built from a feed chunk: the id of the follower it was built for before it,
+ * and where that follower's stream ended after it (offset, and a split character held back).
+ */
+const sharedLogs = new WeakMap<
+  FeedChunk,
+  { before: string; event: FollowEvent; end: number; held: Buffer | null }
+>();
 
 const keyOf = (chunk: FeedChunk) => `${chunk.rank}/${chunk.stream}`;
 

@@ -127,6 +127,9 @@ export class JobFeed {
    * updates after it that keep that state (status updates), at most all there are now.
    */
   nextAfter(seq: number): FeedMessage | null {
+    this.refresh();
+    // A follower in step asks after each message it sends: answered without building a list.
+    if ((this.seqs.at(-1) ?? 0) <= seq) return null;
     const updates = this.updatesAfter(seq);
     const first = updates[0];
     if (!first) return null;
