@@ -168,6 +168,10 @@ async function startBackend(
       events.push(event);
       return event as JournalEvent;
     },
+    emitMany: (many) => {
+      events.push(...many);
+      return many as JournalEvent[];
+    },
     logger: pino({ level: 'silent' }),
   });
   backend = started;

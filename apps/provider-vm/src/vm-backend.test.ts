@@ -47,6 +47,9 @@ const context = {
       providerGeneratedId: event.providerGeneratedId ?? null,
     };
   },
+  emitMany(events: JobEventInput[]): JournalEvent[] {
+    return events.map((event) => this.emit(event));
+  },
   logger: pino({ level: 'silent' }),
 };
 

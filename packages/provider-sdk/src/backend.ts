@@ -42,6 +42,8 @@ export interface JournalEvent {
 export interface PluginContext {
   /** Stores the event durably and hands it to every watcher; returns it with its sequence number. */
   emit(event: JobEventInput): JournalEvent;
+  /** Stores several events in one commit (a burst, e.g. a poll's changes), in order; as `emit`. */
+  emitMany(events: JobEventInput[]): JournalEvent[];
   logger: Logger;
 }
 

@@ -61,6 +61,24 @@ describe('EventJournal', () => {
     expect(journal.readAfter(2)).toEqual([c]);
   });
 
+  it('stores a burst in one commit, numbered in order after what came before, and wakes followers once', async () => {
+    const journal = openJournal();
+    journal.append({ jobId: 'j1', state: 'RUNNING' });
+    const following = journal.follow(1)[Symbol.asyncIterator]();
+    const next = following.next();
+    const burst = journal.appendMany([
+      { jobId: 'j1', status: 'a' },
+      { jobId: 'j2', status: 'b' },
+      { jobId: 'j1', state: 'SUCCESS' },
+    ]);
+    expect(burst.map((e) => e.seq)).toEqual([2, 3, 4]);
+    expect((await next).value).toEqual(burst[0]);
+    expect(await take(following, 2)).toEqual(burst.slice(1));
+    // Committed whole: a reopened journal (a restarted plugin) has all of it.
+    journal.close();
+    expect(openJournal().readAfter(1)).toEqual(burst);
+  });
+
   it('keeps its stream id and numbering across a reopen, even after everything was acknowledged', () => {
     const first = openJournal();
     const streamId = first.eventStreamId;

@@ -82,6 +82,11 @@ export async function servePlugin(
       logger.info({ jobId: event.jobId, event }, 'job event');
       return event;
     },
+    emitMany(inputs) {
+      const events = journal.appendMany(inputs);
+      for (const event of events) logger.info({ jobId: event.jobId, event }, 'job event');
+      return events;
+    },
     logger,
   };
 

@@ -20,6 +20,10 @@ describe('StartedContext', () => {
         emitted.push(event);
         return event as JournalEvent;
       },
+      emitMany: (many) => {
+        emitted.push(...many);
+        return many as JournalEvent[];
+      },
       logger: pino({ level: 'silent' }),
     });
     started.fail('j', 'broken', { markEnded: (jobId) => ended.push(jobId) });

@@ -24,6 +24,11 @@ export class StartedContext {
     return this.current().emit(event);
   }
 
+  /** Emits the events in one commit (`PluginContext.emitMany`). */
+  emitMany(events: JobEventInput[]): JournalEvent[] {
+    return this.current().emitMany(events);
+  }
+
   get logger(): Logger {
     return this.current().logger;
   }
