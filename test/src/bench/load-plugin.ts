@@ -2,7 +2,7 @@
  * A provider plugin that makes load instead of running jobs, for the event and follower benches:
  * the gateway and orchestrator in front of it are the real processes. A job's name says what it
  * does, e.g. `bench events=1000 lines=1000 for=20000`:
- * - `events`: status updates a second, each `bench-event <sent at, epoch ms>`;
+ * - `events`: status updates a second, each `bench-event <sent at, epoch ms> #<n>`;
  * - `lines`: one stdout line every that many ms, `<sent at, epoch ms>\n`;
  * - `for`: ms after which the job ends SUCCESS, saying how many load events it emitted (else it
  *   runs until terminated).
@@ -23,8 +23,17 @@ import {
   type StreamLogsSpec,
 } from '@ucloud/provider-sdk';
 
-/** The status prefix of a load event; the rest is when it was emitted (epoch ms, fractional). */
+/**
+ * The status prefix of a load event; then when it was emitted (epoch ms, fractional) and `#n`, its
+ * number among the job's load events (from 1).
+ */
 export const LOAD_EVENT = 'bench-event ';
+
+/** When a load event's status says it was emitted, and its number. */
+export function loadEventOf(status: string): { sentAt: number; n: number } {
+  const [sentAt, n] = status.slice(LOAD_EVENT.length).split(' #');
+  return { sentAt: Number(sentAt), n: Number(n) };
+}
 /** Before the number of load events emitted, in the status of a job's end. */
 export const EMITTED = 'after load events: ';
 /** How often emission catches up with its rate: events due since the last tick go out together. */
@@ -140,9 +149,9 @@ class LoadBackend implements ComputeBackend {
       if (job.ended) return;
       const due = Math.floor(((performance.now() - startedAt) / 1000) * job.eventsPerS);
       // The events due this tick, in one commit (as a plugin reports a poll's changes).
-      const burst = Array.from({ length: due - job.emitted }, () => ({
+      const burst = Array.from({ length: due - job.emitted }, (_, i) => ({
         jobId,
-        status: `${LOAD_EVENT}${preciseNow()}`,
+        status: `${LOAD_EVENT}${preciseNow()} #${job.emitted + i + 1}`,
       }));
       if (burst.length > 0) this.ctx.emitMany(burst);
       job.emitted = due;

@@ -2,7 +2,7 @@ import type { JobsFollowResponse } from '@ucloud/contracts';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CATALOG } from '../catalog.js';
 import { EXAMPLE_PRODUCT, startTestStack, type TestStack } from '../harness.js';
-import { EMITTED, LOAD_EVENT } from './load-plugin.js';
+import { EMITTED, LOAD_EVENT, loadEventOf } from './load-plugin.js';
 import { readFileSync } from 'node:fs';
 import { percentile } from './stats.js';
 
@@ -72,7 +72,7 @@ export class Latencies {
         if (at >= 0) this.emitted += Number(status.slice(at + EMITTED.length));
       }
       if (!u.status?.startsWith(LOAD_EVENT)) continue;
-      this.sent(Number(u.status.slice(LOAD_EVENT.length)), receivedAt, this.events);
+      this.sent(loadEventOf(u.status).sentAt, receivedAt, this.events);
     }
     for (const l of message.log)
       for (const line of (l.stdout ?? '').split('\n'))
