@@ -31,17 +31,21 @@ beforeEach(async () => {
     token: () => 't',
   });
   gateways = new Map([['example', client]]);
-  worker = new OutboxWorker(
+  worker = workerWith(20, { initialMs: 1, maxMs: 5 });
+});
+
+/** A worker over the core and the fake gateway, polling every `pollMs`, with this backoff. */
+const workerWith = (pollMs: number, outboxBackoff: { initialMs: number; maxMs: number }) =>
+  new OutboxWorker(
     core.outbox,
     core.jobs,
     core.transitions,
     gateways,
     Catalog.fromFile(DEMO_CATALOG_FILE),
     pino({ level: 'silent' }),
-    20,
-    { outboxBackoff: { initialMs: 1, maxMs: 5 }, giveUpStartAfter: 4 },
+    pollMs,
+    { outboxBackoff, giveUpStartAfter: 4 },
   );
-});
 
 afterEach(async () => {
   await worker.stop();
@@ -98,16 +102,7 @@ describe('OutboxWorker', () => {
       status: 503,
       body: { why: 'Plugin native is down', errorCode: 'SERVICE_UNAVAILABLE' },
     };
-    const patient = new OutboxWorker(
-      core.outbox,
-      core.jobs,
-      core.transitions,
-      gateways,
-      Catalog.fromFile(DEMO_CATALOG_FILE),
-      pino({ level: 'silent' }),
-      60_000,
-      { outboxBackoff: { initialMs: 400, maxMs: 400 }, giveUpStartAfter: 4 },
-    );
+    const patient = workerWith(60_000, { initialMs: 400, maxMs: 400 });
     try {
       const first = create();
       patient.start();
